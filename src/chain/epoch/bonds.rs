@@ -1,0 +1,402 @@
+//! Epoch stage 5: bonds and dividends, in both regimes (spec §8.6–§8.9).
+//!
+//! * Original Yuma (`Yuma3On` false): bonds read as raw u16, column-normalised; ΔB = W^b ∘ A,
+//!   column-normalised; EMA with α = 1 − BondsMovingAverage/10⁶; column-normalised again;
+//!   D = normalise(B'I); stored column-max-upscaled.
+//! * Yuma3: bonds read as proportions; EMA with a fixed α or, with liquid alpha, a per-entry
+//!   sigmoid α (only where the new weights row has an entry: sparse-only behaviour); clamped ≤ 1
+//!   only with liquid alpha; D = normalise((B̂I) ∘ A); stored as is.
+//!
+//! Both mask bonds to miners registered since the last epoch, and [`reset_bonds_column`] is the
+//! chain's `do_reset_bonds` storage operation.
+//!
+//! May depend on: `chain::fixed`, `chain::math`, `chain::types`.
+
+use super::consensus::ConsensusStage;
+use super::permits::PermitStage;
+use super::weights::load_sparse;
+use super::{EpochParams, EpochTrace, MechanismSnapshot, SubnetSnapshot, keep};
+use crate::chain::fixed::{
+    I32F32, I64F64, ONE, SafeDiv, ZERO, fixed_proportion_to_u16, u16_proportion_to_fixed,
+    u16_to_fixed,
+};
+use crate::chain::math::{
+    clamp_value, exp_safe, inplace_col_max_upscale_sparse, inplace_col_normalize_sparse,
+    inplace_normalize, interpolate_sparse, mat_ema_alpha_sparse_with, mat_ema_sparse,
+    matmul_transpose_sparse, row_hadamard_sparse, scalar_vec_mask_sparse_matrix, vec_mul,
+};
+use crate::chain::types::{SparseMatrix, SparseU16Matrix};
+
+/// What the bonds stage hands on.
+pub struct BondsStage {
+    /// Bonds in the form they are stored (original Yuma: column-max-upscaled).
+    pub ema_bonds: SparseMatrix,
+    /// Normalised dividends D.
+    pub dividends: Vec<I32F32>,
+}
+
+/// Bonds penalty interpolation, recent-registration mask, EMA and dividends.
+pub fn bonds_stage(
+    subnet: &SubnetSnapshot,
+    mechanism: &MechanismSnapshot,
+    n: usize,
+    permits: &PermitStage,
+    consensus: &ConsensusStage,
+    params: &EpochParams,
+    trace: &mut Option<&mut EpochTrace>,
+) -> BondsStage {
+    let beta = u16_proportion_to_fixed(params.bonds_penalty);
+    let weights_for_bonds = interpolate_sparse(
+        &consensus.weights,
+        &consensus.clipped_weights,
+        n as u16,
+        beta,
+    );
+    let last_tempo = last_tempo(subnet.block, subnet.tempo, subnet.last_step_block);
+    keep!(trace, weights_for_bonds, weights_for_bonds);
+    keep!(trace, last_tempo, last_tempo);
+    let ctx = BondsContext {
+        stored: &mechanism.bonds,
+        registered_at: &subnet.registered_at,
+        last_tempo,
+        n,
+        weights_for_bonds: &weights_for_bonds,
+        active_stake: &permits.active_stake,
+        consensus: &consensus.consensus,
+        incentive: &consensus.incentive,
+        params,
+    };
+    if params.yuma3 {
+        yuma3(&ctx, trace)
+    } else {
+        original_yuma(&ctx, trace)
+    }
+}
+
+/// The inputs both bond regimes read.
+struct BondsContext<'a> {
+    stored: &'a SparseU16Matrix,
+    registered_at: &'a [u64],
+    last_tempo: u64,
+    n: usize,
+    weights_for_bonds: &'a SparseMatrix,
+    active_stake: &'a [I32F32],
+    consensus: &'a [I32F32],
+    incentive: &'a [I32F32],
+    params: &'a EpochParams,
+}
+
+impl BondsContext<'_> {
+    /// Loads the stored bonds with `convert` and drops bonds to recently registered miners.
+    fn load(
+        &self,
+        convert: impl Fn(u16) -> I32F32,
+        trace: &mut Option<&mut EpochTrace>,
+    ) -> SparseMatrix {
+        let loaded = load_sparse(self.stored, self.n, convert);
+        let masked = mask_recent_registrations(&loaded, self.last_tempo, self.registered_at);
+        keep!(trace, bonds_loaded, loaded);
+        masked
+    }
+}
+
+/// "last tempo" of the bond mask: `LastMechansimStepBlock + 1`, or `block − tempo` when that
+/// storage is 0 (never written, e.g. manual epochs in tests).
+pub fn last_tempo(block: u64, tempo: u16, last_step_block: u64) -> u64 {
+    if last_step_block == 0 {
+        block.saturating_sub(u64::from(tempo))
+    } else {
+        last_step_block.saturating_add(1)
+    }
+}
+
+/// Drops bond (i, j) when `last_tempo ≤ registered_at_j`: miner j registered since the last
+/// epoch, so the old bonds were bought from its predecessor.
+pub fn mask_recent_registrations(
+    bonds: &SparseMatrix,
+    last_tempo: u64,
+    registered_at: &[u64],
+) -> SparseMatrix {
+    scalar_vec_mask_sparse_matrix(bonds, last_tempo, registered_at, |lt, registered| {
+        lt <= registered
+    })
+}
+
+/// `compute_ema_bonds_normal_sparse` / `compute_disabled_liquid_alpha`: the fixed EMA rate
+/// `1 − BondsMovingAverage / 10⁶` (I64F64 quotient truncated to I32F32).
+pub fn ema_alpha(bonds_moving_average: u64) -> I32F32 {
+    let moving_average = I64F64::saturating_from_num(bonds_moving_average)
+        .safe_div(I64F64::saturating_from_num(1_000_000));
+    ONE.saturating_sub(I32F32::saturating_from_num(moving_average))
+}
+
+/// Original Yuma (spec §8.7).
+fn original_yuma(ctx: &BondsContext, trace: &mut Option<&mut EpochTrace>) -> BondsStage {
+    let columns = ctx.n as u16;
+    let mut bonds = ctx.load(u16_to_fixed, trace);
+    inplace_col_normalize_sparse(&mut bonds, columns);
+    let mut bonds_delta = row_hadamard_sparse(ctx.weights_for_bonds, ctx.active_stake);
+    inplace_col_normalize_sparse(&mut bonds_delta, columns);
+    let mut ema_bonds = mat_ema_sparse(
+        &bonds_delta,
+        &bonds,
+        ema_alpha(ctx.params.bonds_moving_average),
+    );
+    keep!(trace, bonds, bonds);
+    keep!(trace, bonds_delta, bonds_delta);
+    keep!(trace, ema_bonds, ema_bonds);
+    inplace_col_normalize_sparse(&mut ema_bonds, columns);
+    let mut dividends = matmul_transpose_sparse(&ema_bonds, ctx.incentive);
+    inplace_normalize(&mut dividends);
+    keep!(trace, ema_bonds_normalized, ema_bonds);
+    keep!(trace, dividends, dividends);
+    inplace_col_max_upscale_sparse(&mut ema_bonds, columns);
+    BondsStage {
+        ema_bonds,
+        dividends,
+    }
+}
+
+/// Yuma3 (spec §8.8).
+fn yuma3(ctx: &BondsContext, trace: &mut Option<&mut EpochTrace>) -> BondsStage {
+    let bonds = ctx.load(u16_proportion_to_fixed, trace);
+    let ema_bonds = compute_bonds_sparse(ctx.weights_for_bonds, &bonds, ctx.consensus, ctx.params);
+    keep!(trace, bonds, bonds);
+    keep!(trace, ema_bonds, ema_bonds);
+    let mut ema_bonds_normalized = ema_bonds.clone();
+    inplace_col_normalize_sparse(&mut ema_bonds_normalized, ctx.n as u16);
+    let total_bonds_per_validator = matmul_transpose_sparse(&ema_bonds_normalized, ctx.incentive);
+    let mut dividends = vec_mul(&total_bonds_per_validator, ctx.active_stake);
+    inplace_normalize(&mut dividends);
+    keep!(trace, ema_bonds_normalized, ema_bonds_normalized);
+    keep!(trace, dividends, dividends);
+    BondsStage {
+        ema_bonds,
+        dividends,
+    }
+}
+
+/// `compute_bonds_sparse`: the Yuma3 EMA — liquid alpha when it is on and some consensus is
+/// non-zero, the fixed rate otherwise.
+pub fn compute_bonds_sparse(
+    weights: &SparseMatrix,
+    bonds: &SparseMatrix,
+    consensus: &[I32F32],
+    params: &EpochParams,
+) -> SparseMatrix {
+    if params.liquid_alpha && consensus.iter().any(|c| *c != ZERO) {
+        liquid_alpha_ema(weights, bonds, consensus, &LiquidAlpha::new(params))
+    } else {
+        mat_ema_sparse(weights, bonds, ema_alpha(params.bonds_moving_average))
+    }
+}
+
+/// Liquid-alpha parameters in fixed point (`get_alpha_values_32`, steepness / −100).
+#[derive(Clone, Copy, Debug)]
+pub struct LiquidAlpha {
+    low: I32F32,
+    high: I32F32,
+    slope: I32F32,
+}
+
+impl LiquidAlpha {
+    /// From the subnet's `AlphaValues` and `AlphaSigmoidSteepness`.
+    pub fn new(params: &EpochParams) -> Self {
+        let steepness = I32F32::from_num(params.alpha_sigmoid_steepness);
+        LiquidAlpha {
+            low: u16_proportion_to_fixed(params.alpha_low),
+            high: u16_proportion_to_fixed(params.alpha_high),
+            slope: steepness.saturating_div(I32F32::from_num(-100)),
+        }
+    }
+
+    /// `alpha_sigmoid(consensus, weight, bond)` with the crate's `exp`.
+    pub fn alpha_sigmoid(&self, consensus: I32F32, weight: I32F32, bond: I32F32) -> I32F32 {
+        let sigmoid = self.sigmoid(combined_diff(consensus, weight, bond));
+        self.alpha_from_sigmoid(sigmoid)
+    }
+
+    /// σ(d) = 1 / (1 + exp_safe(slope × (d − ½))).
+    fn sigmoid(&self, combined_diff: I32F32) -> I32F32 {
+        let exponent = self
+            .slope
+            .saturating_mul(combined_diff.saturating_sub(HALF));
+        ONE.saturating_div(ONE.saturating_add(exp_safe(exponent)))
+    }
+
+    /// α = clamp(low + σ (high − low), low, high).
+    fn alpha_from_sigmoid(&self, sigmoid: I32F32) -> I32F32 {
+        let alpha = self
+            .low
+            .saturating_add(sigmoid.saturating_mul(self.high.saturating_sub(self.low)));
+        clamp_value(alpha, self.low, self.high)
+    }
+}
+
+const HALF: I32F32 = I32F32::from_bits(1 << 31);
+
+/// The disagreement d: buying above consensus when the weight is at least the bond, selling
+/// below the bond otherwise; both clamped to [0, 1].
+fn combined_diff(consensus: I32F32, weight: I32F32, bond: I32F32) -> I32F32 {
+    let diff_buy = clamp_value(weight.saturating_sub(consensus), ZERO, ONE);
+    let diff_sell = clamp_value(bond.saturating_sub(weight), ZERO, ONE);
+    if weight >= bond { diff_buy } else { diff_sell }
+}
+
+/// `compute_liquid_alpha_values_sparse` as upstream writes it: a dense α for every row and
+/// every consensus column, matching row entries by an ascending two-pointer scan (entries out
+/// of ascending order can be missed and then read as 0). The epoch uses the equivalent lazy
+/// [`liquid_alpha_ema`]; this is the reference it is tested against.
+pub fn compute_liquid_alpha_values_sparse(
+    weights: &SparseMatrix,
+    bonds: &SparseMatrix,
+    consensus: &[I32F32],
+    la: &LiquidAlpha,
+) -> Vec<Vec<I32F32>> {
+    weights
+        .iter()
+        .zip(bonds)
+        .map(|(w_row, b_row)| {
+            let (mut w_iter, mut b_iter) = (0, 0);
+            consensus
+                .iter()
+                .enumerate()
+                .map(|(j, c)| {
+                    let weight = scan_column(w_row, &mut w_iter, j);
+                    let bond = scan_column(b_row, &mut b_iter, j);
+                    la.alpha_sigmoid(*c, weight, bond)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One step of upstream's scan: skip entries with column < j, take the entry at column j.
+fn scan_column(row: &[(u16, I32F32)], pos: &mut usize, j: usize) -> I32F32 {
+    while let Some((col, val)) = row.get(*pos) {
+        let col = usize::from(*col);
+        if col == j {
+            *pos += 1;
+            return *val;
+        }
+        if col > j {
+            break;
+        }
+        *pos += 1;
+    }
+    ZERO
+}
+
+/// Liquid-alpha EMA (`mat_ema_alpha_sparse` with the α of [`compute_liquid_alpha_values_sparse`])
+/// computing α only for the entries it is read at — the columns of each new row — with the
+/// sigmoid memoised per distinct disagreement. Bit-identical to the dense reference.
+pub fn liquid_alpha_ema(
+    weights: &SparseMatrix,
+    bonds: &SparseMatrix,
+    consensus: &[I32F32],
+    la: &LiquidAlpha,
+) -> SparseMatrix {
+    let columns = consensus.len();
+    let mut seen_weight = vec![ZERO; columns];
+    let mut seen_bond = vec![ZERO; columns];
+    let mut sigmoids = SigmoidCache::new(*la);
+    let mut row_alpha = vec![ZERO; columns];
+    let mut current_row = usize::MAX;
+    let empty = Vec::new();
+    mat_ema_alpha_sparse_with(weights, bonds, |i, j| {
+        let j = usize::from(j);
+        if j >= columns {
+            return None;
+        }
+        if i != current_row {
+            let w_row = weights.get(i).unwrap_or(&empty);
+            let b_row = bonds.get(i).unwrap_or(&empty);
+            scan_found(w_row, &mut seen_weight);
+            scan_found(b_row, &mut seen_bond);
+            for (col, _) in w_row.iter().filter(|(c, _)| usize::from(*c) < columns) {
+                let col = usize::from(*col);
+                let d = combined_diff(consensus[col], seen_weight[col], seen_bond[col]);
+                row_alpha[col] = la.alpha_from_sigmoid(sigmoids.get(d));
+            }
+            clear_found(w_row, &mut seen_weight);
+            clear_found(b_row, &mut seen_bond);
+            current_row = i;
+        }
+        // Columns absent from the new row are only read for decayed values that are never used.
+        Some(row_alpha[j])
+    })
+}
+
+/// Records, for each column, the value upstream's ascending scan finds in `row`.
+fn scan_found(row: &[(u16, I32F32)], seen: &mut [I32F32]) {
+    let mut next_column = 0usize;
+    for (col, val) in row {
+        let col = usize::from(*col);
+        if next_column <= col && col < seen.len() {
+            seen[col] = *val;
+            next_column = col + 1;
+        }
+    }
+}
+
+/// Resets the slots [`scan_found`] may have written.
+fn clear_found(row: &[(u16, I32F32)], seen: &mut [I32F32]) {
+    for (col, _) in row {
+        if let Some(slot) = seen.get_mut(usize::from(*col)) {
+            *slot = ZERO;
+        }
+    }
+}
+
+/// σ(d) memoised in a small direct-mapped table (many entries share d = 0).
+struct SigmoidCache {
+    la: LiquidAlpha,
+    slots: Vec<(i64, I32F32)>,
+}
+
+impl SigmoidCache {
+    const SIZE: usize = 1 << 12;
+
+    fn new(la: LiquidAlpha) -> Self {
+        SigmoidCache {
+            la,
+            slots: vec![(i64::MIN, ZERO); Self::SIZE],
+        }
+    }
+
+    fn get(&mut self, d: I32F32) -> I32F32 {
+        let key = d.to_bits();
+        let slot = ((key ^ (key >> 13) ^ (key >> 29)) as usize) & (Self::SIZE - 1);
+        if self.slots[slot].0 == key {
+            return self.slots[slot].1;
+        }
+        let sigmoid = self.la.sigmoid(d);
+        self.slots[slot] = (key, sigmoid);
+        sigmoid
+    }
+}
+
+/// Stored bond rows: the EMA row (as ⌊b × 65535⌋) for uids with a new permit, empty otherwise.
+pub fn bonds_storage(
+    ema_bonds: &SparseMatrix,
+    new_validator_permits: &[bool],
+    n: usize,
+) -> SparseU16Matrix {
+    (0..n)
+        .map(|i| match (new_validator_permits.get(i), ema_bonds.get(i)) {
+            (Some(true), Some(row)) => row
+                .iter()
+                .map(|(j, v)| (*j, fixed_proportion_to_u16(*v)))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// `do_reset_bonds`: removes column `uid` from every stored bond row (`BondsResetOn` subnets,
+/// when the miner at `uid` publishes a new commitment).
+pub fn reset_bonds_column(bonds: &mut SparseU16Matrix, uid: u16) {
+    for row in bonds.iter_mut() {
+        row.retain(|(j, _)| *j != uid);
+    }
+}

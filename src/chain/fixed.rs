@@ -1,0 +1,206 @@
+//! Fixed-point types and conversions exactly as the chain uses them.
+//!
+//! The chain computes with `substrate-fixed` 0.6.0 (a port of the `fixed` crate): multiplication
+//! floors (exact double-width product, arithmetic shift), division truncates toward zero,
+//! narrowing conversions truncate the extra fractional bits. This module re-exports those types
+//! and adds the helpers subtensor defines around them (`safe_div`, the u16-proportion
+//! conversions of `epoch/math.rs`), plus [`FixedDivisor`], a bit-identical fast path for many
+//! divisions by one divisor.
+//!
+//! May depend on: `substrate-fixed` only.
+
+pub use substrate_fixed::types::{I32F32, I64F64, I96F32, U64F64, U96F32};
+
+/// `safe_div` / `safe_div_or` of subtensor's `safe-math` primitive: checked division that returns
+/// a default (0 for `safe_div`) on division by zero **and** on overflow (not saturation).
+pub trait SafeDiv: Sized + Copy {
+    /// `self / rhs`, or `default` when `rhs == 0` or the quotient overflows.
+    fn safe_div_or(self, rhs: Self, default: Self) -> Self;
+    /// `self / rhs`, or 0 when `rhs == 0` or the quotient overflows.
+    fn safe_div(self, rhs: Self) -> Self;
+}
+
+macro_rules! impl_safe_div {
+    ($($t:ty),*) => {$(
+        impl SafeDiv for $t {
+            #[inline]
+            fn safe_div_or(self, rhs: Self, default: Self) -> Self {
+                self.checked_div(rhs).unwrap_or(default)
+            }
+            #[inline]
+            fn safe_div(self, rhs: Self) -> Self {
+                self.safe_div_or(rhs, <$t>::from_bits(0))
+            }
+        }
+    )*};
+}
+impl_safe_div!(I32F32, I64F64, I96F32, U64F64, U96F32);
+
+/// I32F32 zero.
+pub const ZERO: I32F32 = I32F32::from_bits(0);
+/// I32F32 one.
+pub const ONE: I32F32 = I32F32::from_bits(1 << 32);
+
+/// `u16_to_fixed`: the raw u16 value as an I32F32 (65535 → 65535.0).
+#[inline]
+pub fn u16_to_fixed(x: u16) -> I32F32 {
+    I32F32::from_bits(i64::from(x) << 32)
+}
+
+/// `u16_proportion_to_fixed`: `x / 65535` in I32F32 (truncated).
+#[inline]
+pub fn u16_proportion_to_fixed(x: u16) -> I32F32 {
+    // (x << 32) / 65535 is exactly what I32F32 division computes for these operands.
+    I32F32::from_bits((i64::from(x) << 32) / 65535)
+}
+
+/// `fixed_to_fixed_u16_proportion`: `x / 65535` (safe division).
+#[inline]
+pub fn fixed_to_fixed_u16_proportion(x: I32F32) -> I32F32 {
+    x.safe_div(I32F32::from_num(u16::MAX))
+}
+
+/// `fixed_proportion_to_u16`: `floor(x × 65535)`, saturating to `[0, 65535]`.
+#[inline]
+pub fn fixed_proportion_to_u16(x: I32F32) -> u16 {
+    x.saturating_mul(I32F32::from_num(u16::MAX))
+        .saturating_to_num::<u16>()
+}
+
+/// `fixed64_to_fixed32`: truncate the fraction to 32 bits, saturating the integer part.
+#[inline]
+pub fn fixed64_to_fixed32(x: I64F64) -> I32F32 {
+    I32F32::saturating_from_num(x)
+}
+
+/// `fixed64_to_u64`: floor, saturating to `[0, u64::MAX]`.
+#[inline]
+pub fn fixed64_to_u64(x: I64F64) -> u64 {
+    x.saturating_to_num::<u64>()
+}
+
+/// A divisor prepared for many exact I32F32 divisions `a / d` (row and column normalisation).
+///
+/// The quotient is estimated with one f64 multiplication and then corrected with exact integer
+/// arithmetic until `0 ≤ a·2³² − q·d < d`, so the result is the truncated quotient the chain's
+/// 128-by-64-bit division gives, bit for bit. Inputs outside the fast domain (negative values,
+/// quotients beyond 2⁵⁰) take the crate's own division.
+#[derive(Clone, Copy, Debug)]
+pub struct FixedDivisor {
+    d: i64,
+    inv: f64,
+}
+
+impl FixedDivisor {
+    /// Prepares division by `d` (any value; zero is handled by the callers' semantics).
+    #[inline]
+    pub fn new(d: I32F32) -> Self {
+        let d = d.to_bits();
+        // 2^32 / d, so that q ≈ a_bits · inv.
+        let inv = if d > 0 {
+            4_294_967_296.0 / d as f64
+        } else {
+            0.0
+        };
+        FixedDivisor { d, inv }
+    }
+
+    /// `a.checked_div(d)` computed exactly; `None` on division by zero or overflow.
+    #[inline]
+    pub fn checked_div(&self, a: I32F32) -> Option<I32F32> {
+        let a_bits = a.to_bits();
+        if self.d > 0 && a_bits >= 0 {
+            let estimate = a_bits as f64 * self.inv;
+            if estimate < 1.0e15 {
+                return Some(I32F32::from_bits(self.correct(a_bits, estimate as i64)));
+            }
+        }
+        a.checked_div(I32F32::from_bits(self.d))
+    }
+
+    /// `a.safe_div(d)`: 0 on division by zero or overflow.
+    #[inline]
+    pub fn safe_div(&self, a: I32F32) -> I32F32 {
+        self.checked_div(a).unwrap_or(ZERO)
+    }
+
+    /// `a.saturating_div(d)` (differs from `safe_div` only on overflow). Where the crate would
+    /// panic (`d == 0`) this returns 0; the chain never divides by a zero sum here.
+    #[inline]
+    pub fn saturating_div(&self, a: I32F32) -> I32F32 {
+        match self.checked_div(a) {
+            Some(q) => q,
+            None if self.d == 0 => ZERO,
+            None => a.saturating_div(I32F32::from_bits(self.d)),
+        }
+    }
+
+    /// Corrects the estimate `q` of `floor(a·2³² / d)` (a ≥ 0, d > 0) to the exact value.
+    #[inline]
+    fn correct(&self, a_bits: i64, mut q: i64) -> i64 {
+        let numerator = i128::from(a_bits) << 32;
+        let d = i128::from(self.d);
+        let mut rem = numerator - i128::from(q) * d;
+        while rem < 0 {
+            q -= 1;
+            rem += d;
+        }
+        while rem >= d {
+            q += 1;
+            rem -= d;
+        }
+        q
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn u16_proportions_match_crate_division() {
+        for x in 0..=u16::MAX {
+            let crate_div = I32F32::from_num(x) / I32F32::from_num(u16::MAX);
+            assert_eq!(u16_proportion_to_fixed(x), crate_div, "x = {x}");
+        }
+    }
+
+    #[test]
+    fn proportion_to_u16_floors_and_saturates() {
+        assert_eq!(fixed_proportion_to_u16(I32F32::from_num(0.75)), 49151);
+        assert_eq!(fixed_proportion_to_u16(ONE), 65535);
+        assert_eq!(fixed_proportion_to_u16(I32F32::from_num(2)), 65535);
+        assert_eq!(fixed_proportion_to_u16(I32F32::from_num(-1)), 0);
+        // 0.75 reached through a truncating division loses the last unit (spec §16.2).
+        let three_quarters = I32F32::from_num(3) / I32F32::from_num(4);
+        assert_eq!(fixed_proportion_to_u16(three_quarters), 49151);
+        let truncated = I32F32::from_num(0.3) / I32F32::from_num(0.4);
+        assert_eq!(fixed_proportion_to_u16(truncated), 49150);
+    }
+
+    #[test]
+    fn safe_div_returns_zero_on_zero_and_overflow() {
+        assert_eq!(ONE.safe_div(ZERO), ZERO);
+        assert_eq!(I32F32::max_value().safe_div(I32F32::from_num(0.5)), ZERO);
+        assert_eq!(ONE.safe_div_or(ZERO, ONE), ONE);
+    }
+
+    proptest! {
+        #[test]
+        fn fixed_divisor_is_bit_identical(a in any::<i64>(), d in any::<i64>()) {
+            let (a, d) = (I32F32::from_bits(a), I32F32::from_bits(d));
+            let div = FixedDivisor::new(d);
+            prop_assert_eq!(div.checked_div(a), a.checked_div(d));
+            if d != ZERO {
+                prop_assert_eq!(div.saturating_div(a), a.saturating_div(d));
+            }
+        }
+
+        #[test]
+        fn fixed_divisor_exact_on_proportions(a in 0i64..(1i64 << 40), d in 1i64..(1i64 << 40)) {
+            let (a, d) = (I32F32::from_bits(a), I32F32::from_bits(d));
+            prop_assert_eq!(FixedDivisor::new(d).checked_div(a), a.checked_div(d));
+        }
+    }
+}

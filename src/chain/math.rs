@@ -1,0 +1,683 @@
+//! Vector and sparse-matrix primitives of the epoch, named exactly as in subtensor's
+//! `pallets/subtensor/src/epoch/math.rs` so that any function can be diffed against upstream.
+//!
+//! Semantics follow spec §9: I32F32 everywhere (floor multiplication, truncating division),
+//! saturating where the chain saturates, plain (wrapping, as in the chain's release build)
+//! addition where the chain uses `Sum`. Sparse rows keep the order their entries were written in.
+//! Where upstream would index out of bounds on malformed input, these functions skip the entry
+//! instead (the epoch only ever passes in-range indices).
+//!
+//! Speed without changing a bit: divisions by a shared row/column sum go through
+//! [`FixedDivisor`], and the quickselect in [`weighted_median`] reuses its buffers.
+//!
+//! May depend on: `fixed`, `types`, `substrate_fixed::transcendental`.
+
+use super::fixed::{FixedDivisor, I32F32, I64F64, ONE, SafeDiv, ZERO};
+use super::types::SparseMatrix;
+use substrate_fixed::transcendental::exp;
+
+// ---------------------------------------------------------------------------------------------
+// Vectors
+// ---------------------------------------------------------------------------------------------
+
+/// `sum`: plain addition, as the chain's `Iterator::sum` over fixed values (wraps like the
+/// chain's release build instead of panicking).
+pub fn sum(x: &[I32F32]) -> I32F32 {
+    x.iter().fold(ZERO, |acc, v| acc.wrapping_add(*v))
+}
+
+/// `is_zero`: true if the sum of the vector is zero.
+pub fn is_zero(x: &[I32F32]) -> bool {
+    sum(x) == ZERO
+}
+
+/// `inplace_normalize`: divide every entry by the sum, unless the sum is zero.
+pub fn inplace_normalize(x: &mut [I32F32]) {
+    let x_sum = sum(x);
+    inplace_normalize_using_sum(x, x_sum);
+}
+
+/// `inplace_normalize_using_sum`: divide every entry by `x_sum`, unless it is zero.
+pub fn inplace_normalize_using_sum(x: &mut [I32F32], x_sum: I32F32) {
+    if x_sum == ZERO {
+        return;
+    }
+    let divisor = FixedDivisor::new(x_sum);
+    for value in x.iter_mut() {
+        *value = divisor.safe_div(*value);
+    }
+}
+
+/// `inplace_normalize_64`: I64F64 normalisation (stake), skipped when the sum is zero.
+pub fn inplace_normalize_64(x: &mut [I64F64]) {
+    let zero = I64F64::from_bits(0);
+    let x_sum = x.iter().fold(zero, |acc, v| acc.saturating_add(*v));
+    if x_sum == zero {
+        return;
+    }
+    for value in x.iter_mut() {
+        *value = value.safe_div(x_sum);
+    }
+}
+
+/// `vec_fixed64_to_fixed32`: truncate each entry to I32F32 (saturating).
+pub fn vec_fixed64_to_fixed32(vec: &[I64F64]) -> Vec<I32F32> {
+    vec.iter()
+        .map(|v| I32F32::saturating_from_num(*v))
+        .collect()
+}
+
+/// `vec_fixed_proportions_to_u16`: `floor(x × 65535)` for each entry, saturating.
+pub fn vec_fixed_proportions_to_u16(vec: &[I32F32]) -> Vec<u16> {
+    vec.iter()
+        .map(|x| super::fixed::fixed_proportion_to_u16(*x))
+        .collect()
+}
+
+/// `inplace_mask_vector`: zero the entries whose mask is true. Entries beyond the end of a
+/// non-empty mask count as masked; an empty mask masks nothing.
+pub fn inplace_mask_vector(mask: &[bool], vector: &mut [I32F32]) {
+    if mask.is_empty() {
+        return;
+    }
+    for (i, value) in vector.iter_mut().enumerate() {
+        if mask.get(i).copied().unwrap_or(true) {
+            *value = ZERO;
+        }
+    }
+}
+
+/// `vec_mul`: element-wise product, 0 where the product overflows.
+pub fn vec_mul(a: &[I32F32], b: &[I32F32]) -> Vec<I32F32> {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.checked_mul(*y).unwrap_or(ZERO))
+        .collect()
+}
+
+/// `vecdiv`: element-wise `x / y`, 0 where `y` is zero (or the quotient overflows).
+pub fn vecdiv(x: &[I32F32], y: &[I32F32]) -> Vec<I32F32> {
+    x.iter().zip(y).map(|(a, b)| a.safe_div(*b)).collect()
+}
+
+/// `is_topk`: true for the k largest entries; if `n < k` all are true. A stable ascending sort
+/// decides ties, so among equal values the lower index is dropped first.
+pub fn is_topk(vector: &[I32F32], k: usize) -> Vec<bool> {
+    let mut result = vec![true; vector.len()];
+    drop_smallest(vector, k, &mut result);
+    result
+}
+
+/// `is_topk_nonzero`: as [`is_topk`], and zero entries are never selected.
+pub fn is_topk_nonzero(vector: &[I32F32], k: usize) -> Vec<bool> {
+    let mut result: Vec<bool> = vector.iter().map(|v| *v != ZERO).collect();
+    drop_smallest(vector, k, &mut result);
+    result
+}
+
+/// Sets `result` false for the `n - k` smallest entries (stable ascending order).
+fn drop_smallest(vector: &[I32F32], k: usize, result: &mut [bool]) {
+    let n = vector.len();
+    if n < k {
+        return;
+    }
+    let mut idxs: Vec<usize> = (0..n).collect();
+    idxs.sort_by_key(|&idx| vector[idx]);
+    for &idx in idxs.iter().take(n.saturating_sub(k)) {
+        result[idx] = false;
+    }
+}
+
+/// `vec_max_upscale_to_u16`: scale so the largest entry becomes 65535, rounding to nearest
+/// (ties away from zero). Used to store submitted weights.
+pub fn vec_max_upscale_to_u16(vec: &[I32F32]) -> Vec<u16> {
+    let u16_max = I32F32::from_num(u16::MAX);
+    let threshold = I32F32::from_num(32768);
+    let Some(max_value) = vec.iter().max().copied() else {
+        return Vec::new();
+    };
+    if max_value == ZERO {
+        return vec
+            .iter()
+            .map(|e| e.saturating_mul(u16_max).saturating_to_num::<u16>())
+            .collect();
+    }
+    if max_value > threshold {
+        let ratio = u16_max.safe_div(max_value);
+        return vec
+            .iter()
+            .map(|e| e.saturating_mul(ratio).round().saturating_to_num::<u16>())
+            .collect();
+    }
+    vec.iter()
+        .map(|e| {
+            e.saturating_mul(u16_max)
+                .safe_div(max_value)
+                .round()
+                .saturating_to_num::<u16>()
+        })
+        .collect()
+}
+
+/// `vec_u16_max_upscale_to_u16`: [`vec_max_upscale_to_u16`] of u16 inputs.
+pub fn vec_u16_max_upscale_to_u16(vec: &[u16]) -> Vec<u16> {
+    let fixed: Vec<I32F32> = vec.iter().map(|e| I32F32::from_num(*e)).collect();
+    vec_max_upscale_to_u16(&fixed)
+}
+
+/// `check_vec_max_limited`: true if the normalised maximum is at most `max_limit / 65535`.
+pub fn check_vec_max_limited(vec: &[u16], max_limit: u16) -> bool {
+    let max_limit_fixed = I32F32::from_num(max_limit).safe_div(I32F32::from_num(u16::MAX));
+    let mut vec_fixed: Vec<I32F32> = vec.iter().map(|e| I32F32::from_num(*e)).collect();
+    inplace_normalize(&mut vec_fixed);
+    vec_fixed.iter().max().is_none_or(|v| *v <= max_limit_fixed)
+}
+
+/// `clamp_value`: `max(min(value, max), min)`.
+pub fn clamp_value(value: I32F32, min: I32F32, max: I32F32) -> I32F32 {
+    let mut clamped = value;
+    if clamped < min {
+        clamped = min;
+    } else if clamped > max {
+        clamped = max;
+    }
+    clamped
+}
+
+/// `exp_safe`: `exp` of the input clamped to [−20, 20] (substrate-fixed Taylor series); on an
+/// error 0 for non-positive inputs, `I32F32::max_value()` otherwise.
+pub fn exp_safe(input: I32F32) -> I32F32 {
+    let safe_input = clamp_value(input, I32F32::from_num(-20), I32F32::from_num(20));
+    match exp::<I32F32, I32F32>(safe_input) {
+        Ok(val) => val,
+        Err(()) if safe_input <= ZERO => ZERO,
+        Err(()) => I32F32::max_value(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weighted median (consensus)
+// ---------------------------------------------------------------------------------------------
+
+/// `weighted_median`: the stake-weighted quantile of `score` over the entries `partition_idx`,
+/// by the chain's deterministic mid-pivot quickselect (spec §9.6). Returns the smallest score
+/// whose cumulative stake is strictly greater than `minority`, clamped to the score range.
+pub fn weighted_median(
+    stake: &[I32F32],
+    score: &[I32F32],
+    partition_idx: &[usize],
+    minority: I32F32,
+    partition_lo: I32F32,
+    partition_hi: I32F32,
+) -> I32F32 {
+    let mut buffers = MedianBuffers::default();
+    buffers.current.extend_from_slice(partition_idx);
+    weighted_median_with(
+        stake,
+        score,
+        &mut buffers,
+        minority,
+        partition_lo,
+        partition_hi,
+    )
+}
+
+/// Scratch space for [`weighted_median`], reused across columns.
+#[derive(Default)]
+struct MedianBuffers {
+    current: Vec<usize>,
+    lower: Vec<usize>,
+    upper: Vec<usize>,
+}
+
+/// [`weighted_median`] over `buffers.current` (consumed), without allocating.
+fn weighted_median_with(
+    stake: &[I32F32],
+    score: &[I32F32],
+    buffers: &mut MedianBuffers,
+    minority: I32F32,
+    mut partition_lo: I32F32,
+    mut partition_hi: I32F32,
+) -> I32F32 {
+    let iteration_limit = buffers.current.len();
+    let mut iteration_counter: usize = 0;
+    loop {
+        let n = buffers.current.len();
+        if n == 0 {
+            return ZERO;
+        }
+        let score_of = |idx: usize| score.get(idx).copied().unwrap_or(ZERO);
+        let stake_of = |idx: usize| stake.get(idx).copied().unwrap_or(ZERO);
+        if n == 1 {
+            return score_of(buffers.current[0]);
+        }
+        let pivot = score_of(buffers.current[n / 2]);
+        let (mut lo_stake, mut hi_stake) = (ZERO, ZERO);
+        buffers.lower.clear();
+        buffers.upper.clear();
+        for &idx in &buffers.current {
+            let s = score_of(idx);
+            if s < pivot {
+                lo_stake = lo_stake.saturating_add(stake_of(idx));
+                buffers.lower.push(idx);
+            } else if s > pivot {
+                hi_stake = hi_stake.saturating_add(stake_of(idx));
+                buffers.upper.push(idx);
+            }
+        }
+        if minority < partition_lo.saturating_add(lo_stake) && !buffers.lower.is_empty() {
+            std::mem::swap(&mut buffers.current, &mut buffers.lower);
+            partition_hi = partition_lo.saturating_add(lo_stake);
+        } else if partition_hi.saturating_sub(hi_stake) <= minority && !buffers.upper.is_empty() {
+            std::mem::swap(&mut buffers.current, &mut buffers.upper);
+            partition_lo = partition_hi.saturating_sub(hi_stake);
+        } else {
+            return pivot;
+        }
+        if iteration_counter > iteration_limit {
+            return ZERO;
+        }
+        iteration_counter += 1;
+    }
+}
+
+/// `weighted_median_col_sparse`: per column, the stake-weighted median of the column's scores
+/// over the rows with positive stake (missing entries score 0), at level `Σ stake − majority`
+/// after renormalising the positive stakes.
+pub fn weighted_median_col_sparse(
+    stake: &[I32F32],
+    score: &SparseMatrix,
+    columns: u16,
+    majority: I32F32,
+) -> Vec<I32F32> {
+    let mut use_stake: Vec<I32F32> = stake.iter().copied().filter(|s| *s > ZERO).collect();
+    inplace_normalize(&mut use_stake);
+    let stake_sum = sum(&use_stake);
+    let minority = stake_sum.saturating_sub(majority);
+    let voters = use_stake.len();
+    let columns = usize::from(columns);
+    // Column-major scores of the voting rows (k = rank of the row among positive stakes).
+    let mut use_score = vec![ZERO; columns * voters];
+    let voting_rows = stake.iter().enumerate().filter(|(_, s)| **s > ZERO);
+    for (k, (r, _)) in voting_rows.enumerate() {
+        for (c, val) in score.get(r).map(Vec::as_slice).unwrap_or(&[]) {
+            let c = usize::from(*c);
+            if c < columns {
+                use_score[c * voters + k] = *val;
+            }
+        }
+    }
+    let mut buffers = MedianBuffers::default();
+    (0..columns)
+        .map(|c| {
+            buffers.current.clear();
+            buffers.current.extend(0..voters);
+            let col_scores = &use_score[c * voters..(c + 1) * voters];
+            weighted_median_with(
+                &use_stake,
+                col_scores,
+                &mut buffers,
+                minority,
+                ZERO,
+                stake_sum,
+            )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sparse matrices
+// ---------------------------------------------------------------------------------------------
+
+/// `mask_rows_sparse`: empty the rows whose mask is true; rows beyond the mask are emptied.
+pub fn mask_rows_sparse(mask: &[bool], sparse_matrix: &SparseMatrix) -> SparseMatrix {
+    sparse_matrix
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            if mask.get(i).copied().unwrap_or(true) {
+                Vec::new()
+            } else {
+                row.clone()
+            }
+        })
+        .collect()
+}
+
+/// `mask_diag_sparse`: drop the diagonal entries (self-weights).
+pub fn mask_diag_sparse(sparse_matrix: &SparseMatrix) -> SparseMatrix {
+    filter_sparse(sparse_matrix, |i, j, _| i != usize::from(j))
+}
+
+/// `mask_diag_sparse_except_index`: drop diagonal entries except row `except_index`'s.
+pub fn mask_diag_sparse_except_index(
+    sparse_matrix: &SparseMatrix,
+    except_index: u16,
+) -> SparseMatrix {
+    let keep = usize::from(except_index);
+    filter_sparse(sparse_matrix, |i, j, _| i != usize::from(j) || i == keep)
+}
+
+/// `vec_mask_sparse_matrix`: drop entry (i, j) where `mask_fn(first_vector[i],
+/// second_vector[j])` holds; missing vector entries read as 0.
+pub fn vec_mask_sparse_matrix(
+    sparse_matrix: &SparseMatrix,
+    first_vector: &[u64],
+    second_vector: &[u64],
+    mask_fn: impl Fn(u64, u64) -> bool,
+) -> SparseMatrix {
+    filter_sparse(sparse_matrix, |i, j, _| {
+        let first = first_vector.get(i).copied().unwrap_or(0);
+        let second = second_vector.get(usize::from(j)).copied().unwrap_or(0);
+        !mask_fn(first, second)
+    })
+}
+
+/// `scalar_vec_mask_sparse_matrix`: drop entry (i, j) where `mask_fn(scalar, vector[j])` holds;
+/// missing vector entries read as 0.
+pub fn scalar_vec_mask_sparse_matrix(
+    sparse_matrix: &SparseMatrix,
+    scalar: u64,
+    vector: &[u64],
+    mask_fn: impl Fn(u64, u64) -> bool,
+) -> SparseMatrix {
+    filter_sparse(sparse_matrix, |_, j, _| {
+        !mask_fn(scalar, vector.get(usize::from(j)).copied().unwrap_or(0))
+    })
+}
+
+/// Keeps the entries for which `keep(i, j, value)` holds, in their order.
+fn filter_sparse(
+    sparse_matrix: &SparseMatrix,
+    keep: impl Fn(usize, u16, I32F32) -> bool,
+) -> SparseMatrix {
+    sparse_matrix
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            row.iter()
+                .copied()
+                .filter(|(j, v)| keep(i, *j, *v))
+                .collect()
+        })
+        .collect()
+}
+
+/// `inplace_row_normalize_sparse`: divide each row by its sum, for rows whose sum is positive.
+pub fn inplace_row_normalize_sparse(sparse_matrix: &mut SparseMatrix) {
+    for row in sparse_matrix.iter_mut() {
+        let row_sum = row.iter().fold(ZERO, |acc, (_, v)| acc.wrapping_add(*v));
+        if row_sum > ZERO {
+            let divisor = FixedDivisor::new(row_sum);
+            for (_, value) in row.iter_mut() {
+                *value = divisor.saturating_div(*value);
+            }
+        }
+    }
+}
+
+/// `row_sum_sparse`: the sum of each row.
+pub fn row_sum_sparse(sparse_matrix: &SparseMatrix) -> Vec<I32F32> {
+    sparse_matrix
+        .iter()
+        .map(|row| row.iter().fold(ZERO, |acc, (_, v)| acc.wrapping_add(*v)))
+        .collect()
+}
+
+/// Per-column fold of a sparse matrix with `columns` columns (out-of-range entries ignored).
+fn col_fold(
+    sparse_matrix: &SparseMatrix,
+    columns: u16,
+    f: impl Fn(I32F32, I32F32) -> I32F32,
+) -> Vec<I32F32> {
+    let mut acc = vec![ZERO; usize::from(columns)];
+    for row in sparse_matrix {
+        for (j, value) in row {
+            if let Some(slot) = acc.get_mut(usize::from(*j)) {
+                *slot = f(*slot, *value);
+            }
+        }
+    }
+    acc
+}
+
+/// Divides every entry by its column's divisor (skipping columns whose divisor is zero).
+fn divide_columns(sparse_matrix: &mut SparseMatrix, col_divisor: &[I32F32]) {
+    let divisors: Vec<FixedDivisor> = col_divisor.iter().map(|d| FixedDivisor::new(*d)).collect();
+    for row in sparse_matrix.iter_mut() {
+        for (j, value) in row.iter_mut() {
+            let j = usize::from(*j);
+            match (col_divisor.get(j), divisors.get(j)) {
+                (Some(d), Some(divisor)) if *d != ZERO => *value = divisor.safe_div(*value),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `inplace_col_normalize_sparse`: divide each column by its (saturating) sum, if non-zero.
+pub fn inplace_col_normalize_sparse(sparse_matrix: &mut SparseMatrix, columns: u16) {
+    let col_sum = col_fold(sparse_matrix, columns, |acc, v| acc.saturating_add(v));
+    divide_columns(sparse_matrix, &col_sum);
+}
+
+/// `inplace_col_max_upscale_sparse`: divide each column by its maximum, if non-zero.
+pub fn inplace_col_max_upscale_sparse(sparse_matrix: &mut SparseMatrix, columns: u16) {
+    let col_max = col_fold(
+        sparse_matrix,
+        columns,
+        |acc, v| if acc < v { v } else { acc },
+    );
+    divide_columns(sparse_matrix, &col_max);
+}
+
+/// `col_clip_sparse`: `min(w_ij, c_j)`; an entry above a non-positive threshold is dropped.
+pub fn col_clip_sparse(sparse_matrix: &SparseMatrix, col_threshold: &[I32F32]) -> SparseMatrix {
+    sparse_matrix
+        .iter()
+        .map(|row| {
+            let mut out = Vec::with_capacity(row.len());
+            for (j, value) in row {
+                let Some(threshold) = col_threshold.get(usize::from(*j)).copied() else {
+                    continue;
+                };
+                if threshold < *value {
+                    if ZERO < threshold {
+                        out.push((*j, threshold));
+                    }
+                } else {
+                    out.push((*j, *value));
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// `matmul_sparse`: `r_j = Σ_i vector_i × m_ij` (saturating), over `columns` columns.
+pub fn matmul_sparse(sparse_matrix: &SparseMatrix, vector: &[I32F32], columns: u16) -> Vec<I32F32> {
+    let mut result = vec![ZERO; usize::from(columns)];
+    for (row, v) in sparse_matrix.iter().zip(vector) {
+        for (j, value) in row {
+            if let Some(slot) = result.get_mut(usize::from(*j)) {
+                *slot = slot.saturating_add(v.saturating_mul(*value));
+            }
+        }
+    }
+    result
+}
+
+/// `matmul_transpose_sparse`: `r_i = Σ_j vector_j × m_ij` (saturating).
+pub fn matmul_transpose_sparse(sparse_matrix: &SparseMatrix, vector: &[I32F32]) -> Vec<I32F32> {
+    sparse_matrix
+        .iter()
+        .map(|row| {
+            row.iter().fold(ZERO, |acc, (j, value)| {
+                let v = vector.get(usize::from(*j)).copied().unwrap_or(ZERO);
+                acc.saturating_add(v.saturating_mul(*value))
+            })
+        })
+        .collect()
+}
+
+/// `row_hadamard_sparse`: scale row i by `vector_i` (saturating); zero products are kept.
+pub fn row_hadamard_sparse(sparse_matrix: &SparseMatrix, vector: &[I32F32]) -> SparseMatrix {
+    sparse_matrix
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let v = vector.get(i).copied().unwrap_or(ZERO);
+            row.iter().map(|(j, x)| (*j, x.saturating_mul(v))).collect()
+        })
+        .collect()
+}
+
+/// `interpolate_sparse`: `mat1 + ratio (mat2 − mat1)` over the union of entries, keeping
+/// results > 0 in ascending column order; `ratio` 0 returns `mat1`, 1 returns `mat2`, and
+/// mismatched row counts return `mat2`.
+pub fn interpolate_sparse(
+    mat1: &SparseMatrix,
+    mat2: &SparseMatrix,
+    columns: u16,
+    ratio: I32F32,
+) -> SparseMatrix {
+    if ratio == ZERO {
+        return mat1.clone();
+    }
+    if ratio == ONE || mat1.len() != mat2.len() {
+        return mat2.clone();
+    }
+    let mut row1 = vec![ZERO; usize::from(columns)];
+    let mut row2 = vec![ZERO; usize::from(columns)];
+    mat1.iter()
+        .zip(mat2)
+        .map(|(r1, r2)| {
+            if r1.is_empty() && r2.is_empty() {
+                return Vec::new();
+            }
+            scatter(&mut row1, r1);
+            scatter(&mut row2, r2);
+            let out = row1
+                .iter()
+                .zip(&row2)
+                .enumerate()
+                .filter_map(|(j, (a, b))| {
+                    let interp = a.saturating_add(ratio.saturating_mul(b.saturating_sub(*a)));
+                    (ZERO < interp).then_some((j as u16, interp))
+                })
+                .collect();
+            unscatter(&mut row1, r1);
+            unscatter(&mut row2, r2);
+            out
+        })
+        .collect()
+}
+
+/// Writes a sparse row into a zeroed dense row (last write wins, as upstream).
+fn scatter(dense: &mut [I32F32], row: &[(u16, I32F32)]) {
+    for (j, v) in row {
+        if let Some(slot) = dense.get_mut(usize::from(*j)) {
+            *slot = *v;
+        }
+    }
+}
+
+/// Zeroes the slots [`scatter`] wrote.
+fn unscatter(dense: &mut [I32F32], row: &[(u16, I32F32)]) {
+    for (j, _) in row {
+        if let Some(slot) = dense.get_mut(usize::from(*j)) {
+            *slot = ZERO;
+        }
+    }
+}
+
+/// `mat_ema_sparse`: `α·new + (1 − α)·old` over the union of entries (saturating, new entries
+/// first), keeping results > 0 in ascending column order. Square: columns = rows.
+pub fn mat_ema_sparse(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> SparseMatrix {
+    let n = new.len();
+    let one_minus_alpha = ONE.saturating_sub(alpha);
+    let mut row = vec![ZERO; n];
+    new.iter()
+        .zip(old)
+        .map(|(new_row, old_row)| {
+            if new_row.is_empty() && old_row.is_empty() {
+                return Vec::new();
+            }
+            for (j, value) in new_row {
+                if let Some(slot) = row.get_mut(usize::from(*j)) {
+                    *slot = slot.saturating_add(alpha.saturating_mul(*value));
+                }
+            }
+            for (j, value) in old_row {
+                if let Some(slot) = row.get_mut(usize::from(*j)) {
+                    *slot = slot.saturating_add(one_minus_alpha.saturating_mul(*value));
+                }
+            }
+            let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
+            for (j, slot) in row.iter_mut().enumerate() {
+                if *slot > ZERO {
+                    out.push((j as u16, *slot));
+                }
+                *slot = ZERO;
+            }
+            out
+        })
+        .collect()
+}
+
+/// `mat_ema_alpha_sparse`: per entry `min(1, (1 − α_ij)·old_ij + max(0, α_ij·new_ij))`, kept
+/// when positive. Entries are produced only for the columns of each **new** row, in its order: an old
+/// bond whose column is absent from the new row is dropped (spec §8.8).
+pub fn mat_ema_alpha_sparse(
+    new: &SparseMatrix,
+    old: &SparseMatrix,
+    alpha: &[Vec<I32F32>],
+) -> SparseMatrix {
+    mat_ema_alpha_sparse_with(new, old, |i, j| {
+        alpha
+            .get(i)
+            .and_then(|row| row.get(usize::from(j)))
+            .copied()
+    })
+}
+
+/// [`mat_ema_alpha_sparse`] with α supplied per entry by `alpha_at(i, j)` (`None` = no α for
+/// that entry, which upstream treats as "skip"). Lets the epoch compute only the α it reads.
+pub fn mat_ema_alpha_sparse_with(
+    new: &SparseMatrix,
+    old: &SparseMatrix,
+    mut alpha_at: impl FnMut(usize, u16) -> Option<I32F32>,
+) -> SparseMatrix {
+    let n = new.len();
+    let mut decayed = vec![ZERO; n];
+    new.iter()
+        .zip(old)
+        .enumerate()
+        .map(|(i, (new_row, old_row))| {
+            if new_row.is_empty() {
+                return Vec::new();
+            }
+            for (j, old_val) in old_row {
+                if let (Some(a), Some(slot)) = (alpha_at(i, *j), decayed.get_mut(usize::from(*j))) {
+                    *slot = ONE.saturating_sub(a).saturating_mul(*old_val);
+                }
+            }
+            let mut out = Vec::with_capacity(new_row.len());
+            for (j, new_val) in new_row {
+                if let (Some(a), Some(d)) = (alpha_at(i, *j), decayed.get(usize::from(*j))) {
+                    let purchase = a.saturating_mul(*new_val).max(ZERO);
+                    let value = d.saturating_add(purchase).min(ONE);
+                    if value > ZERO {
+                        out.push((*j, value));
+                    }
+                }
+            }
+            for (j, _) in old_row {
+                if let Some(slot) = decayed.get_mut(usize::from(*j)) {
+                    *slot = ZERO;
+                }
+            }
+            out
+        })
+        .collect()
+}

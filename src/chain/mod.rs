@@ -1,0 +1,14 @@
+//! The chain: pure, chain-faithful state transitions of subtensor's economics (spec at commit
+//! 14bc6f9f). Today: the Yuma epoch ([`epoch`]) and the fixed-point math under it.
+//!
+//! This module is the product's heart and stays pure: it never imports bevy, polars, plotters,
+//! rayon, serde, rand or `std::{fs, io, env}`, and keeps floats out of state (the one f64 in
+//! [`fixed::FixedDivisor`] only estimates a quotient that is then corrected exactly). A check in
+//! `.ci/run` and the `chain_is_pure` test enforce it.
+//!
+//! May depend on: `substrate-fixed` only.
+
+pub mod epoch;
+pub mod fixed;
+pub mod math;
+pub mod types;

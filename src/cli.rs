@@ -1,0 +1,101 @@
+//! The `taosim` command line: argument parsing and the subcommands' glue.
+//!
+//! Library errors are typed; this module maps them to exit codes: 0 success, 2 bad input
+//! (one line on stderr naming the field or file, nothing on stdout), 1 anything else.
+//!
+//! May depend on: everything in the crate, clap, anyhow.
+
+use crate::chain::epoch::{epoch, epoch_traced};
+use crate::epoch_json::{parse_input, write_output};
+use clap::{Parser, Subcommand};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Agent-based economics simulator of the Bittensor network.
+#[derive(Parser, Debug)]
+#[command(name = "taosim", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one Yuma epoch of one subnet: epoch JSON in (file or `-` for stdin), JSON out.
+    Epoch {
+        /// Input file; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+        /// Add every intermediate vector and matrix of the epoch under "trace".
+        #[arg(long)]
+        trace: bool,
+    },
+}
+
+/// Failures of a command, split by exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: exit code 2.
+    #[error("{0}")]
+    Input(String),
+    /// Anything else: exit code 1.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Parses the arguments, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Input(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Other(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Epoch { file, trace } => run_epoch(file, trace),
+    }
+}
+
+fn run_epoch(file: Option<PathBuf>, trace: bool) -> Result<(), CliError> {
+    let text = read_input(file.as_deref())?;
+    let (input, params) = parse_input(&text).map_err(|e| CliError::Input(e.to_string()))?;
+    let document = if trace {
+        let (output, trace) = epoch_traced(&input, &params);
+        write_output(&output, Some(&trace))
+    } else {
+        write_output(&epoch(&input, &params), None)
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(document.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::Other(anyhow::anyhow!("writing the output: {e}")))
+}
+
+fn read_input(file: Option<&std::path::Path>) -> Result<String, CliError> {
+    let mut text = String::new();
+    match file {
+        None => read_stdin(&mut text),
+        Some(path) if path.as_os_str() == "-" => read_stdin(&mut text),
+        Some(path) => std::fs::read_to_string(path)
+            .map(|t| text = t)
+            .map_err(|e| CliError::Input(format!("{}: {e}", path.display()))),
+    }?;
+    Ok(text)
+}
+
+fn read_stdin(text: &mut String) -> Result<(), CliError> {
+    std::io::stdin()
+        .read_to_string(text)
+        .map(|_| ())
+        .map_err(|e| CliError::Input(format!("standard input: {e}")))
+}

@@ -1,0 +1,10 @@
+//! taosim: an agent-based economics simulator of the Bittensor network.
+//!
+//! Layers, top to bottom (data flows down, never up):
+//! * [`cli`] — the `taosim` command line (subcommands call the library).
+//! * [`epoch_json`] — the `taosim epoch` JSON contract: parse, validate, convert.
+//! * [`chain`] — pure, bit-exact state transitions of the chain (Yuma epoch, fixed point).
+
+pub mod chain;
+pub mod cli;
+pub mod epoch_json;

@@ -1,0 +1,5 @@
+//! The `taosim` binary: everything happens in [`taosim::cli`].
+
+fn main() -> std::process::ExitCode {
+    taosim::cli::main()
+}
