@@ -375,6 +375,10 @@ fn original_yuma(max_allowed_validators: u16) -> EpochParams {
     }
 }
 
+/// A `test_bonds` step: (weight change after the previous epoch as (uid, target), column
+/// asserted, bonds of uids 0..3 in that column).
+type Step = (Option<(usize, u16)>, u16, [u16; 4]);
+
 /// Source: subtensor pallets/subtensor/src/tests/epoch.rs::test_bonds
 #[test]
 fn original_yuma_bonds_follow_the_ema() {
@@ -390,8 +394,7 @@ fn original_yuma_bonds_follow_the_ema() {
     }
     net.epoch(1_000_000_000);
     assert_eq!(net.bond_column(0..4, 4), [16383, 32767, 49151, 65535]);
-    // (weight change made after the previous epoch, column asserted, bonds of uids 0..3)
-    let steps: [(Option<(usize, u16)>, u16, [u16; 4]); 6] = [
+    let steps: [Step; 6] = [
         (Some((0, 0)), 4, [14582, 32767, 49151, 65535]),
         (Some((1, 1)), 4, [12603, 28321, 49151, 65535]),
         (Some((2, 2)), 7, [12602, 28320, 49150, 65535]),

@@ -159,10 +159,21 @@ pub fn mat_ema(new: &DenseMatrix, old: &DenseMatrix, alpha: I32F32) -> DenseMatr
         .collect()
 }
 
-/// `mat_ema_alpha`: `min(1, (1 − α_ij) old_ij + max(0, α_ij new_ij))` for every entry; `old`
-/// unchanged on a shape mismatch, `new` on a row-length mismatch.
+/// `mat_ema_alpha`: `min(1, (1 − α_ij) old_ij + max(0, α_ij new_ij))` for every entry. An
+/// empty `new` (or an empty first row) gives one empty row; a shape mismatch (row count or
+/// first-row length) returns `old` unchanged; a ragged later row returns `new`. (Spec §9.10
+/// says "new on row-length mismatch"; upstream's vector for a 2×2 `new` against a 2×3 `old`
+/// expects `old`, so the shape is judged on the first rows.)
 pub fn mat_ema_alpha(new: &DenseMatrix, old: &DenseMatrix, alpha: &DenseMatrix) -> DenseMatrix {
-    if new.len() != old.len() || new.len() != alpha.len() {
+    let first_len = |m: &DenseMatrix| m.first().map_or(0, Vec::len);
+    if new.is_empty() || first_len(new) == 0 {
+        return vec![Vec::new()];
+    }
+    if new.len() != old.len()
+        || new.len() != alpha.len()
+        || first_len(new) != first_len(old)
+        || first_len(new) != first_len(alpha)
+    {
         return old.clone();
     }
     let mut result = Vec::with_capacity(new.len());
@@ -199,8 +210,8 @@ pub fn compute_liquid_alpha_values(
         .map(|(rw, rb)| {
             consensus
                 .iter()
-                .enumerate()
-                .map(|(j, c)| la.alpha_sigmoid(*c, rw[j], rb[j]))
+                .zip(rw.iter().zip(rb))
+                .map(|(c, (w, b))| la.alpha_sigmoid(*c, *w, *b))
                 .collect()
         })
         .collect()
