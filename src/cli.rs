@@ -6,7 +6,7 @@
 //! May depend on: everything in the crate, clap, anyhow.
 
 use crate::chain::epoch::{epoch, epoch_traced};
-use crate::epoch_json::{parse_input, write_output};
+use crate::epoch_json::{one_line, parse_input, write_output};
 use clap::{Parser, Subcommand};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -88,7 +88,7 @@ fn read_input(file: Option<&std::path::Path>) -> Result<String, CliError> {
         Some(path) if path.as_os_str() == "-" => read_stdin(&mut text),
         Some(path) => std::fs::read_to_string(path)
             .map(|t| text = t)
-            .map_err(|e| CliError::Input(format!("{}: {e}", path.display()))),
+            .map_err(|e| CliError::Input(one_line(&format!("{}: {e}", path.display())))),
     }?;
     Ok(text)
 }

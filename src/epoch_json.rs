@@ -32,12 +32,28 @@ pub struct InputError {
 }
 
 impl InputError {
+    /// An error at `path`; control characters in either part are escaped so that the error
+    /// is always one line.
     fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         InputError {
-            path: path.into(),
-            message: message.into(),
+            path: one_line(&path.into()),
+            message: one_line(&message.into()),
         }
     }
+}
+
+/// Escapes control characters (line breaks in keys or file names) so the text stays on one line.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -90,20 +106,47 @@ struct RawNeuron {
     commit_block: Option<u64>,
 }
 
+/// The TAO supply cap, rao: no subnet can hold more alpha, nor root more TAO.
+pub const TOTAL_SUPPLY: u64 = 21_000_000_000_000_000;
+
 /// Parses and validates an epoch input document.
 pub fn parse_input(text: &str) -> Result<(EpochInput, EpochParams), InputError> {
     let deserializer = &mut serde_json::Deserializer::from_str(text);
-    let raw: RawInput = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let raw: RawInput = serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| {
         let path = e.path().to_string();
-        let path = if path == "." {
-            "input".to_string()
-        } else {
-            path
+        let path = match path.as_str() {
+            "" | "." | "?" => "input".to_string(),
+            _ => path.replace(".?", ""),
         };
         InputError::new(path, e.inner().to_string())
     })?;
+    deserializer
+        .end()
+        .map_err(|e| InputError::new("input", format!("{e} after the document")))?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| InputError::new("input", e.to_string()))?;
+    require_objects(&value)?;
     validate(&raw)?;
     Ok((to_input(&raw), to_params(&raw.params)))
+}
+
+/// The document, `params` and every neuron must be JSON objects (serde would also accept a
+/// struct written as an array of its fields).
+fn require_objects(value: &serde_json::Value) -> Result<(), InputError> {
+    let must_be_object = |v: &serde_json::Value, path: &str| match v {
+        serde_json::Value::Object(_) => Ok(()),
+        _ => Err(InputError::new(path, "expected a JSON object")),
+    };
+    must_be_object(value, "input")?;
+    if let Some(params) = value.get("params") {
+        must_be_object(params, "params")?;
+    }
+    if let Some(serde_json::Value::Array(neurons)) = value.get("neurons") {
+        for (i, neuron) in neurons.iter().enumerate() {
+            must_be_object(neuron, &format!("neurons[{i}]"))?;
+        }
+    }
+    Ok(())
 }
 
 fn validate(raw: &RawInput) -> Result<(), InputError> {
@@ -125,9 +168,30 @@ fn validate(raw: &RawInput) -> Result<(), InputError> {
             format!("uid {owner} out of range (n = {n})"),
         ));
     }
+    validate_supply(&raw.neurons, "alpha_stake", |x| x.alpha_stake)?;
+    validate_supply(&raw.neurons, "root_stake", |x| x.root_stake)?;
     for (i, neuron) in raw.neurons.iter().enumerate() {
         validate_row(&neuron.weights, n, &format!("neurons[{i}].weights"))?;
         validate_row(&neuron.bonds, n, &format!("neurons[{i}].bonds"))?;
+    }
+    Ok(())
+}
+
+/// Stakes cannot add up to more than the supply cap (the chain's own arithmetic assumes it).
+fn validate_supply(
+    neurons: &[RawNeuron],
+    field: &str,
+    stake: impl Fn(&RawNeuron) -> u64,
+) -> Result<(), InputError> {
+    let mut total: u64 = 0;
+    for (i, neuron) in neurons.iter().enumerate() {
+        total = total.saturating_add(stake(neuron));
+        if total > TOTAL_SUPPLY {
+            return Err(InputError::new(
+                format!("neurons[{i}].{field}"),
+                format!("stakes add up to more than the {TOTAL_SUPPLY} rao supply"),
+            ));
+        }
     }
     Ok(())
 }
