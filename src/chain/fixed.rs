@@ -50,8 +50,10 @@ pub fn u16_to_fixed(x: u16) -> I32F32 {
 /// `u16_proportion_to_fixed`: `x / 65535` in I32F32 (truncated).
 #[inline]
 pub fn u16_proportion_to_fixed(x: u16) -> I32F32 {
-    // (x << 32) / 65535 is exactly what I32F32 division computes for these operands.
-    I32F32::from_bits((i64::from(x) << 32) / 65535)
+    // I32F32 division computes ⌊x·2³² / 65535⌋; as 2³² = 65535·65537 + 1 this is
+    // 65537·x + ⌊x / 65535⌋, i.e. one more unit only for x = 65535.
+    let x = i64::from(x);
+    I32F32::from_bits(65_537 * x + i64::from(x == 65_535))
 }
 
 /// `fixed_to_fixed_u16_proportion`: `x / 65535` (safe division).
@@ -63,8 +65,24 @@ pub fn fixed_to_fixed_u16_proportion(x: I32F32) -> I32F32 {
 /// `fixed_proportion_to_u16`: `floor(x × 65535)`, saturating to `[0, 65535]`.
 #[inline]
 pub fn fixed_proportion_to_u16(x: I32F32) -> u16 {
-    x.saturating_mul(I32F32::from_num(u16::MAX))
-        .saturating_to_num::<u16>()
+    // = x.saturating_mul(65535).saturating_to_num::<u16>(): the product is exact in i128 and
+    // the conversion floors.
+    ((i128::from(x.to_bits()) * 65_535) >> 32).clamp(0, 65_535) as u16
+}
+
+/// `a.saturating_mul(b)` for I32F32, bit for bit, without the crate's 128×128-bit multiply:
+/// the exact product floored to 32 fractional bits, clamped to the type's range.
+#[inline]
+pub fn mul_sat(a: I32F32, b: I32F32) -> I32F32 {
+    let product = (i128::from(a.to_bits()) * i128::from(b.to_bits())) >> 32;
+    I32F32::from_bits(product.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+}
+
+/// `a.checked_mul(b)` for I32F32, bit for bit: `None` where the product leaves the range.
+#[inline]
+pub fn mul_checked(a: I32F32, b: I32F32) -> Option<I32F32> {
+    let product = (i128::from(a.to_bits()) * i128::from(b.to_bits())) >> 32;
+    i64::try_from(product).ok().map(I32F32::from_bits)
 }
 
 /// `fixed64_to_fixed32`: truncate the fraction to 32 bits, saturating the integer part.
@@ -172,11 +190,38 @@ mod tests {
         assert_eq!(fixed_proportion_to_u16(ONE), 65535);
         assert_eq!(fixed_proportion_to_u16(I32F32::from_num(2)), 65535);
         assert_eq!(fixed_proportion_to_u16(I32F32::from_num(-1)), 0);
-        // 0.75 reached through a truncating division loses the last unit (spec §16.2).
-        let three_quarters = I32F32::from_num(3) / I32F32::from_num(4);
-        assert_eq!(fixed_proportion_to_u16(three_quarters), 49151);
-        let truncated = I32F32::from_num(0.3) / I32F32::from_num(0.4);
-        assert_eq!(fixed_proportion_to_u16(truncated), 49150);
+        // Reading a stored u16 as a truncated proportion and storing it again loses one unit,
+        // except at 0 and 65535 (spec §16.2): Yuma3 bonds drift down by it when unchanged.
+        assert_eq!(
+            fixed_proportion_to_u16(u16_proportion_to_fixed(49151)),
+            49150
+        );
+        assert_eq!(
+            fixed_proportion_to_u16(u16_proportion_to_fixed(65535)),
+            65535
+        );
+        assert_eq!(fixed_proportion_to_u16(u16_proportion_to_fixed(0)), 0);
+    }
+
+    #[test]
+    fn fast_multiplication_matches_the_crate_at_the_edges() {
+        let edges = [
+            i64::MIN,
+            i64::MIN + 1,
+            -(1 << 32),
+            -1,
+            0,
+            1,
+            1 << 31,
+            1 << 32,
+            i64::MAX,
+        ];
+        for a in edges.map(I32F32::from_bits) {
+            for b in edges.map(I32F32::from_bits) {
+                assert_eq!(mul_sat(a, b), a.saturating_mul(b), "{a} × {b}");
+                assert_eq!(mul_checked(a, b), a.checked_mul(b), "{a} × {b}");
+            }
+        }
     }
 
     #[test]
@@ -187,6 +232,23 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn fast_multiplication_is_bit_identical(a in any::<i64>(), b in any::<i64>()) {
+            let (a, b) = (I32F32::from_bits(a), I32F32::from_bits(b));
+            prop_assert_eq!(mul_sat(a, b), a.saturating_mul(b));
+            prop_assert_eq!(mul_checked(a, b), a.checked_mul(b));
+            let crate_u16 = a.saturating_mul(I32F32::from_num(u16::MAX)).saturating_to_num::<u16>();
+            prop_assert_eq!(fixed_proportion_to_u16(a), crate_u16);
+        }
+
+        #[test]
+        fn fast_multiplication_is_exact_near_one(a in -(1i64 << 34)..(1i64 << 34), b in -(1i64 << 34)..(1i64 << 34)) {
+            let (a, b) = (I32F32::from_bits(a), I32F32::from_bits(b));
+            prop_assert_eq!(mul_sat(a, b), a.saturating_mul(b));
+            let crate_u16 = a.saturating_mul(I32F32::from_num(u16::MAX)).saturating_to_num::<u16>();
+            prop_assert_eq!(fixed_proportion_to_u16(a), crate_u16);
+        }
+
         #[test]
         fn fixed_divisor_is_bit_identical(a in any::<i64>(), d in any::<i64>()) {
             let (a, d) = (I32F32::from_bits(a), I32F32::from_bits(d));

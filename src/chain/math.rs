@@ -12,7 +12,7 @@
 //!
 //! May depend on: `fixed`, `types`, `substrate_fixed::transcendental`.
 
-use super::fixed::{FixedDivisor, I32F32, I64F64, ONE, SafeDiv, ZERO};
+use super::fixed::{FixedDivisor, I32F32, I64F64, ONE, SafeDiv, ZERO, mul_checked, mul_sat};
 use super::types::SparseMatrix;
 use substrate_fixed::transcendental::exp;
 
@@ -91,7 +91,7 @@ pub fn inplace_mask_vector(mask: &[bool], vector: &mut [I32F32]) {
 pub fn vec_mul(a: &[I32F32], b: &[I32F32]) -> Vec<I32F32> {
     a.iter()
         .zip(b)
-        .map(|(x, y)| x.checked_mul(*y).unwrap_or(ZERO))
+        .map(|(x, y)| mul_checked(*x, *y).unwrap_or(ZERO))
         .collect()
 }
 
@@ -207,69 +207,40 @@ pub fn weighted_median(
     score: &[I32F32],
     partition_idx: &[usize],
     minority: I32F32,
-    partition_lo: I32F32,
-    partition_hi: I32F32,
-) -> I32F32 {
-    let mut buffers = MedianBuffers::default();
-    buffers.current.extend_from_slice(partition_idx);
-    weighted_median_with(
-        stake,
-        score,
-        &mut buffers,
-        minority,
-        partition_lo,
-        partition_hi,
-    )
-}
-
-/// Scratch space for [`weighted_median`], reused across columns.
-#[derive(Default)]
-struct MedianBuffers {
-    current: Vec<usize>,
-    lower: Vec<usize>,
-    upper: Vec<usize>,
-}
-
-/// [`weighted_median`] over `buffers.current` (consumed), without allocating.
-fn weighted_median_with(
-    stake: &[I32F32],
-    score: &[I32F32],
-    buffers: &mut MedianBuffers,
-    minority: I32F32,
     mut partition_lo: I32F32,
     mut partition_hi: I32F32,
 ) -> I32F32 {
-    let iteration_limit = buffers.current.len();
+    let score_of = |idx: usize| score.get(idx).copied().unwrap_or(ZERO);
+    let stake_of = |idx: usize| stake.get(idx).copied().unwrap_or(ZERO);
+    let mut current: Vec<usize> = partition_idx.to_vec();
+    let iteration_limit = partition_idx.len();
     let mut iteration_counter: usize = 0;
     loop {
-        let n = buffers.current.len();
-        if n == 0 {
-            return ZERO;
+        match current.len() {
+            0 => return ZERO,
+            1 => return score_of(current[0]),
+            _ => {}
         }
-        let score_of = |idx: usize| score.get(idx).copied().unwrap_or(ZERO);
-        let stake_of = |idx: usize| stake.get(idx).copied().unwrap_or(ZERO);
-        if n == 1 {
-            return score_of(buffers.current[0]);
-        }
-        let pivot = score_of(buffers.current[n / 2]);
-        let (mut lo_stake, mut hi_stake) = (ZERO, ZERO);
-        buffers.lower.clear();
-        buffers.upper.clear();
-        for &idx in &buffers.current {
-            let s = score_of(idx);
-            if s < pivot {
-                lo_stake = lo_stake.saturating_add(stake_of(idx));
-                buffers.lower.push(idx);
-            } else if s > pivot {
-                hi_stake = hi_stake.saturating_add(stake_of(idx));
-                buffers.upper.push(idx);
-            }
-        }
-        if minority < partition_lo.saturating_add(lo_stake) && !buffers.lower.is_empty() {
-            std::mem::swap(&mut buffers.current, &mut buffers.lower);
+        let pivot = score_of(current[current.len() / 2]);
+        let (lower, upper): (Vec<usize>, Vec<usize>) = (
+            current
+                .iter()
+                .copied()
+                .filter(|i| score_of(*i) < pivot)
+                .collect(),
+            current
+                .iter()
+                .copied()
+                .filter(|i| score_of(*i) > pivot)
+                .collect(),
+        );
+        let sum_of = |idx: &[usize]| idx.iter().fold(ZERO, |a, i| a.saturating_add(stake_of(*i)));
+        let (lo_stake, hi_stake) = (sum_of(&lower), sum_of(&upper));
+        if minority < partition_lo.saturating_add(lo_stake) && !lower.is_empty() {
+            current = lower;
             partition_hi = partition_lo.saturating_add(lo_stake);
-        } else if partition_hi.saturating_sub(hi_stake) <= minority && !buffers.upper.is_empty() {
-            std::mem::swap(&mut buffers.current, &mut buffers.upper);
+        } else if partition_hi.saturating_sub(hi_stake) <= minority && !upper.is_empty() {
+            current = upper;
             partition_lo = partition_hi.saturating_sub(hi_stake);
         } else {
             return pivot;
@@ -307,22 +278,35 @@ pub fn weighted_median_col_sparse(
             }
         }
     }
-    let mut buffers = MedianBuffers::default();
+    let mut pairs: Vec<(I32F32, I32F32)> = Vec::with_capacity(voters);
     (0..columns)
         .map(|c| {
-            buffers.current.clear();
-            buffers.current.extend(0..voters);
             let col_scores = &use_score[c * voters..(c + 1) * voters];
-            weighted_median_with(
-                &use_stake,
-                col_scores,
-                &mut buffers,
-                minority,
-                ZERO,
-                stake_sum,
-            )
+            pairs.clear();
+            pairs.extend(col_scores.iter().copied().zip(use_stake.iter().copied()));
+            weighted_quantile(&mut pairs, minority)
         })
         .collect()
+}
+
+/// What [`weighted_median`] returns for partition bounds 0 and Σ stake (the way
+/// [`weighted_median_col_sparse`] calls it): the smallest score whose cumulative stake is
+/// strictly greater than `minority`, the largest score if none is, 0 for no entries. Fixed-point
+/// sums of these stakes are exact, so the answer is unique and any selection order finds it;
+/// this one sorts the `(score, stake)` pairs (small sorts are branch-free in the standard
+/// library, where a partition on random scores mispredicts about every other element) and
+/// walks the cumulative stake.
+pub fn weighted_quantile(pairs: &mut [(I32F32, I32F32)], minority: I32F32) -> I32F32 {
+    pairs.sort_unstable_by_key(|pair| pair.0);
+    let mut cumulative = ZERO;
+    for (k, (score, stake)) in pairs.iter().enumerate() {
+        cumulative = cumulative.saturating_add(*stake);
+        let last_of_its_score = pairs.get(k + 1).is_none_or(|next| next.0 != *score);
+        if last_of_its_score && minority < cumulative {
+            return *score;
+        }
+    }
+    pairs.last().map_or(ZERO, |pair| pair.0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,22 +315,25 @@ pub fn weighted_median_col_sparse(
 
 /// `mask_rows_sparse`: empty the rows whose mask is true; rows beyond the mask are emptied.
 pub fn mask_rows_sparse(mask: &[bool], sparse_matrix: &SparseMatrix) -> SparseMatrix {
-    sparse_matrix
-        .iter()
-        .enumerate()
-        .map(|(i, row)| {
-            if mask.get(i).copied().unwrap_or(true) {
-                Vec::new()
-            } else {
-                row.clone()
-            }
-        })
-        .collect()
+    let mut result = sparse_matrix.clone();
+    inplace_mask_rows_sparse(mask, &mut result);
+    result
+}
+
+/// In-place [`mask_rows_sparse`].
+pub fn inplace_mask_rows_sparse(mask: &[bool], sparse_matrix: &mut SparseMatrix) {
+    for (i, row) in sparse_matrix.iter_mut().enumerate() {
+        if mask.get(i).copied().unwrap_or(true) {
+            row.clear();
+        }
+    }
 }
 
 /// `mask_diag_sparse`: drop the diagonal entries (self-weights).
 pub fn mask_diag_sparse(sparse_matrix: &SparseMatrix) -> SparseMatrix {
-    filter_sparse(sparse_matrix, |i, j, _| i != usize::from(j))
+    let mut result = sparse_matrix.clone();
+    inplace_mask_diag_sparse(&mut result, None);
+    result
 }
 
 /// `mask_diag_sparse_except_index`: drop diagonal entries except row `except_index`'s.
@@ -354,8 +341,19 @@ pub fn mask_diag_sparse_except_index(
     sparse_matrix: &SparseMatrix,
     except_index: u16,
 ) -> SparseMatrix {
-    let keep = usize::from(except_index);
-    filter_sparse(sparse_matrix, |i, j, _| i != usize::from(j) || i == keep)
+    let mut result = sparse_matrix.clone();
+    inplace_mask_diag_sparse(&mut result, Some(except_index));
+    result
+}
+
+/// In-place [`mask_diag_sparse`] (or, with `except`, [`mask_diag_sparse_except_index`]).
+pub fn inplace_mask_diag_sparse(sparse_matrix: &mut SparseMatrix, except: Option<u16>) {
+    for (i, row) in sparse_matrix.iter_mut().enumerate() {
+        if except.is_some_and(|e| usize::from(e) == i) {
+            continue;
+        }
+        row.retain(|(j, _)| usize::from(*j) != i);
+    }
 }
 
 /// `vec_mask_sparse_matrix`: drop entry (i, j) where `mask_fn(first_vector[i],
@@ -366,11 +364,25 @@ pub fn vec_mask_sparse_matrix(
     second_vector: &[u64],
     mask_fn: impl Fn(u64, u64) -> bool,
 ) -> SparseMatrix {
-    filter_sparse(sparse_matrix, |i, j, _| {
+    let mut result = sparse_matrix.clone();
+    inplace_vec_mask_sparse_matrix(&mut result, first_vector, second_vector, mask_fn);
+    result
+}
+
+/// In-place [`vec_mask_sparse_matrix`].
+pub fn inplace_vec_mask_sparse_matrix(
+    sparse_matrix: &mut SparseMatrix,
+    first_vector: &[u64],
+    second_vector: &[u64],
+    mask_fn: impl Fn(u64, u64) -> bool,
+) {
+    for (i, row) in sparse_matrix.iter_mut().enumerate() {
         let first = first_vector.get(i).copied().unwrap_or(0);
-        let second = second_vector.get(usize::from(j)).copied().unwrap_or(0);
-        !mask_fn(first, second)
-    })
+        row.retain(|(j, _)| {
+            let second = second_vector.get(usize::from(*j)).copied().unwrap_or(0);
+            !mask_fn(first, second)
+        });
+    }
 }
 
 /// `scalar_vec_mask_sparse_matrix`: drop entry (i, j) where `mask_fn(scalar, vector[j])` holds;
@@ -381,26 +393,9 @@ pub fn scalar_vec_mask_sparse_matrix(
     vector: &[u64],
     mask_fn: impl Fn(u64, u64) -> bool,
 ) -> SparseMatrix {
-    filter_sparse(sparse_matrix, |_, j, _| {
-        !mask_fn(scalar, vector.get(usize::from(j)).copied().unwrap_or(0))
-    })
-}
-
-/// Keeps the entries for which `keep(i, j, value)` holds, in their order.
-fn filter_sparse(
-    sparse_matrix: &SparseMatrix,
-    keep: impl Fn(usize, u16, I32F32) -> bool,
-) -> SparseMatrix {
-    sparse_matrix
-        .iter()
-        .enumerate()
-        .map(|(i, row)| {
-            row.iter()
-                .copied()
-                .filter(|(j, v)| keep(i, *j, *v))
-                .collect()
-        })
-        .collect()
+    let mut result = sparse_matrix.clone();
+    inplace_vec_mask_sparse_matrix(&mut result, &[], vector, |_, v| mask_fn(scalar, v));
+    result
 }
 
 /// `inplace_row_normalize_sparse`: divide each row by its sum, for rows whose sum is positive.
@@ -500,7 +495,7 @@ pub fn matmul_sparse(sparse_matrix: &SparseMatrix, vector: &[I32F32], columns: u
     for (row, v) in sparse_matrix.iter().zip(vector) {
         for (j, value) in row {
             if let Some(slot) = result.get_mut(usize::from(*j)) {
-                *slot = slot.saturating_add(v.saturating_mul(*value));
+                *slot = slot.saturating_add(mul_sat(*v, *value));
             }
         }
     }
@@ -514,7 +509,33 @@ pub fn matmul_transpose_sparse(sparse_matrix: &SparseMatrix, vector: &[I32F32]) 
         .map(|row| {
             row.iter().fold(ZERO, |acc, (j, value)| {
                 let v = vector.get(usize::from(*j)).copied().unwrap_or(ZERO);
-                acc.saturating_add(v.saturating_mul(*value))
+                acc.saturating_add(mul_sat(v, *value))
+            })
+        })
+        .collect()
+}
+
+/// [`matmul_transpose_sparse`] of the column-normalised matrix — what upstream computes by
+/// [`inplace_col_normalize_sparse`] on a copy first — without making the copy: each entry is
+/// divided by its column sum (when non-zero) and then multiplied, with the same rounding.
+pub fn col_normalized_matmul_transpose_sparse(
+    sparse_matrix: &SparseMatrix,
+    columns: u16,
+    vector: &[I32F32],
+) -> Vec<I32F32> {
+    let col_sum = col_fold(sparse_matrix, columns, |acc, v| acc.saturating_add(v));
+    let divisors: Vec<FixedDivisor> = col_sum.iter().map(|d| FixedDivisor::new(*d)).collect();
+    sparse_matrix
+        .iter()
+        .map(|row| {
+            row.iter().fold(ZERO, |acc, (j, value)| {
+                let j = usize::from(*j);
+                let normalized = match (col_sum.get(j), divisors.get(j)) {
+                    (Some(sum), Some(divisor)) if *sum != ZERO => divisor.safe_div(*value),
+                    _ => *value,
+                };
+                let v = vector.get(j).copied().unwrap_or(ZERO);
+                acc.saturating_add(mul_sat(v, normalized))
             })
         })
         .collect()
@@ -527,7 +548,7 @@ pub fn row_hadamard_sparse(sparse_matrix: &SparseMatrix, vector: &[I32F32]) -> S
         .enumerate()
         .map(|(i, row)| {
             let v = vector.get(i).copied().unwrap_or(ZERO);
-            row.iter().map(|(j, x)| (*j, x.saturating_mul(v))).collect()
+            row.iter().map(|(j, x)| (*j, mul_sat(*x, v))).collect()
         })
         .collect()
 }
@@ -562,7 +583,7 @@ pub fn interpolate_sparse(
                 .zip(&row2)
                 .enumerate()
                 .filter_map(|(j, (a, b))| {
-                    let interp = a.saturating_add(ratio.saturating_mul(b.saturating_sub(*a)));
+                    let interp = a.saturating_add(mul_sat(ratio, b.saturating_sub(*a)));
                     (ZERO < interp).then_some((j as u16, interp))
                 })
                 .collect();
@@ -605,12 +626,12 @@ pub fn mat_ema_sparse(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> 
             }
             for (j, value) in new_row {
                 if let Some(slot) = row.get_mut(usize::from(*j)) {
-                    *slot = slot.saturating_add(alpha.saturating_mul(*value));
+                    *slot = slot.saturating_add(mul_sat(alpha, *value));
                 }
             }
             for (j, value) in old_row {
                 if let Some(slot) = row.get_mut(usize::from(*j)) {
-                    *slot = slot.saturating_add(one_minus_alpha.saturating_mul(*value));
+                    *slot = slot.saturating_add(mul_sat(one_minus_alpha, *value));
                 }
             }
             let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
@@ -659,13 +680,13 @@ pub fn mat_ema_alpha_sparse_with(
             }
             for (j, old_val) in old_row {
                 if let (Some(a), Some(slot)) = (alpha_at(i, *j), decayed.get_mut(usize::from(*j))) {
-                    *slot = ONE.saturating_sub(a).saturating_mul(*old_val);
+                    *slot = mul_sat(ONE.saturating_sub(a), *old_val);
                 }
             }
             let mut out = Vec::with_capacity(new_row.len());
             for (j, new_val) in new_row {
                 if let (Some(a), Some(d)) = (alpha_at(i, *j), decayed.get(usize::from(*j))) {
-                    let purchase = a.saturating_mul(*new_val).max(ZERO);
+                    let purchase = mul_sat(a, *new_val).max(ZERO);
                     let value = d.saturating_add(purchase).min(ONE);
                     if value > ZERO {
                         out.push((*j, value));
@@ -680,4 +701,50 @@ pub fn mat_ema_alpha_sparse_with(
             out
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixed_vec(bits: &[i64]) -> Vec<I32F32> {
+        bits.iter().map(|b| I32F32::from_bits(*b)).collect()
+    }
+
+    proptest! {
+        /// The column median's quickselect equals upstream's `weighted_median` call.
+        #[test]
+        fn weighted_quantile_equals_upstream_quickselect(
+            entries in prop::collection::vec((0i64..8, 0i64..6), 0..40),
+            minority_bits in -(1i64 << 33)..(3i64 << 32),
+        ) {
+            // Few distinct scores and stakes (many ties, zero stakes), stakes scaled to ~1.
+            let score = fixed_vec(&entries.iter().map(|e| e.0 << 29).collect::<Vec<_>>());
+            let stake = fixed_vec(&entries.iter().map(|e| e.1 << 28).collect::<Vec<_>>());
+            let idx: Vec<usize> = (0..entries.len()).collect();
+            let minority = I32F32::from_bits(minority_bits);
+            let hi = sum(&stake);
+            let upstream = weighted_median(&stake, &score, &idx, minority, ZERO, hi);
+            let mut pairs: Vec<(I32F32, I32F32)> = score.into_iter().zip(stake).collect();
+            prop_assert_eq!(weighted_quantile(&mut pairs, minority), upstream);
+        }
+
+        /// The fused column-normalised product equals normalising a copy first.
+        #[test]
+        fn fused_col_normalized_product_equals_upstream(
+            rows in prop::collection::vec(prop::collection::vec((0u16..8, 0i64..(1i64 << 34)), 0..8), 0..8),
+            vector in prop::collection::vec(0i64..(1i64 << 33), 0..8),
+        ) {
+            let m: SparseMatrix = rows
+                .iter()
+                .map(|r| r.iter().map(|(j, v)| (*j, I32F32::from_bits(*v))).collect())
+                .collect();
+            let v = fixed_vec(&vector);
+            let mut normalized = m.clone();
+            inplace_col_normalize_sparse(&mut normalized, 6);
+            let upstream = matmul_transpose_sparse(&normalized, &v);
+            prop_assert_eq!(col_normalized_matmul_transpose_sparse(&m, 6, &v), upstream);
+        }
+    }
 }

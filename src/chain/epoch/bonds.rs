@@ -21,11 +21,13 @@ use crate::chain::fixed::{
     u16_to_fixed,
 };
 use crate::chain::math::{
-    clamp_value, exp_safe, inplace_col_max_upscale_sparse, inplace_col_normalize_sparse,
-    inplace_normalize, interpolate_sparse, mat_ema_alpha_sparse_with, mat_ema_sparse,
-    matmul_transpose_sparse, row_hadamard_sparse, scalar_vec_mask_sparse_matrix, vec_mul,
+    clamp_value, col_normalized_matmul_transpose_sparse, exp_safe, inplace_col_max_upscale_sparse,
+    inplace_col_normalize_sparse, inplace_normalize, inplace_vec_mask_sparse_matrix,
+    interpolate_sparse, mat_ema_alpha_sparse_with, mat_ema_sparse, matmul_transpose_sparse,
+    row_hadamard_sparse, vec_mul,
 };
 use crate::chain::types::{SparseMatrix, SparseU16Matrix};
+use std::borrow::Cow;
 
 /// What the bonds stage hands on.
 pub struct BondsStage {
@@ -45,22 +47,16 @@ pub fn bonds_stage(
     params: &EpochParams,
     trace: &mut Option<&mut EpochTrace>,
 ) -> BondsStage {
-    let beta = u16_proportion_to_fixed(params.bonds_penalty);
-    let weights_for_bonds = interpolate_sparse(
-        &consensus.weights,
-        &consensus.clipped_weights,
-        n as u16,
-        beta,
-    );
+    let weights_for_bonds = weights_for_bonds(consensus, n, params.bonds_penalty);
     let last_tempo = last_tempo(subnet.block, subnet.tempo, subnet.last_step_block);
-    keep!(trace, weights_for_bonds, weights_for_bonds);
+    keep!(trace, weights_for_bonds, weights_for_bonds.as_ref());
     keep!(trace, last_tempo, last_tempo);
     let ctx = BondsContext {
         stored: &mechanism.bonds,
         registered_at: &subnet.registered_at,
         last_tempo,
         n,
-        weights_for_bonds: &weights_for_bonds,
+        weights_for_bonds: weights_for_bonds.as_ref(),
         active_stake: &permits.active_stake,
         consensus: &consensus.consensus,
         incentive: &consensus.incentive,
@@ -70,6 +66,25 @@ pub fn bonds_stage(
         yuma3(&ctx, trace)
     } else {
         original_yuma(&ctx, trace)
+    }
+}
+
+/// W^b = `interpolate_sparse(W, W̄, β)`, borrowed when β is exactly 0 (W) or 1 (W̄) since
+/// `interpolate_sparse` returns that input unchanged.
+pub fn weights_for_bonds(
+    consensus: &ConsensusStage,
+    n: usize,
+    bonds_penalty: u16,
+) -> Cow<'_, SparseMatrix> {
+    match bonds_penalty {
+        0 => Cow::Borrowed(&consensus.weights),
+        u16::MAX => Cow::Borrowed(&consensus.clipped_weights),
+        _ => Cow::Owned(interpolate_sparse(
+            &consensus.weights,
+            &consensus.clipped_weights,
+            n as u16,
+            u16_proportion_to_fixed(bonds_penalty),
+        )),
     }
 }
 
@@ -93,10 +108,10 @@ impl BondsContext<'_> {
         convert: impl Fn(u16) -> I32F32,
         trace: &mut Option<&mut EpochTrace>,
     ) -> SparseMatrix {
-        let loaded = load_sparse(self.stored, self.n, convert);
-        let masked = mask_recent_registrations(&loaded, self.last_tempo, self.registered_at);
-        keep!(trace, bonds_loaded, loaded);
-        masked
+        let mut bonds = load_sparse(self.stored, self.n, convert);
+        keep!(trace, bonds_loaded, bonds);
+        mask_recent_registrations(&mut bonds, self.last_tempo, self.registered_at);
+        bonds
     }
 }
 
@@ -110,16 +125,13 @@ pub fn last_tempo(block: u64, tempo: u16, last_step_block: u64) -> u64 {
     }
 }
 
-/// Drops bond (i, j) when `last_tempo ≤ registered_at_j`: miner j registered since the last
-/// epoch, so the old bonds were bought from its predecessor.
-pub fn mask_recent_registrations(
-    bonds: &SparseMatrix,
-    last_tempo: u64,
-    registered_at: &[u64],
-) -> SparseMatrix {
-    scalar_vec_mask_sparse_matrix(bonds, last_tempo, registered_at, |lt, registered| {
-        lt <= registered
-    })
+/// Drops bond (i, j) when `last_tempo ≤ registered_at_j` (upstream:
+/// `scalar_vec_mask_sparse_matrix`): miner j registered since the last epoch, so the old bonds
+/// were bought from its predecessor.
+pub fn mask_recent_registrations(bonds: &mut SparseMatrix, last_tempo: u64, registered_at: &[u64]) {
+    inplace_vec_mask_sparse_matrix(bonds, &[], registered_at, |_, registered| {
+        last_tempo <= registered
+    });
 }
 
 /// `compute_ema_bonds_normal_sparse` / `compute_disabled_liquid_alpha`: the fixed EMA rate
@@ -163,12 +175,16 @@ fn yuma3(ctx: &BondsContext, trace: &mut Option<&mut EpochTrace>) -> BondsStage 
     let ema_bonds = compute_bonds_sparse(ctx.weights_for_bonds, &bonds, ctx.consensus, ctx.params);
     keep!(trace, bonds, bonds);
     keep!(trace, ema_bonds, ema_bonds);
-    let mut ema_bonds_normalized = ema_bonds.clone();
-    inplace_col_normalize_sparse(&mut ema_bonds_normalized, ctx.n as u16);
-    let total_bonds_per_validator = matmul_transpose_sparse(&ema_bonds_normalized, ctx.incentive);
+    let columns = ctx.n as u16;
+    if let Some(t) = trace.as_deref_mut() {
+        t.ema_bonds_normalized = ema_bonds.clone();
+        inplace_col_normalize_sparse(&mut t.ema_bonds_normalized, columns);
+    }
+    // B̂ I with B̂ the column-normalised EMA bonds, without materialising B̂.
+    let total_bonds_per_validator =
+        col_normalized_matmul_transpose_sparse(&ema_bonds, columns, ctx.incentive);
     let mut dividends = vec_mul(&total_bonds_per_validator, ctx.active_stake);
     inplace_normalize(&mut dividends);
-    keep!(trace, ema_bonds_normalized, ema_bonds_normalized);
     keep!(trace, dividends, dividends);
     BondsStage {
         ema_bonds,

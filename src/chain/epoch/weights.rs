@@ -11,8 +11,8 @@ use super::permits::PermitStage;
 use super::{EpochParams, EpochTrace, MechanismSnapshot, SubnetSnapshot, keep};
 use crate::chain::fixed::{I32F32, u16_to_fixed};
 use crate::chain::math::{
-    inplace_row_normalize_sparse, mask_diag_sparse, mask_diag_sparse_except_index,
-    mask_rows_sparse, vec_mask_sparse_matrix,
+    inplace_mask_diag_sparse, inplace_mask_rows_sparse, inplace_row_normalize_sparse,
+    inplace_vec_mask_sparse_matrix,
 };
 use crate::chain::types::{SparseMatrix, SparseU16Matrix};
 
@@ -25,25 +25,17 @@ pub fn weights_stage(
     params: &EpochParams,
     trace: &mut Option<&mut EpochTrace>,
 ) -> SparseMatrix {
-    let loaded = load_sparse(&mechanism.weights, n, u16_to_fixed);
-    let permitted = mask_rows_sparse(&permits.validator_forbids, &loaded);
-    keep!(trace, weights_loaded, loaded);
-    drop(loaded);
-    let no_self = match subnet.owner_uid {
-        Some(owner) => mask_diag_sparse_except_index(&permitted, owner),
-        None => mask_diag_sparse(&permitted),
-    };
-    keep!(trace, weights_permit_masked, permitted);
-    drop(permitted);
-    let current = mask_outdated(&no_self, &mechanism.last_update, &subnet.registered_at);
-    keep!(trace, weights_diag_masked, no_self);
-    drop(no_self);
-    let mut weights = if params.commit_reveal {
-        mask_commit_reveal(&current, &mechanism.commit_block, &subnet.registered_at, n)
-    } else {
-        current.clone()
-    };
-    keep!(trace, weights_outdated_masked, current);
+    let mut weights = load_sparse(&mechanism.weights, n, u16_to_fixed);
+    keep!(trace, weights_loaded, weights);
+    inplace_mask_rows_sparse(&permits.validator_forbids, &mut weights);
+    keep!(trace, weights_permit_masked, weights);
+    inplace_mask_diag_sparse(&mut weights, subnet.owner_uid);
+    keep!(trace, weights_diag_masked, weights);
+    mask_outdated(&mut weights, &mechanism.last_update, &subnet.registered_at);
+    keep!(trace, weights_outdated_masked, weights);
+    if params.commit_reveal {
+        mask_commit_reveal(&mut weights, &mechanism.commit_block, &subnet.registered_at);
+    }
     keep!(trace, weights_commit_masked, weights);
     inplace_row_normalize_sparse(&mut weights);
     keep!(trace, weights, weights);
@@ -71,33 +63,20 @@ pub fn load_sparse(
 
 /// Drops (i, j) when `last_update_i ≤ registered_at_j`: the weight was set for the previous
 /// occupant of uid j.
-pub fn mask_outdated(
-    weights: &SparseMatrix,
-    last_update: &[u64],
-    registered_at: &[u64],
-) -> SparseMatrix {
-    vec_mask_sparse_matrix(
+pub fn mask_outdated(weights: &mut SparseMatrix, last_update: &[u64], registered_at: &[u64]) {
+    inplace_vec_mask_sparse_matrix(
         weights,
         last_update,
         registered_at,
         |updated, registered| updated <= registered,
-    )
+    );
 }
 
-/// Drops (i, j) when validator i's earliest live commit is older than uid j's registration.
-pub fn mask_commit_reveal(
-    weights: &SparseMatrix,
-    commit_block: &[u64],
-    registered_at: &[u64],
-    n: usize,
-) -> SparseMatrix {
-    let commit_blocks: Vec<u64> = (0..n)
-        .map(|i| commit_block.get(i).copied().unwrap_or(u64::MAX))
-        .collect();
-    vec_mask_sparse_matrix(
-        weights,
-        &commit_blocks,
-        registered_at,
-        |commit, registered| commit < registered,
-    )
+/// Drops (i, j) when validator i's earliest live commit is older than uid j's registration
+/// (a missing commit block reads as `u64::MAX`: no live commit).
+pub fn mask_commit_reveal(weights: &mut SparseMatrix, commit_block: &[u64], registered_at: &[u64]) {
+    for (i, row) in weights.iter_mut().enumerate() {
+        let commit = commit_block.get(i).copied().unwrap_or(u64::MAX);
+        row.retain(|(j, _)| commit >= registered_at.get(usize::from(*j)).copied().unwrap_or(0));
+    }
 }
