@@ -195,6 +195,67 @@ pub fn exp_safe(input: I32F32) -> I32F32 {
     }
 }
 
+/// [`exp_safe`] of many inputs, bit for bit, several times faster: substrate-fixed's `exp` is a
+/// Taylor series whose every term depends on the previous one (multiply, then divide by i),
+/// so one evaluation is bound by that chain's latency. Here [`EXP_LANES`] inputs advance in
+/// lock-step (independent chains overlap), the divisions are by constants, and a lane stops
+/// contributing once its term reaches 0 (every later term is 0 too).
+pub fn exp_safe_batch(inputs: &[I32F32], outputs: &mut [I32F32]) {
+    for (input, output) in inputs.chunks(EXP_LANES).zip(outputs.chunks_mut(EXP_LANES)) {
+        let mut lanes = [ZERO; EXP_LANES];
+        lanes[..input.len()].copy_from_slice(input);
+        let results = exp_safe_lanes(lanes);
+        output.copy_from_slice(&results[..output.len()]);
+    }
+}
+
+/// How many exponentials [`exp_safe_batch`] evaluates side by side.
+pub const EXP_LANES: usize = 8;
+
+/// `exp_safe` of [`EXP_LANES`] values (see [`exp_safe_batch`]).
+fn exp_safe_lanes(inputs: [I32F32; EXP_LANES]) -> [I32F32; EXP_LANES] {
+    let (min, max) = (-20i64 << 32, 20i64 << 32);
+    // exp(|x|) by the crate's series: result = 1 + x + Σ_{i=2..31} term_i,
+    // term_i = ⌊⌊term_{i−1}·x / 2³²⌋ / i⌋ (|x| ≤ 20 keeps every step in range).
+    let x: [i64; EXP_LANES] = inputs.map(|v| v.to_bits().clamp(min, max).abs());
+    let mut term = x;
+    let mut result = x.map(|v| v + (1 << 32));
+    macro_rules! step {
+        ($($i:literal)*) => {$(
+            if term.iter().all(|t| *t == 0) {
+                return finish_exp(inputs, result);
+            }
+            for lane in 0..EXP_LANES {
+                let product = (i128::from(term[lane]) * i128::from(x[lane])) >> 32;
+                term[lane] = product as i64 / $i;
+                result[lane] += term[lane];
+            }
+        )*};
+    }
+    step!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    finish_exp(inputs, result)
+}
+
+/// The special cases and the reciprocal for negative inputs, as the crate's `exp` has them.
+fn finish_exp(inputs: [I32F32; EXP_LANES], series: [i64; EXP_LANES]) -> [I32F32; EXP_LANES] {
+    let e = I32F32::from(substrate_fixed::transcendental::E);
+    let mut out = [ZERO; EXP_LANES];
+    for lane in 0..EXP_LANES {
+        let x = clamp_value(inputs[lane], I32F32::from_num(-20), I32F32::from_num(20));
+        out[lane] = if x == ZERO {
+            ONE
+        } else if x == ONE {
+            e
+        } else if x < ZERO {
+            // 1 / exp(|x|): exp(|x|) ≥ 1, so the quotient is in range.
+            I32F32::from_bits(((1i128 << 64) / i128::from(series[lane])) as i64)
+        } else {
+            I32F32::from_bits(series[lane])
+        };
+    }
+    out
+}
+
 // ---------------------------------------------------------------------------------------------
 // Weighted median (consensus)
 // ---------------------------------------------------------------------------------------------
@@ -278,15 +339,57 @@ pub fn weighted_median_col_sparse(
             }
         }
     }
-    let mut pairs: Vec<(I32F32, I32F32)> = Vec::with_capacity(voters);
+    let mut keys: Vec<u64> = Vec::with_capacity(voters);
+    let mut pairs: Vec<(I32F32, I32F32)> = Vec::new();
     (0..columns)
         .map(|c| {
             let col_scores = &use_score[c * voters..(c + 1) * voters];
+            if col_scores.iter().all(|s| *s == ZERO) {
+                return ZERO;
+            }
+            if pack_keys(col_scores, &mut keys) {
+                return weighted_quantile_packed(&mut keys, &use_stake, minority);
+            }
             pairs.clear();
             pairs.extend(col_scores.iter().copied().zip(use_stake.iter().copied()));
             weighted_quantile(&mut pairs, minority)
         })
         .collect()
+}
+
+/// Packs `(score, voter)` into sortable u64 keys `score_bits << 16 | voter` when every score
+/// lies in [0, 2⁴⁸) raw units and there are at most 2¹⁶ voters (always, for normalised
+/// weights); returns false otherwise.
+fn pack_keys(scores: &[I32F32], keys: &mut Vec<u64>) -> bool {
+    keys.clear();
+    if scores.len() > 1 << 16 {
+        return false;
+    }
+    for (k, score) in scores.iter().enumerate() {
+        let bits = score.to_bits();
+        if !(0..1 << 48).contains(&bits) {
+            return false;
+        }
+        keys.push(((bits as u64) << 16) | k as u64);
+    }
+    true
+}
+
+/// [`weighted_quantile`] over packed keys (see [`pack_keys`]): sorting plain integers is about
+/// twice as fast as sorting pairs.
+fn weighted_quantile_packed(keys: &mut [u64], stakes: &[I32F32], minority: I32F32) -> I32F32 {
+    keys.sort_unstable();
+    let score = |key: u64| I32F32::from_bits((key >> 16) as i64);
+    let mut cumulative = ZERO;
+    for (k, key) in keys.iter().enumerate() {
+        let stake = stakes.get((key & 0xFFFF) as usize).copied().unwrap_or(ZERO);
+        cumulative = cumulative.saturating_add(stake);
+        let last_of_its_score = keys.get(k + 1).is_none_or(|next| next >> 16 != key >> 16);
+        if last_of_its_score && minority < cumulative {
+            return score(*key);
+        }
+    }
+    keys.last().map_or(ZERO, |key| score(*key))
 }
 
 /// What [`weighted_median`] returns for partition bounds 0 and Σ stake (the way
@@ -712,6 +815,21 @@ mod tests {
         bits.iter().map(|b| I32F32::from_bits(*b)).collect()
     }
 
+    /// The batched exponential on a dense sweep of [−20.5, 20.5] and the special inputs.
+    #[test]
+    fn exp_safe_batch_sweep_equals_exp_safe() {
+        let step = (1i64 << 32) / 4099;
+        let mut inputs: Vec<I32F32> = (-84_000..84_000)
+            .map(|k| I32F32::from_bits(k * step))
+            .collect();
+        inputs.extend([ZERO, ONE, -ONE, I32F32::max_value(), I32F32::min_value()]);
+        let mut outputs = vec![ZERO; inputs.len()];
+        exp_safe_batch(&inputs, &mut outputs);
+        for (x, y) in inputs.iter().zip(&outputs) {
+            assert_eq!(*y, exp_safe(*x), "exp({x})");
+        }
+    }
+
     proptest! {
         /// The column median's quickselect equals upstream's `weighted_median` call.
         #[test]
@@ -728,6 +846,36 @@ mod tests {
             let upstream = weighted_median(&stake, &score, &idx, minority, ZERO, hi);
             let mut pairs: Vec<(I32F32, I32F32)> = score.into_iter().zip(stake).collect();
             prop_assert_eq!(weighted_quantile(&mut pairs, minority), upstream);
+        }
+
+        /// The batched exponential equals the crate's, input by input.
+        #[test]
+        fn exp_safe_batch_equals_exp_safe(bits in prop::collection::vec(
+            prop_oneof![any::<i64>(), -(21i64 << 32)..(21i64 << 32), -(6i64 << 32)..(6i64 << 32)],
+            0..20,
+        )) {
+            let inputs = fixed_vec(&bits);
+            let mut outputs = vec![ZERO; inputs.len()];
+            exp_safe_batch(&inputs, &mut outputs);
+            for (x, y) in inputs.iter().zip(&outputs) {
+                prop_assert_eq!(*y, exp_safe(*x), "exp({})", x);
+            }
+        }
+
+        /// The packed-key quantile equals the pair quantile.
+        #[test]
+        fn packed_quantile_equals_pair_quantile(
+            entries in prop::collection::vec((0i64..8, 0i64..6), 1..40),
+            minority_bits in -(1i64 << 33)..(3i64 << 32),
+        ) {
+            let score = fixed_vec(&entries.iter().map(|e| e.0 << 29).collect::<Vec<_>>());
+            let stake = fixed_vec(&entries.iter().map(|e| e.1 << 28).collect::<Vec<_>>());
+            let minority = I32F32::from_bits(minority_bits);
+            let mut keys = Vec::new();
+            prop_assert!(pack_keys(&score, &mut keys));
+            let packed = weighted_quantile_packed(&mut keys, &stake, minority);
+            let mut pairs: Vec<(I32F32, I32F32)> = score.into_iter().zip(stake).collect();
+            prop_assert_eq!(packed, weighted_quantile(&mut pairs, minority));
         }
 
         /// The fused column-normalised product equals normalising a copy first.

@@ -21,10 +21,10 @@ use crate::chain::fixed::{
     u16_to_fixed,
 };
 use crate::chain::math::{
-    clamp_value, col_normalized_matmul_transpose_sparse, exp_safe, inplace_col_max_upscale_sparse,
-    inplace_col_normalize_sparse, inplace_normalize, inplace_vec_mask_sparse_matrix,
-    interpolate_sparse, mat_ema_alpha_sparse_with, mat_ema_sparse, matmul_transpose_sparse,
-    row_hadamard_sparse, vec_mul,
+    clamp_value, col_normalized_matmul_transpose_sparse, exp_safe, exp_safe_batch,
+    inplace_col_max_upscale_sparse, inplace_col_normalize_sparse, inplace_normalize,
+    inplace_vec_mask_sparse_matrix, interpolate_sparse, mat_ema_alpha_sparse_with, mat_ema_sparse,
+    matmul_transpose_sparse, row_hadamard_sparse, vec_mul,
 };
 use crate::chain::types::{SparseMatrix, SparseU16Matrix};
 use std::borrow::Cow;
@@ -234,10 +234,18 @@ impl LiquidAlpha {
 
     /// σ(d) = 1 / (1 + exp_safe(slope × (d − ½))).
     fn sigmoid(&self, combined_diff: I32F32) -> I32F32 {
-        let exponent = self
-            .slope
-            .saturating_mul(combined_diff.saturating_sub(HALF));
-        ONE.saturating_div(ONE.saturating_add(exp_safe(exponent)))
+        self.sigmoid_of_exp(exp_safe(self.exponent(combined_diff)))
+    }
+
+    /// slope × (d − ½), the sigmoid's exponent.
+    fn exponent(&self, combined_diff: I32F32) -> I32F32 {
+        self.slope
+            .saturating_mul(combined_diff.saturating_sub(HALF))
+    }
+
+    /// 1 / (1 + e).
+    fn sigmoid_of_exp(&self, e: I32F32) -> I32F32 {
+        ONE.saturating_div(ONE.saturating_add(e))
     }
 
     /// α = clamp(low + σ (high − low), low, high).
@@ -304,43 +312,100 @@ fn scan_column(row: &[(u16, I32F32)], pos: &mut usize, j: usize) -> I32F32 {
 }
 
 /// Liquid-alpha EMA (`mat_ema_alpha_sparse` with the α of [`compute_liquid_alpha_values_sparse`])
-/// computing α only for the entries it is read at — the columns of each new row — with the
-/// sigmoid memoised per distinct disagreement. Bit-identical to the dense reference.
+/// computing α only where it is read — the columns of each new row — with the exponentials
+/// batched ([`exp_safe_batch`]) and the common disagreement d = 0 evaluated once.
+/// Bit-identical to the dense reference.
 pub fn liquid_alpha_ema(
     weights: &SparseMatrix,
     bonds: &SparseMatrix,
     consensus: &[I32F32],
     la: &LiquidAlpha,
 ) -> SparseMatrix {
+    let alphas = liquid_alphas(weights, bonds, consensus, la);
     let columns = consensus.len();
-    let mut seen_weight = vec![ZERO; columns];
-    let mut seen_bond = vec![ZERO; columns];
-    let mut sigmoids = SigmoidCache::new(*la);
     let mut row_alpha = vec![ZERO; columns];
     let mut current_row = usize::MAX;
-    let empty = Vec::new();
     mat_ema_alpha_sparse_with(weights, bonds, |i, j| {
         let j = usize::from(j);
         if j >= columns {
             return None;
         }
         if i != current_row {
-            let w_row = weights.get(i).unwrap_or(&empty);
-            let b_row = bonds.get(i).unwrap_or(&empty);
-            scan_found(w_row, &mut seen_weight);
-            scan_found(b_row, &mut seen_bond);
-            for (col, _) in w_row.iter().filter(|(c, _)| usize::from(*c) < columns) {
-                let col = usize::from(*col);
-                let d = combined_diff(consensus[col], seen_weight[col], seen_bond[col]);
-                row_alpha[col] = la.alpha_from_sigmoid(sigmoids.get(d));
+            let entries = weights[i].iter().filter(|(c, _)| usize::from(*c) < columns);
+            for ((col, _), alpha) in entries.zip(&alphas[i]) {
+                row_alpha[usize::from(*col)] = *alpha;
             }
-            clear_found(w_row, &mut seen_weight);
-            clear_found(b_row, &mut seen_bond);
             current_row = i;
         }
         // Columns absent from the new row are only read for decayed values that are never used.
         Some(row_alpha[j])
     })
+}
+
+/// α for every in-range entry of every weights row, in row order.
+fn liquid_alphas(
+    weights: &SparseMatrix,
+    bonds: &SparseMatrix,
+    consensus: &[I32F32],
+    la: &LiquidAlpha,
+) -> Vec<Vec<I32F32>> {
+    let diffs = disagreements(weights, bonds, consensus);
+    let zero_sigmoid = la.sigmoid(ZERO);
+    let pending: Vec<I32F32> = diffs
+        .iter()
+        .flatten()
+        .filter(|d| **d != ZERO)
+        .map(|d| la.exponent(*d))
+        .collect();
+    let mut exps = vec![ZERO; pending.len()];
+    exp_safe_batch(&pending, &mut exps);
+    let mut exps = exps.into_iter();
+    diffs
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|d| {
+                    let sigmoid = if *d == ZERO {
+                        zero_sigmoid
+                    } else {
+                        exps.next().map_or(zero_sigmoid, |e| la.sigmoid_of_exp(e))
+                    };
+                    la.alpha_from_sigmoid(sigmoid)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The disagreement d of every in-range entry of every weights row, with weight and bond as
+/// upstream's ascending scan finds them.
+fn disagreements(
+    weights: &SparseMatrix,
+    bonds: &SparseMatrix,
+    consensus: &[I32F32],
+) -> Vec<Vec<I32F32>> {
+    let columns = consensus.len();
+    let mut seen_weight = vec![ZERO; columns];
+    let mut seen_bond = vec![ZERO; columns];
+    let empty = Vec::new();
+    weights
+        .iter()
+        .enumerate()
+        .map(|(i, w_row)| {
+            let b_row = bonds.get(i).unwrap_or(&empty);
+            scan_found(w_row, &mut seen_weight);
+            scan_found(b_row, &mut seen_bond);
+            let row = w_row
+                .iter()
+                .map(|(col, _)| usize::from(*col))
+                .filter(|col| *col < columns)
+                .map(|col| combined_diff(consensus[col], seen_weight[col], seen_bond[col]))
+                .collect();
+            clear_found(w_row, &mut seen_weight);
+            clear_found(b_row, &mut seen_bond);
+            row
+        })
+        .collect()
 }
 
 /// Records, for each column, the value upstream's ascending scan finds in `row`.
@@ -361,34 +426,6 @@ fn clear_found(row: &[(u16, I32F32)], seen: &mut [I32F32]) {
         if let Some(slot) = seen.get_mut(usize::from(*col)) {
             *slot = ZERO;
         }
-    }
-}
-
-/// σ(d) memoised in a small direct-mapped table (many entries share d = 0).
-struct SigmoidCache {
-    la: LiquidAlpha,
-    slots: Vec<(i64, I32F32)>,
-}
-
-impl SigmoidCache {
-    const SIZE: usize = 1 << 12;
-
-    fn new(la: LiquidAlpha) -> Self {
-        SigmoidCache {
-            la,
-            slots: vec![(i64::MIN, ZERO); Self::SIZE],
-        }
-    }
-
-    fn get(&mut self, d: I32F32) -> I32F32 {
-        let key = d.to_bits();
-        let slot = ((key ^ (key >> 13) ^ (key >> 29)) as usize) & (Self::SIZE - 1);
-        if self.slots[slot].0 == key {
-            return self.slots[slot].1;
-        }
-        let sigmoid = self.la.sigmoid(d);
-        self.slots[slot] = (key, sigmoid);
-        sigmoid
     }
 }
 
