@@ -453,3 +453,30 @@ pub fn reset_bonds_column(bonds: &mut SparseU16Matrix, uid: u16) {
         row.retain(|(j, _)| *j != uid);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_bonds_column_removes_only_that_column() {
+        let mut bonds: SparseU16Matrix = vec![vec![(1, 10), (2, 20)], vec![], vec![(2, 5), (3, 7)]];
+        reset_bonds_column(&mut bonds, 2);
+        assert_eq!(bonds, vec![vec![(1, 10)], vec![], vec![(3, 7)]]);
+    }
+
+    #[test]
+    fn last_tempo_falls_back_to_block_minus_tempo() {
+        assert_eq!(last_tempo(100, 10, 0), 90);
+        assert_eq!(last_tempo(5, 10, 0), 0);
+        assert_eq!(last_tempo(100, 10, 95), 96);
+    }
+
+    #[test]
+    fn ema_rate_is_one_minus_the_moving_average() {
+        // 900_000 / 10⁶ truncated to 32 fractional bits, then 1 − that: 0.1 rounded up.
+        assert_eq!(ema_alpha(900_000), ONE - I32F32::from_bits(3_865_470_566));
+        assert_eq!(ema_alpha(0), ONE);
+        assert_eq!(ema_alpha(1_000_000), ZERO);
+    }
+}

@@ -243,9 +243,42 @@ fn map_entries(m: &mut DenseMatrix, mut f: impl FnMut(usize, usize, I32F32) -> I
 
 /// `epoch_dense`: the dense epoch of upstream, on the same input as the sparse one.
 pub fn epoch_dense(input: &EpochInput, params: &EpochParams) -> EpochOutput {
+    let n = input.subnet.alpha_stake.len().min(usize::from(u16::MAX));
+    let st = dense_stake(input, n, params);
+    let c = dense_consensus(input, n, &st, params);
+    let (ema_bonds, dividends) = if params.yuma3 {
+        dense_yuma3(input, n, &st, &c, params)
+    } else {
+        dense_original_yuma(input, n, &st, &c, params)
+    };
+    let split =
+        dividends::emission_stage(&c.incentive, &dividends, &st.active, &st.stake, &mut None);
+    EpochOutput {
+        active: st.inactive.iter().map(|b| !b).collect(),
+        bonds: dense_storage(input, n, &st.new_permits, &ema_bonds),
+        validator_permit: st.new_permits,
+        stake_weight: vec_fixed_proportions_to_u16(&st.stake),
+        consensus: vec_fixed_proportions_to_u16(&c.consensus),
+        incentive: vec_fixed_proportions_to_u16(&c.incentive),
+        dividends: vec_fixed_proportions_to_u16(&dividends),
+        validator_trust: vec_fixed_proportions_to_u16(&c.validator_trust),
+        server_emission: dividends::rao_emission(&split.server, input.emission),
+        validator_emission: dividends::rao_emission(&split.validator, input.emission),
+        emission: dividends::rao_emission(&split.combined, input.emission),
+    }
+}
+
+/// Activity, stake (threshold without the owner's exemption), permits, active stake.
+struct DenseStake {
+    inactive: Vec<bool>,
+    stake: Vec<I32F32>,
+    forbids: Vec<bool>,
+    new_permits: Vec<bool>,
+    active: Vec<I32F32>,
+}
+
+fn dense_stake(input: &EpochInput, n: usize, params: &EpochParams) -> DenseStake {
     let (subnet, mech) = (&input.subnet, &input.mechanism);
-    let n = subnet.alpha_stake.len().min(usize::from(u16::MAX));
-    let get = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
     let cutoff = activity_cutoff(params.activity_cutoff_factor_milli, subnet.tempo);
     let inactive = inactive(&mech.last_update, n, cutoff, subnet.block);
     let total = total_stake(
@@ -259,15 +292,42 @@ pub fn epoch_dense(input: &EpochInput, params: &EpochParams) -> EpochOutput {
     let stake = vec_fixed64_to_fixed32(&filtered);
     let forbids: Vec<bool> = subnet.validator_permit.iter().map(|p| !p).collect();
     let new_permits = is_topk_nonzero(&stake, usize::from(params.max_allowed_validators));
-    let mut active_stake = stake.clone();
-    inplace_mask_vector(&inactive, &mut active_stake);
-    inplace_mask_vector(&forbids, &mut active_stake);
-    inplace_normalize(&mut active_stake);
+    let mut active = stake.clone();
+    inplace_mask_vector(&inactive, &mut active);
+    inplace_mask_vector(&forbids, &mut active);
+    inplace_normalize(&mut active);
+    DenseStake {
+        inactive,
+        stake,
+        forbids,
+        new_permits,
+        active,
+    }
+}
 
+/// Masked, normalised weights and everything computed from them.
+struct DenseConsensus {
+    consensus: Vec<I32F32>,
+    validator_trust: Vec<I32F32>,
+    incentive: Vec<I32F32>,
+    weights_for_bonds: DenseMatrix,
+}
+
+fn read(v: &[u64], i: usize) -> u64 {
+    v.get(i).copied().unwrap_or(0)
+}
+
+fn dense_consensus(
+    input: &EpochInput,
+    n: usize,
+    st: &DenseStake,
+    params: &EpochParams,
+) -> DenseConsensus {
+    let (subnet, mech) = (&input.subnet, &input.mechanism);
     let mut weights = to_dense(&mech.weights, n, u16_to_fixed);
     map_entries(&mut weights, |i, j, w| {
-        let forbidden = forbids.get(i).copied().unwrap_or(true);
-        let outdated = get(&mech.last_update, i) <= get(&subnet.registered_at, j);
+        let forbidden = st.forbids.get(i).copied().unwrap_or(true);
+        let outdated = read(&mech.last_update, i) <= read(&subnet.registered_at, j);
         if forbidden || i == j || outdated {
             ZERO
         } else {
@@ -275,75 +335,103 @@ pub fn epoch_dense(input: &EpochInput, params: &EpochParams) -> EpochOutput {
         }
     });
     inplace_row_normalize(&mut weights);
-    let consensus = weighted_median_col(
-        &active_stake,
-        &weights,
-        u16_proportion_to_fixed(params.kappa),
-    );
+    let kappa = u16_proportion_to_fixed(params.kappa);
+    let consensus = weighted_median_col(&st.active, &weights, kappa);
     let mut clipped = weights.clone();
     map_entries(&mut clipped, |_, j, w| w.min(consensus[j]));
-    let validator_trust: Vec<I32F32> = clipped.iter().map(|r| crate::chain::math::sum(r)).collect();
-    let mut incentive = matmul(&clipped, &active_stake);
+    let validator_trust = clipped.iter().map(|r| crate::chain::math::sum(r)).collect();
+    let mut incentive = matmul(&clipped, &st.active);
     inplace_normalize(&mut incentive);
-    let weights_for_bonds = interpolate(
-        &weights,
-        &clipped,
-        u16_proportion_to_fixed(params.bonds_penalty),
-    );
+    let beta = u16_proportion_to_fixed(params.bonds_penalty);
+    let weights_for_bonds = interpolate(&weights, &clipped, beta);
+    DenseConsensus {
+        consensus,
+        validator_trust,
+        incentive,
+        weights_for_bonds,
+    }
+}
 
+/// Stored bonds read with `convert`, bonds to miners registered since the last epoch zeroed.
+fn dense_bonds(input: &EpochInput, n: usize, convert: impl Fn(u16) -> I32F32) -> DenseMatrix {
+    let subnet = &input.subnet;
     let lt = last_tempo(subnet.block, subnet.tempo, subnet.last_step_block);
-    let recent = |j: usize| lt <= get(&subnet.registered_at, j);
-    let (ema_bonds, dividends) = if params.yuma3 {
-        let mut bonds = to_dense(&mech.bonds, n, u16_proportion_to_fixed);
-        map_entries(&mut bonds, |_, j, b| if recent(j) { ZERO } else { b });
-        let ema = compute_bonds(&weights_for_bonds, &bonds, &consensus, params);
-        let mut norm = ema.clone();
-        inplace_col_normalize(&mut norm);
-        let mut d = vec_mul(&matmul_transpose(&norm, &incentive), &active_stake);
-        inplace_normalize(&mut d);
-        (ema, d)
-    } else {
-        let mut bonds = to_dense(&mech.bonds, n, u16_to_fixed);
-        map_entries(&mut bonds, |_, j, b| if recent(j) { ZERO } else { b });
-        inplace_col_normalize(&mut bonds);
-        let mut delta: DenseMatrix = weights_for_bonds
-            .iter()
-            .zip(&active_stake)
-            .map(|(row, a)| row.iter().map(|w| w.saturating_mul(*a)).collect())
-            .collect();
-        inplace_col_normalize(&mut delta);
-        let mut ema = mat_ema(&delta, &bonds, ema_alpha(params.bonds_moving_average));
-        inplace_col_normalize(&mut ema);
-        let mut d = matmul_transpose(&ema, &incentive);
-        inplace_normalize(&mut d);
-        inplace_col_max_upscale(&mut ema);
-        (ema, d)
-    };
-    let split = dividends::emission_stage(&incentive, &dividends, &active_stake, &stake, &mut None);
-    let bonds = (0..n)
+    let mut bonds = to_dense(&input.mechanism.bonds, n, convert);
+    map_entries(&mut bonds, |_, j, b| {
+        if lt <= read(&subnet.registered_at, j) {
+            ZERO
+        } else {
+            b
+        }
+    });
+    bonds
+}
+
+fn dense_yuma3(
+    input: &EpochInput,
+    n: usize,
+    st: &DenseStake,
+    c: &DenseConsensus,
+    params: &EpochParams,
+) -> (DenseMatrix, Vec<I32F32>) {
+    let bonds = dense_bonds(input, n, u16_proportion_to_fixed);
+    let ema = compute_bonds(&c.weights_for_bonds, &bonds, &c.consensus, params);
+    let mut norm = ema.clone();
+    inplace_col_normalize(&mut norm);
+    let mut d = vec_mul(&matmul_transpose(&norm, &c.incentive), &st.active);
+    inplace_normalize(&mut d);
+    (ema, d)
+}
+
+fn dense_original_yuma(
+    input: &EpochInput,
+    n: usize,
+    st: &DenseStake,
+    c: &DenseConsensus,
+    params: &EpochParams,
+) -> (DenseMatrix, Vec<I32F32>) {
+    let mut bonds = dense_bonds(input, n, u16_to_fixed);
+    inplace_col_normalize(&mut bonds);
+    let mut delta: DenseMatrix = c
+        .weights_for_bonds
+        .iter()
+        .zip(&st.active)
+        .map(|(row, a)| row.iter().map(|w| w.saturating_mul(*a)).collect())
+        .collect();
+    inplace_col_normalize(&mut delta);
+    let mut ema = mat_ema(&delta, &bonds, ema_alpha(params.bonds_moving_average));
+    inplace_col_normalize(&mut ema);
+    let mut d = matmul_transpose(&ema, &c.incentive);
+    inplace_normalize(&mut d);
+    inplace_col_max_upscale(&mut ema);
+    (ema, d)
+}
+
+/// Dense storage: new-permit rows written densely (zeros included), old-permit rows emptied,
+/// other rows left as they were.
+fn dense_storage(
+    input: &EpochInput,
+    n: usize,
+    new_permits: &[bool],
+    ema_bonds: &DenseMatrix,
+) -> SparseU16Matrix {
+    (0..n)
         .map(|i| {
             if new_permits[i] {
                 (0..n)
                     .map(|j| (j as u16, fixed_proportion_to_u16(ema_bonds[i][j])))
                     .collect()
-            } else if subnet.validator_permit.get(i).copied().unwrap_or(false) {
+            } else if input
+                .subnet
+                .validator_permit
+                .get(i)
+                .copied()
+                .unwrap_or(false)
+            {
                 Vec::new()
             } else {
-                mech.bonds.get(i).cloned().unwrap_or_default()
+                input.mechanism.bonds.get(i).cloned().unwrap_or_default()
             }
         })
-        .collect();
-    EpochOutput {
-        active: inactive.iter().map(|b| !b).collect(),
-        validator_permit: new_permits,
-        stake_weight: vec_fixed_proportions_to_u16(&stake),
-        consensus: vec_fixed_proportions_to_u16(&consensus),
-        incentive: vec_fixed_proportions_to_u16(&incentive),
-        dividends: vec_fixed_proportions_to_u16(&dividends),
-        validator_trust: vec_fixed_proportions_to_u16(&validator_trust),
-        server_emission: dividends::rao_emission(&split.server, input.emission),
-        validator_emission: dividends::rao_emission(&split.validator, input.emission),
-        emission: dividends::rao_emission(&split.combined, input.emission),
-        bonds,
-    }
+        .collect()
 }

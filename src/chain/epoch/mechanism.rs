@@ -121,3 +121,28 @@ fn weighted_acc(existing: u64, added: u64, weight: U64F64) -> u64 {
         .saturating_add(U64F64::from_num(added).saturating_mul(weight))
         .saturating_to_num::<u64>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_gives_the_rounding_remainder_to_mechanism_zero() {
+        assert_eq!(split_emissions(1000, 3, None), vec![334, 333, 333]);
+        assert_eq!(
+            split_emissions(1000, 2, Some(&[21845, 43690])),
+            vec![334, 666]
+        );
+        assert_eq!(split_emissions(7, 1, None), vec![7]);
+        // A split shorter than the count leaves the missing mechanisms at 0.
+        assert_eq!(split_emissions(100, 3, Some(&[65535])), vec![100, 0, 0]);
+    }
+
+    #[test]
+    fn weighted_accumulation_floors_each_step() {
+        let half = U64F64::from_num(1) / U64F64::from_num(2);
+        assert_eq!(weighted_acc(0, 125, half), 62);
+        assert_eq!(weighted_acc(62, 125, half), 124);
+        assert_eq!(weighted_acc(65_535, 65_535, half), 98_302);
+    }
+}

@@ -51,6 +51,7 @@ pub fn load_sparse(
 ) -> SparseMatrix {
     let mut matrix: SparseMatrix = vec![Vec::new(); n];
     for (row, stored_row) in matrix.iter_mut().zip(stored) {
+        row.reserve_exact(stored_row.len());
         row.extend(
             stored_row
                 .iter()
