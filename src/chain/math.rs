@@ -7,8 +7,11 @@
 //! Where upstream would index out of bounds on malformed input, these functions skip the entry
 //! instead (the epoch only ever passes in-range indices).
 //!
-//! Speed without changing a bit: divisions by a shared row/column sum go through
-//! [`FixedDivisor`], and the quickselect in [`weighted_median`] reuses its buffers.
+//! Speed without changing a bit: products go through exact i128 multiplication
+//! ([`mul_sat`]), divisions by a shared row or column sum through [`FixedDivisor`], column
+//! medians sort packed integer keys ([`weighted_quantile`]), and [`exp_safe_batch`] evaluates
+//! exponentials in lock-step lanes. Unit tests below hold each against the upstream-shaped
+//! computation.
 //!
 //! May depend on: `fixed`, `types`, `substrate_fixed::transcendental`.
 
@@ -48,7 +51,9 @@ pub fn inplace_normalize_using_sum(x: &mut [I32F32], x_sum: I32F32) {
     }
 }
 
-/// `inplace_normalize_64`: I64F64 normalisation (stake), skipped when the sum is zero.
+/// `inplace_normalize_64`: I64F64 normalisation (stake), skipped when the sum is zero. The sum
+/// saturates where the chain's would wrap; stakes bounded by the 21·10¹⁵ rao supply never get
+/// near either.
 pub fn inplace_normalize_64(x: &mut [I64F64]) {
     let zero = I64F64::from_bits(0);
     let x_sum = x.iter().fold(zero, |acc, v| acc.saturating_add(*v));

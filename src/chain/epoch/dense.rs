@@ -77,24 +77,22 @@ pub fn inplace_row_normalize(m: &mut DenseMatrix) {
 
 /// `inplace_col_normalize`.
 pub fn inplace_col_normalize(m: &mut DenseMatrix) {
-    let columns = m.first().map_or(0, Vec::len);
-    for j in 0..columns {
-        let col_sum = m.iter().fold(ZERO, |a, row| a.saturating_add(row[j]));
-        if col_sum != ZERO {
-            m.iter_mut()
-                .for_each(|row| row[j] = row[j].safe_div(col_sum));
-        }
-    }
+    divide_columns(m, |a, x| a.saturating_add(x));
 }
 
 /// `inplace_col_max_upscale`.
 pub fn inplace_col_max_upscale(m: &mut DenseMatrix) {
+    divide_columns(m, |a, x| a.max(x));
+}
+
+/// Divides each column by its fold (sum or maximum) when that is non-zero.
+fn divide_columns(m: &mut DenseMatrix, fold: impl Fn(I32F32, I32F32) -> I32F32) {
     let columns = m.first().map_or(0, Vec::len);
     for j in 0..columns {
-        let col_max = m.iter().fold(ZERO, |a, row| a.max(row[j]));
-        if col_max != ZERO {
+        let divisor = m.iter().fold(ZERO, |a, row| fold(a, row[j]));
+        if divisor != ZERO {
             m.iter_mut()
-                .for_each(|row| row[j] = row[j].safe_div(col_max));
+                .for_each(|row| row[j] = row[j].safe_div(divisor));
         }
     }
 }
