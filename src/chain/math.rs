@@ -352,8 +352,8 @@ pub fn weighted_median_col_sparse(
             if col_scores.iter().all(|s| *s == ZERO) {
                 return ZERO;
             }
-            if pack_keys(col_scores, &mut keys) {
-                return weighted_quantile_packed(&mut keys, &use_stake, minority);
+            if let Some(zeros) = pack_keys(col_scores, &use_stake, &mut keys) {
+                return weighted_quantile_packed(&mut keys, zeros, &use_stake, minority);
             }
             pairs.clear();
             pairs.extend(col_scores.iter().copied().zip(use_stake.iter().copied()));
@@ -362,30 +362,47 @@ pub fn weighted_median_col_sparse(
         .collect()
 }
 
-/// Packs `(score, voter)` into sortable u64 keys `score_bits << 16 | voter` when every score
-/// lies in [0, 2⁴⁸) raw units and there are at most 2¹⁶ voters (always, for normalised
-/// weights); returns false otherwise.
-fn pack_keys(scores: &[I32F32], keys: &mut Vec<u64>) -> bool {
+/// The zero scores of a column: whether there are any, and their total stake.
+type Zeros = (bool, I32F32);
+
+/// Packs the positive `(score, voter)` pairs into sortable u64 keys `score_bits << 16 | voter`
+/// and sums up the zero scores, when every score lies in [0, 2⁴⁸) raw units and there are at
+/// most 2¹⁶ voters (always, for normalised weights); `None` otherwise.
+fn pack_keys(scores: &[I32F32], stakes: &[I32F32], keys: &mut Vec<u64>) -> Option<Zeros> {
     keys.clear();
     if scores.len() > 1 << 16 {
-        return false;
+        return None;
     }
+    let (mut any_zero, mut zero_stake) = (false, ZERO);
     for (k, score) in scores.iter().enumerate() {
         let bits = score.to_bits();
-        if !(0..1 << 48).contains(&bits) {
-            return false;
+        match bits {
+            0 => {
+                any_zero = true;
+                zero_stake = zero_stake.saturating_add(stakes.get(k).copied().unwrap_or(ZERO));
+            }
+            1..0x1_0000_0000_0000 => keys.push(((bits as u64) << 16) | k as u64),
+            _ => return None,
         }
-        keys.push(((bits as u64) << 16) | k as u64);
     }
-    true
+    Some((any_zero, zero_stake))
 }
 
-/// [`weighted_quantile`] over packed keys (see [`pack_keys`]): sorting plain integers is about
-/// twice as fast as sorting pairs.
-fn weighted_quantile_packed(keys: &mut [u64], stakes: &[I32F32], minority: I32F32) -> I32F32 {
+/// [`weighted_quantile`] over packed keys (see [`pack_keys`]): the zero scores, which need no
+/// sorting, come first with `zero_stake` between them; sorting plain integers is about twice
+/// as fast as sorting pairs.
+fn weighted_quantile_packed(
+    keys: &mut [u64],
+    (any_zero, zero_stake): Zeros,
+    stakes: &[I32F32],
+    minority: I32F32,
+) -> I32F32 {
+    if any_zero && minority < zero_stake {
+        return ZERO;
+    }
     keys.sort_unstable();
     let score = |key: u64| I32F32::from_bits((key >> 16) as i64);
-    let mut cumulative = ZERO;
+    let mut cumulative = zero_stake;
     for (k, key) in keys.iter().enumerate() {
         let stake = stakes.get((key & 0xFFFF) as usize).copied().unwrap_or(ZERO);
         cumulative = cumulative.saturating_add(stake);
@@ -877,8 +894,10 @@ mod tests {
             let stake = fixed_vec(&entries.iter().map(|e| e.1 << 28).collect::<Vec<_>>());
             let minority = I32F32::from_bits(minority_bits);
             let mut keys = Vec::new();
-            prop_assert!(pack_keys(&score, &mut keys));
-            let packed = weighted_quantile_packed(&mut keys, &stake, minority);
+            let zeros = pack_keys(&score, &stake, &mut keys);
+            prop_assert!(zeros.is_some());
+            let zeros = zeros.unwrap_or((false, ZERO));
+            let packed = weighted_quantile_packed(&mut keys, zeros, &stake, minority);
             let mut pairs: Vec<(I32F32, I32F32)> = score.into_iter().zip(stake).collect();
             prop_assert_eq!(packed, weighted_quantile(&mut pairs, minority));
         }
