@@ -7,6 +7,8 @@
 //! vectors of length n, Σ emission ≤ input emission (floor shares, no slack), and an output
 //! document that is JSON carrying exactly the values the epoch produced.
 
+mod common;
+
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Map, Value, json};
@@ -323,32 +325,8 @@ fn exceeds_supply(text: &str) -> bool {
 }
 
 fn check_lengths(out: &EpochOutput, n: usize) -> Result<(), TestCaseError> {
-    let lengths = [
-        ("active", out.active.len()),
-        ("validator_permit", out.validator_permit.len()),
-        ("stake_weight", out.stake_weight.len()),
-        ("consensus", out.consensus.len()),
-        ("incentive", out.incentive.len()),
-        ("dividends", out.dividends.len()),
-        ("validator_trust", out.validator_trust.len()),
-        ("server_emission", out.server_emission.len()),
-        ("validator_emission", out.validator_emission.len()),
-        ("emission", out.emission.len()),
-        ("bonds", out.bonds.len()),
-    ];
-    for (name, len) in lengths {
+    for (name, len) in common::output_lengths(out) {
         prop_assert_eq!(len, n, "output.{}", name);
-    }
-    for (i, row) in out.bonds.iter().enumerate() {
-        let mut seen = vec![false; n];
-        for (uid, _) in row {
-            let uid = usize::from(*uid);
-            prop_assert!(uid < n, "bonds[{}] uid {} ≥ n = {}", i, uid, n);
-            prop_assert!(
-                !std::mem::replace(&mut seen[uid], true),
-                "bonds[{i}] dup {uid}"
-            );
-        }
     }
     Ok(())
 }

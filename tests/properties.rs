@@ -9,6 +9,8 @@
 //!   incoming clipped weight, determinism;
 //! * the trace quantises to the stored outputs.
 
+mod common;
+
 use proptest::prelude::*;
 use taosim::chain::epoch::bonds::{
     LiquidAlpha, compute_liquid_alpha_values_sparse, liquid_alpha_ema,
@@ -149,27 +151,9 @@ fn agreeing_params() -> impl Strategy<Value = EpochParams> {
         any::<i16>(),
     );
     let subnet = (0..=30u16, 1_000..=8_000u32, stake_threshold(), any::<u64>());
-    (rates, regime, subnet).prop_map(
-        |(
-            (kappa, bonds_penalty, bonds_moving_average),
-            (yuma3, liquid_alpha, alpha_low, alpha_high, alpha_sigmoid_steepness),
-            (max_allowed_validators, activity_cutoff_factor_milli, stake_threshold, tao_weight),
-        )| EpochParams {
-            kappa,
-            bonds_penalty,
-            bonds_moving_average,
-            yuma3,
-            liquid_alpha,
-            alpha_low,
-            alpha_high,
-            alpha_sigmoid_steepness,
-            max_allowed_validators,
-            activity_cutoff_factor_milli,
-            stake_threshold,
-            tao_weight,
-            commit_reveal: false,
-        },
-    )
+    (rates, regime, subnet).prop_map(|(rates, regime, (v, cutoff, threshold, tao))| {
+        params_from(rates, regime, (v, cutoff, threshold, tao, false))
+    })
 }
 
 /// Any parameters; the validator count and stake threshold mostly stay where they bite.
@@ -189,33 +173,42 @@ fn any_params() -> impl Strategy<Value = EpochParams> {
         any::<u64>(),
         any::<bool>(),
     );
-    (rates, regime, subnet).prop_map(
-        |(
-            (kappa, bonds_penalty, bonds_moving_average),
-            (yuma3, liquid_alpha, alpha_low, alpha_high, alpha_sigmoid_steepness),
-            (
-                max_allowed_validators,
-                activity_cutoff_factor_milli,
-                stake_threshold,
-                tao_weight,
-                commit_reveal,
-            ),
-        )| EpochParams {
-            kappa,
-            bonds_penalty,
-            bonds_moving_average,
-            yuma3,
-            liquid_alpha,
-            alpha_low,
-            alpha_high,
-            alpha_sigmoid_steepness,
-            max_allowed_validators,
-            activity_cutoff_factor_milli,
-            stake_threshold,
-            tao_weight,
-            commit_reveal,
-        },
-    )
+    (rates, regime, subnet).prop_map(|(rates, regime, subnet)| params_from(rates, regime, subnet))
+}
+
+/// Assembles drawn parameter groups into [`EpochParams`].
+fn params_from(
+    (kappa, bonds_penalty, bonds_moving_average): (u16, u16, u64),
+    (yuma3, liquid_alpha, alpha_low, alpha_high, alpha_sigmoid_steepness): (
+        bool,
+        bool,
+        u16,
+        u16,
+        i16,
+    ),
+    (
+        max_allowed_validators,
+        activity_cutoff_factor_milli,
+        stake_threshold,
+        tao_weight,
+        commit_reveal,
+    ): (u16, u32, u64, u64, bool),
+) -> EpochParams {
+    EpochParams {
+        kappa,
+        bonds_penalty,
+        bonds_moving_average,
+        yuma3,
+        liquid_alpha,
+        alpha_low,
+        alpha_high,
+        alpha_sigmoid_steepness,
+        max_allowed_validators,
+        activity_cutoff_factor_milli,
+        stake_threshold,
+        tao_weight,
+        commit_reveal,
+    }
 }
 
 /// A well-formed subnet of `n` uids without an owner: full-length vectors (the stored permits
@@ -493,19 +486,7 @@ fn assert_outputs_agree(
 
 /// Every per-uid output has one entry per uid.
 fn assert_output_lengths(out: &EpochOutput, n: usize) -> Result<(), TestCaseError> {
-    for (name, len) in [
-        ("active", out.active.len()),
-        ("validator_permit", out.validator_permit.len()),
-        ("stake_weight", out.stake_weight.len()),
-        ("consensus", out.consensus.len()),
-        ("incentive", out.incentive.len()),
-        ("dividends", out.dividends.len()),
-        ("validator_trust", out.validator_trust.len()),
-        ("server_emission", out.server_emission.len()),
-        ("validator_emission", out.validator_emission.len()),
-        ("emission", out.emission.len()),
-        ("bonds", out.bonds.len()),
-    ] {
+    for (name, len) in common::output_lengths(out) {
         prop_assert_eq!(len, n, "{} length", name);
     }
     Ok(())
