@@ -1,5 +1,6 @@
 //! The chain: pure, chain-faithful state transitions of subtensor's economics (spec at commit
-//! 14bc6f9f). Today: the Yuma epoch ([`epoch`]) and the fixed-point math under it.
+//! 14bc6f9f): the Yuma epoch ([`epoch`]) and the fixed-point math under it; the economy
+//! ([`coinbase`], [`registration`]) is being added.
 //!
 //! This module is the product's heart and stays pure: it never imports bevy, polars, plotters,
 //! rayon, serde, rand or `std::{fs, io, env}`, and keeps floats out of state (the one f64 in
@@ -8,7 +9,9 @@
 //!
 //! May depend on: `substrate-fixed` only.
 
+pub mod coinbase;
 pub mod epoch;
 pub mod fixed;
 pub mod math;
+pub mod registration;
 pub mod types;
