@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 /// Crates `src/chain` may name (besides itself through `crate::chain`, `super` and `self`).
-const ALLOWED_CRATES: &[&str] = &["substrate_fixed", "std", "core", "alloc"];
+const ALLOWED_CRATES: &[&str] = &["substrate_fixed", "safe_bigmath", "std", "core", "alloc"];
 /// Additional crates allowed inside `#[cfg(test)]` modules.
 const TEST_CRATES: &[&str] = &["proptest", "prop"];
 /// Standard-library modules that would bring IO, environment or threads into the chain.
