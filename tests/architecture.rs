@@ -1,14 +1,23 @@
 //! The house rules of the architecture that a compiler does not check.
 //!
-//! `src/chain` is the pure, chain-faithful core: it may use `substrate-fixed`, `core`/`alloc`/
-//! `std` (but not `std::fs`, `std::io`, `std::env`, `std::net`, `std::process`, `std::thread`)
-//! and itself — never an ECS, IO, randomness, serde, data frames, plotting or parallelism, and
+//! `src/chain` is the pure, chain-faithful core: it may use `substrate-fixed`, the big-integer
+//! crates `num-bigint`/`num-integer`/`num-traits` (for `chain::bigmath`), `core`/`alloc`/`std`
+//! (but not `std::fs`, `std::io`, `std::env`, `std::net`, `std::process`, `std::thread`) and
+//! itself — never an ECS, IO, randomness, serde, data frames, plotting or parallelism, and
 //! never the modules above it. Test modules inside it may also use `proptest`.
 
 use std::path::{Path, PathBuf};
 
 /// Crates `src/chain` may name (besides itself through `crate::chain`, `super` and `self`).
-const ALLOWED_CRATES: &[&str] = &["substrate_fixed", "safe_bigmath", "std", "core", "alloc"];
+const ALLOWED_CRATES: &[&str] = &[
+    "substrate_fixed",
+    "num_bigint",
+    "num_integer",
+    "num_traits",
+    "std",
+    "core",
+    "alloc",
+];
 /// Additional crates allowed inside `#[cfg(test)]` modules.
 const TEST_CRATES: &[&str] = &["proptest", "prop"];
 /// Standard-library modules that would bring IO, environment or threads into the chain.

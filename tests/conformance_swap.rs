@@ -645,3 +645,46 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The power function
+// ---------------------------------------------------------------------------------------------
+
+/// Source: safe-bigmath 0.4.2 SafeInt::pow_ratio_scaled (the chain's power function), values
+/// computed with the crate. Inputs are (base num, base den, exponent num, exponent den,
+/// precision, scale) in the pool's call shapes: `convert_deltas` (reserve / (reserve + Δ),
+/// Perquintill weights, precision 256) and `delta_to_limit` (U64F64 price bits, weight / 10¹⁸,
+/// precision 1024), all scaled by 10¹⁸; plus the crate's doc example and its early returns.
+#[test]
+fn pow_ratio_scaled_matches_safe_bigmath() {
+    use taosim::chain::bigmath::pow_ratio_scaled;
+    /// (base num, base den, exponent num, exponent den, precision, scale).
+    type Inputs = (u128, u128, u128, u128, u32, u128);
+    const ONE: u128 = PERQUINTILL_ONE as u128;
+    #[rustfmt::skip]
+    let cases: [(Inputs, Option<u128>); 11] = [
+        // Exact path: weights 0.5/0.5 reduce to 1/1.
+        ((1_000_000_000_000, 1_000_001_000_000, 500_000_000_000_000_000, 500_000_000_000_000_000, 256, ONE), Some(999_999_000_000_999_999)),
+        // Exact path: 0.1/0.9 = 1/9 (an integer 9th root) and 0.9/0.1 = 9/1.
+        ((1_000_000_000_000, 1_000_001_000_000, 100_000_000_000_000_000, 900_000_000_000_000_000, 256, ONE), Some(999_999_888_888_950_617)),
+        ((123_456_789_000, 123_456_799_000, 900_000_000_000_000_000, 100_000_000_000_000_000, 256, ONE), Some(999_999_271_000_288_611)),
+        // Log/exp path: 0.50000001/0.49999999, 0.4999999999995/0.5000000000005, random weights.
+        ((1_000_000_000_000, 1_000_001_000_000, 500_000_010_000_000_000, 499_999_990_000_000_000, 256, ONE), Some(999_999_000_000_959_999)),
+        ((5_000_000_000_000_000, 5_000_000_000_010_000, 499_999_999_999_500_000, 500_000_000_000_500_000, 256, ONE), Some(999_999_999_998_000_000)),
+        ((987_654_321_987, 997_654_321_987, 876_543_210_987_654_321, 123_456_789_012_345_679, 256, ONE), Some(930_972_064_353_856_851)),
+        // Log/exp path at precision 1024: 1.5^0.333333333333333333 and 0.8^0.666666666666666667.
+        ((3 << 63, 1 << 64, 333_333_333_333_333_333, ONE, 1024, ONE), Some(1_144_714_242_553_331_867)),
+        ((1 << 64, 5 << 62, 666_666_666_666_666_667, ONE, 1024, ONE), Some(861_773_876_012_753_488)),
+        // The crate's doc example ⌊(2/3)^(1/2) × 1000⌋, a zero denominator, a zero base.
+        ((2, 3, 1, 2, 0, 1_000), Some(816)),
+        ((5, 0, 1, 2, 256, ONE), None),
+        ((0, 7, 1, 3, 256, ONE), Some(0)),
+    ];
+    for ((num, den, exp_num, exp_den, precision, scale), expected) in cases {
+        let got = pow_ratio_scaled(num, den, exp_num, exp_den, precision, scale);
+        assert_eq!(
+            got, expected,
+            "({num}/{den})^({exp_num}/{exp_den}) at precision {precision}"
+        );
+    }
+}

@@ -7,9 +7,11 @@
 //! [`fixed::FixedDivisor`] only estimates a quotient that is then corrected exactly). A check in
 //! `.ci/run` and the `chain_is_pure` test enforce it.
 //!
-//! May depend on: `substrate-fixed`, and `safe-bigmath` for the pool's power function (the
-//! chain's own choice in its swap pallet).
+//! May depend on: `substrate-fixed`, and `num-bigint`, `num-integer`, `num-traits` in
+//! [`bigmath`] for the pool's power function (a port of `safe-bigmath`'s, the chain's own
+//! choice in its swap pallet).
 
+pub mod bigmath;
 pub mod coinbase;
 pub mod epoch;
 pub mod fixed;

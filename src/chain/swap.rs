@@ -2,7 +2,8 @@
 //! the moving (EMA) price (spec §6, subtensor `pallets/swap` "balancer" pool and
 //! `staking/stake_utils.rs::update_moving_price`).
 //!
-//! May depend on: `chain::fixed`, `safe-bigmath` (its `SafeInt::pow_ratio_scaled`).
+//! May depend on: `chain::fixed`, `chain::bigmath` (the port of `safe-bigmath`'s
+//! `SafeInt::pow_ratio_scaled`).
 //!
 //! The pool model: a subnet's pool holds `x` alpha (`SubnetAlphaIn`) and `y` TAO (`SubnetTAO`)
 //! with weights `w1` (alpha) and `w2 = 1 − w1` (TAO), the price is `(w1/w2)·(y/x)` and a swap
@@ -12,8 +13,9 @@
 //!
 //! Fidelity notes:
 //! * The power `(a/b)^(e1/e2)` is the chain's own routine, `safe-bigmath`'s
-//!   `pow_ratio_scaled` (scale 10¹⁸). The chain pins a git revision (`013c4998…`) that cannot
-//!   be fetched here; this module uses the crates.io release 0.4.2. For equal weights the
+//!   `pow_ratio_scaled` (scale 10¹⁸), through its port [`crate::chain::bigmath`]. The chain
+//!   pins a git revision (`013c4998…`) that cannot be fetched here; the port is of the
+//!   crates.io release 0.4.2 (checked bit-identical with it). For equal weights the
 //!   exponent reduces to 1/1 and the crate takes an exact integer path (`⌊10¹⁸·a/b⌋`), which
 //!   the swap vectors check. Unequal weights (in general, once emission has been injected)
 //!   take the crate's log/exp series; that they match the chain relies on the crates.io release
@@ -22,8 +24,7 @@
 //!   (`mul_wide`, `div_wide`).
 //! * Choices the spec leaves open are marked "unverified" on the item they concern.
 
-use safe_bigmath::SafeInt;
-
+use crate::chain::bigmath::pow_ratio_scaled;
 use crate::chain::fixed::{I96F32, SafeDiv, U64F64};
 
 /// 1.0 as `Perquintill` parts.
@@ -517,16 +518,15 @@ fn pow_scaled(
     exp_den: u128,
     precision: u32,
 ) -> Result<u128, SwapError> {
-    let result = SafeInt::pow_ratio_scaled(
-        &SafeInt::from(num),
-        &SafeInt::from(den),
-        &SafeInt::from(exp_num),
-        &SafeInt::from(exp_den),
+    pow_ratio_scaled(
+        num,
+        den,
+        exp_num,
+        exp_den,
         precision,
-        &SafeInt::from(PERQUINTILL_ONE),
+        u128::from(PERQUINTILL_ONE),
     )
-    .ok_or(SwapError::Power)?;
-    Ok(result.to_u128().unwrap_or(u128::MAX))
+    .ok_or(SwapError::Power)
 }
 
 /// A value scaled by 10¹⁸ as U64F64: `⌊v·2⁶⁴ / 10¹⁸⌋` in bits, saturated. For `v < 2⁶⁴` this is
