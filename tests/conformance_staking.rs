@@ -12,9 +12,10 @@ use taosim::chain::staking::{
     DEFAULT_NOMINATOR_MIN_REQUIRED_STAKE, DelegateTakeBounds, MAINNET_NOMINATOR_MIN_REQUIRED_STAKE,
     MANTISSA_LOWER_EXCLUSIVE, MANTISSA_UPPER_INCLUSIVE, MAX_CHILDKEY_TAKE, MAX_DELEGATE_TAKE,
     MIN_CHILDKEY_TAKE, MIN_DELEGATE_TAKE, MOCK_MIN_DELEGATE_TAKE, SafeFloat, SharePool,
-    StakingError, U256, ensure_stake_amount, get_nominator_min_required_stake, set_childkey_take,
+    StakingError, ensure_stake_amount, get_nominator_min_required_stake, set_childkey_take,
     set_take, should_clear_small_nomination, small_nomination_threshold,
 };
+use taosim::chain::wide::U256;
 
 // ---------------------------------------------------------------------------------------------
 // Slow references

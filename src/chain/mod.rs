@@ -20,3 +20,4 @@ pub mod registration;
 pub mod staking;
 pub mod swap;
 pub mod types;
+pub mod wide;

@@ -20,12 +20,12 @@
 //!   the swap vectors check. Unequal weights (in general, once emission has been injected)
 //!   take the crate's log/exp series; that they match the chain relies on the crates.io release
 //!   being the same code as the pinned revision, which is **unverified**.
-//! * The 256-bit intermediates of §6.2 are done exactly with two `u128` halves
-//!   (`mul_wide`, `div_wide`).
+//! * The 256-bit intermediates of §6.2 are done exactly with [`U256`].
 //! * Choices the spec leaves open are marked "unverified" on the item they concern.
 
 use crate::chain::bigmath::pow_ratio_scaled;
 use crate::chain::fixed::{I96F32, SafeDiv, U64F64};
+use crate::chain::wide::U256;
 
 /// 1.0 as `Perquintill` parts.
 pub const PERQUINTILL_ONE: u64 = 1_000_000_000_000_000_000;
@@ -533,8 +533,11 @@ fn pow_scaled(
 /// exactly `U64F64::from_num(v) / U64F64::from_num(10¹⁸)` (the chain's conversion); larger
 /// values (reachable only for limit prices far from the price) are unverified.
 fn scaled_to_fixed(value: u128) -> U64F64 {
-    let (high, low) = (value >> 64, value << 64);
-    let bits = div_wide(high, low, u128::from(PERQUINTILL_ONE)).unwrap_or(u128::MAX);
+    let shifted = U256 {
+        hi: value >> 64,
+        lo: value << 64,
+    };
+    let bits = div_to_u128(shifted, u128::from(PERQUINTILL_ONE)).unwrap_or(u128::MAX);
     U64F64::from_bits(bits)
 }
 
@@ -542,11 +545,12 @@ fn scaled_to_fixed(value: u128) -> U64F64 {
 /// with the 256-bit intermediate the spec states (§6.2). Unverified: `sp-arithmetic`'s own
 /// `Perquintill × u128` rounds half *down*; the spec says half-up.
 fn perquintill_mul_round(parts: u64, value: u128) -> u128 {
-    let (high, low) = mul_wide(u128::from(parts), value);
-    let (low, carry) = low.overflowing_add(u128::from(PERQUINTILL_ONE / 2));
-    let high = high + u128::from(carry);
-    // parts ≤ 10¹⁸, so the quotient is at most value + 1/2 and fits.
-    div_wide(high, low, u128::from(PERQUINTILL_ONE)).unwrap_or(u128::MAX)
+    let half = U256::from_u128(u128::from(PERQUINTILL_ONE / 2));
+    // parts ≤ 10¹⁸, so the sum cannot overflow and the quotient is at most value + 1/2.
+    let rounded = U256::mul_u128(u128::from(parts), value).checked_add(half);
+    rounded
+        .and_then(|n| div_to_u128(n, u128::from(PERQUINTILL_ONE)))
+        .unwrap_or(u128::MAX)
 }
 
 /// `Perquintill::from_rational(p, q)` in parts: `⌊10¹⁸·p / q⌋` (rounding down), or `None` if
@@ -555,38 +559,14 @@ fn perquintill_from_rational(p: u128, q: u128) -> Option<u64> {
     if q == 0 || p > q {
         return None;
     }
-    let (high, low) = mul_wide(p, u128::from(PERQUINTILL_ONE));
-    div_wide(high, low, q).and_then(|parts| u64::try_from(parts).ok())
+    div_to_u128(U256::mul_u128(p, u128::from(PERQUINTILL_ONE)), q)
+        .and_then(|parts| u64::try_from(parts).ok())
 }
 
-/// The exact 256-bit product `a·b` as (high, low) u128 halves.
-fn mul_wide(a: u128, b: u128) -> (u128, u128) {
-    const MASK: u128 = u64::MAX as u128;
-    let (a1, a0) = (a >> 64, a & MASK);
-    let (b1, b0) = (b >> 64, b & MASK);
-    let low = a0 * b0;
-    let (middle, middle_carry) = (a0 * b1).overflowing_add(a1 * b0);
-    let (low, low_carry) = low.overflowing_add(middle << 64);
-    let high = a1 * b1 + (middle >> 64) + (u128::from(middle_carry) << 64) + u128::from(low_carry);
-    (high, low)
-}
-
-/// `⌊(high·2¹²⁸ + low) / d⌋`, or `None` if `d = 0` or the quotient does not fit in u128.
-/// Restoring long division, one bit at a time.
-fn div_wide(high: u128, low: u128, d: u128) -> Option<u128> {
-    if d == 0 || high >= d {
-        return None;
-    }
-    let (mut remainder, mut quotient) = (high, 0_u128);
-    for bit in (0..128).rev() {
-        let overflow = remainder >> 127 == 1;
-        remainder = (remainder << 1) | ((low >> bit) & 1);
-        if overflow || remainder >= d {
-            remainder = remainder.wrapping_sub(d);
-            quotient |= 1 << bit;
-        }
-    }
-    Some(quotient)
+/// `⌊n / d⌋` when it fits in u128, `None` if `d = 0` or it does not.
+fn div_to_u128(n: U256, d: u128) -> Option<u128> {
+    n.div_rem_u128(d)
+        .and_then(|(q, _)| (q.hi == 0).then_some(q.lo))
 }
 
 /// Blocks since a subnet's start call, the EMA warm-up clock:
@@ -623,16 +603,6 @@ pub fn update_moving_price(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn wide_division_handles_carries() {
-        assert_eq!(mul_wide(u128::MAX, u128::MAX), (u128::MAX - 1, 1));
-        assert_eq!(div_wide(u128::MAX - 1, 1, u128::MAX), Some(u128::MAX));
-        assert_eq!(div_wide(1, 0, 2), Some(1 << 127));
-        assert_eq!(div_wide(2, 0, 2), None);
-        assert_eq!(div_wide(0, 7, 0), None);
-    }
 
     #[test]
     fn perquintill_products_round_half_up() {
@@ -657,21 +627,6 @@ mod tests {
         ] {
             let crate_div = U64F64::from_num(v) / U64F64::from_num(PERQUINTILL_ONE);
             assert_eq!(scaled_to_fixed(v), crate_div, "v = {v}");
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn wide_arithmetic_matches_u128_where_it_fits(a in any::<u64>(), b in any::<u64>(), d in 1..u128::MAX) {
-            let product = u128::from(a) * u128::from(b);
-            prop_assert_eq!(mul_wide(u128::from(a), u128::from(b)), (0, product));
-            prop_assert_eq!(div_wide(0, product, d), Some(product / d));
-        }
-
-        #[test]
-        fn wide_product_divides_back(a in any::<u128>(), b in 1..u128::MAX) {
-            let (high, low) = mul_wide(a, b);
-            prop_assert_eq!(div_wide(high, low, b), Some(a));
         }
     }
 }
