@@ -16,9 +16,9 @@ use taosim::chain::coinbase::distribution::{
     ChildKeyInput, DEFAULT_HOTKEY_TAKE, DividendPayout, ParentStake, RecycleOrBurn,
     RootDividendTarget, StakeAndDividend, account_payout, calculate_dividends_and_incentives,
     distribute_incentives, dividend_distribution, parent_child_dividends, pending_validator_alpha,
-    root_proportion, split_alpha_dividend, split_root_dividend, u16_proportion, u64_proportion,
+    root_proportion, split_alpha_dividend, split_root_dividend,
 };
-use taosim::chain::fixed::U96F32;
+use taosim::chain::fixed::{U96F32, u16_proportion, u64_proportion};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

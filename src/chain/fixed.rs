@@ -62,6 +62,18 @@ pub fn fixed_to_fixed_u16_proportion(x: I32F32) -> I32F32 {
     x.safe_div(I32F32::from_num(u16::MAX))
 }
 
+/// A `u64` fraction of `u64::MAX` as U96F32, `x / u64::MAX` (truncated): `get_tao_weight`
+/// (`TaoWeight`), `get_ck_burn` (`CKBurn`) and child-key proportions. `u64::MAX` gives exactly 1.
+pub fn u64_proportion(x: u64) -> U96F32 {
+    U96F32::saturating_from_num(x).safe_div(U96F32::saturating_from_num(u64::MAX))
+}
+
+/// A u16 proportion as U96F32, `x / 65_535` (truncated): the childkey and hotkey takes
+/// (`get_hotkey_take_float`). 65_535 gives exactly 1.
+pub fn u16_proportion(x: u16) -> U96F32 {
+    U96F32::saturating_from_num(x).safe_div(U96F32::saturating_from_num(u16::MAX))
+}
+
 /// `fixed_proportion_to_u16`: `floor(x × 65535)`, saturating to `[0, 65535]`.
 #[inline]
 pub fn fixed_proportion_to_u16(x: I32F32) -> u16 {

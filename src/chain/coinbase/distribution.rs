@@ -27,6 +27,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::chain::fixed::{I96F32, SafeDiv, U96F32};
+pub use crate::chain::fixed::{u16_proportion, u64_proportion};
 
 /// `DefaultDelegateTake` (= `MaxDelegateTake` default): the hotkey take of a hotkey that never
 /// set one, as a u16 proportion (11_796 / 65_535 ≈ 18%).
@@ -36,18 +37,6 @@ pub const DEFAULT_HOTKEY_TAKE: u16 = 11_796;
 const U96_ZERO: U96F32 = U96F32::from_bits(0);
 /// U96F32 one.
 const U96_ONE: U96F32 = U96F32::from_bits(1 << 32);
-
-/// A `u64` fraction of `u64::MAX` as U96F32, `x / u64::MAX` (truncated): `get_tao_weight`
-/// (`TaoWeight`), `get_ck_burn` (`CKBurn`) and child-key proportions. `u64::MAX` gives exactly 1.
-pub fn u64_proportion(x: u64) -> U96F32 {
-    U96F32::saturating_from_num(x).safe_div(U96F32::saturating_from_num(u64::MAX))
-}
-
-/// A u16 proportion as U96F32, `x / 65_535` (truncated): the childkey take and
-/// `get_hotkey_take_float`. 65_535 gives exactly 1.
-pub fn u16_proportion(x: u16) -> U96F32 {
-    U96F32::saturating_from_num(x).safe_div(U96F32::saturating_from_num(u16::MAX))
-}
 
 /// Flooring U96F32 → u64 (`tou64!`: `saturating_to_num::<u64>()`).
 fn floor_u64(x: U96F32) -> u64 {

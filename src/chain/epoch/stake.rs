@@ -7,7 +7,7 @@
 //! May depend on: `chain::fixed`, `chain::math`.
 
 use super::{EpochParams, EpochTrace, MechanismSnapshot, SubnetSnapshot, keep};
-use crate::chain::fixed::{I32F32, I64F64, SafeDiv, U96F32, fixed64_to_u64};
+use crate::chain::fixed::{I32F32, I64F64, fixed64_to_u64, u64_proportion};
 use crate::chain::math::{inplace_normalize_64, vec_fixed64_to_fixed32};
 
 /// What the stake stage hands on.
@@ -64,14 +64,9 @@ pub fn inactive(last_update: &[u64], n: usize, cutoff: u64, block: u64) -> Vec<b
         .collect()
 }
 
-/// `get_tao_weight`: `TaoWeight / u64::MAX` in U96F32 (truncated).
-pub fn tao_weight_fraction(tao_weight: u64) -> U96F32 {
-    U96F32::from_num(tao_weight).safe_div(U96F32::from_num(u64::MAX))
-}
-
 /// `get_stake_weights_for_network`: `alpha_i + root_i × τ` in I64F64 (saturating).
 pub fn total_stake(alpha: &[u64], root: &[u64], n: usize, tao_weight: u64) -> Vec<I64F64> {
-    let tau = I64F64::saturating_from_num(tao_weight_fraction(tao_weight));
+    let tau = I64F64::saturating_from_num(u64_proportion(tao_weight));
     (0..n)
         .map(|i| {
             let alpha_i = I64F64::saturating_from_num(alpha.get(i).copied().unwrap_or(0));
