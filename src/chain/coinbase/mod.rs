@@ -8,6 +8,7 @@
 
 pub mod distribution;
 pub mod emission;
+pub mod flow;
 pub mod scheduler;
 pub mod shares;
 pub mod terms;
