@@ -115,28 +115,43 @@ fn violations(path: &Path) -> Vec<(usize, String)> {
     found
 }
 
-/// Names a chain file may use unqualified after importing them (its own modules and the
-/// primitive types whose associated functions appear as `u64::MAX`, `i128::from`, ...).
+/// Names a chain file may use unqualified after importing them: the chain's own modules (the
+/// file and directory names under `src/chain`) and the primitive types whose associated
+/// functions appear as `u64::MAX`, `i128::from`, ...
 fn is_module_of_chain(root: &str) -> bool {
     const PRIMITIVES: &[&str] = &[
         "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
         "f64",
     ];
-    const CHAIN_MODULES: &[&str] = &[
-        "epoch",
-        "fixed",
-        "math",
-        "types",
-        "bonds",
-        "consensus",
-        "dense",
-        "dividends",
-        "mechanism",
-        "permits",
-        "stake",
-        "weights",
-    ];
-    PRIMITIVES.contains(&root) || CHAIN_MODULES.contains(&root)
+    PRIMITIVES.contains(&root) || chain_modules().iter().any(|m| m == root)
+}
+
+/// The module names of `src/chain` (file stems and directory names), read once.
+fn chain_modules() -> &'static [String] {
+    static MODULES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    MODULES.get_or_init(|| {
+        let mut files = Vec::new();
+        rust_files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/chain"),
+            &mut files,
+        );
+        let mut names: Vec<String> = files
+            .iter()
+            .flat_map(|f| {
+                let stem = f.file_stem().map(|s| s.to_string_lossy().into_owned());
+                let dir = f
+                    .parent()
+                    .and_then(|d| d.file_name())
+                    .map(|d| d.to_string_lossy().into_owned());
+                [stem, dir]
+            })
+            .flatten()
+            .filter(|name| name != "mod")
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    })
 }
 
 #[test]

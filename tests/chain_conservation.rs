@@ -1,0 +1,268 @@
+//! Conservation of TAO and alpha over random multi-subnet runs of [`Chain::step_block`] with
+//! random participant operations in between (issue: chain-exact economy, item 7).
+//!
+//! After every block: the TAO issuance equals what holds it (free balances, pools, subnet
+//! accounts, burned); for every subnet, the alpha issuance equals the alpha minted minus the
+//! alpha recycled, and `SubnetAlphaOut` (plus what payouts created) equals what holds it
+//! (stakes, pending buckets, protocol alpha, owed root dividends, unassigned alpha) — to the
+//! rao. Balances never wrap (they are unsigned and the operations saturate; a wrap would break
+//! the identities).
+
+use proptest::prelude::*;
+use taosim::chain::fixed::I96F32;
+use taosim::chain::state::{AccountId, Chain, ChainParams, ROOT, Subnet};
+
+const TAO: u64 = 1_000_000_000;
+const SUBNETS: u16 = 3;
+const NEURONS: u32 = 6;
+const COLDKEYS: u32 = 4;
+
+/// Hotkey of neuron `i` on subnet `netuid` (1-based), owned by coldkey `i % COLDKEYS + 1`.
+fn hotkey(netuid: u16, i: u32) -> AccountId {
+    1000 * u32::from(netuid) + i
+}
+
+/// A small network: root stake on the first hotkeys, three subnets of six neurons (three
+/// staked validators weighting the miners), funded coldkeys.
+fn network(tempo: u16, tao_weight: u64) -> Chain {
+    let params = ChainParams {
+        tao_weight,
+        ..ChainParams::default()
+    };
+    let mut chain = Chain::new(1, params);
+    for coldkey in 1..=COLDKEYS {
+        chain.fund(coldkey, 10_000 * TAO);
+    }
+    for netuid in 1..=SUBNETS {
+        let mut subnet = Subnet::new(1_000 * TAO, 1_000 * TAO / u64::from(netuid), tempo, 1);
+        subnet.moving_price = I96F32::from_num(1) / I96F32::from_num(u32::from(netuid) + 1);
+        subnet.owner = Some(1);
+        subnet.owner_hotkey = Some(hotkey(netuid, 0));
+        let netuid = chain.add_subnet(subnet);
+        for i in 0..NEURONS {
+            let owner = i % COLDKEYS + 1;
+            chain.genesis_neuron(netuid, hotkey(netuid, i), owner);
+            if i < 3 {
+                chain.genesis_stake(
+                    netuid,
+                    hotkey(netuid, i),
+                    owner,
+                    u64::from(i + 1) * 100 * TAO,
+                );
+                chain.genesis_stake(ROOT, hotkey(netuid, i), owner, u64::from(i + 1) * 50 * TAO);
+            }
+        }
+    }
+    chain
+}
+
+/// A participant operation.
+#[derive(Clone, Debug)]
+enum Op {
+    AddStake {
+        coldkey: u32,
+        neuron: u32,
+        netuid: u16,
+        tao: u64,
+    },
+    RemoveStake {
+        coldkey: u32,
+        neuron: u32,
+        netuid: u16,
+        fraction: u8,
+    },
+    Register {
+        coldkey: u32,
+        id: u32,
+        netuid: u16,
+    },
+    SetWeights {
+        neuron: u32,
+        netuid: u16,
+        values: Vec<u16>,
+    },
+    Step {
+        blocks: u8,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let coldkey = 1..=COLDKEYS;
+    let neuron = 0..NEURONS;
+    let netuid = 0..=SUBNETS;
+    prop_oneof![
+        (
+            coldkey.clone(),
+            neuron.clone(),
+            netuid.clone(),
+            0..500 * TAO
+        )
+            .prop_map(|(coldkey, neuron, netuid, tao)| Op::AddStake {
+                coldkey,
+                neuron,
+                netuid,
+                tao
+            }),
+        (coldkey.clone(), neuron.clone(), netuid.clone(), 1..=4u8).prop_map(
+            |(coldkey, neuron, netuid, fraction)| Op::RemoveStake {
+                coldkey,
+                neuron,
+                netuid,
+                fraction
+            }
+        ),
+        (coldkey, 100..110u32, 1..=SUBNETS).prop_map(|(coldkey, id, netuid)| Op::Register {
+            coldkey,
+            id,
+            netuid
+        }),
+        (
+            neuron,
+            1..=SUBNETS,
+            prop::collection::vec(any::<u16>(), NEURONS as usize)
+        )
+            .prop_map(|(neuron, netuid, values)| Op::SetWeights {
+                neuron,
+                netuid,
+                values
+            }),
+        (1..30u8).prop_map(|blocks| Op::Step { blocks }),
+    ]
+}
+
+/// Applies `op`; the chain may reject it (that is fine: a rejection must change nothing).
+fn apply(chain: &mut Chain, op: &Op) -> Result<(), TestCaseError> {
+    match op {
+        Op::AddStake {
+            coldkey,
+            neuron,
+            netuid,
+            tao,
+        } => {
+            let hotkey = hotkey((*netuid).max(1), *neuron);
+            let _ = chain.add_stake(*coldkey, hotkey, *netuid, *tao);
+        }
+        Op::RemoveStake {
+            coldkey,
+            neuron,
+            netuid,
+            fraction,
+        } => {
+            let hotkey = hotkey((*netuid).max(1), *neuron);
+            let held = chain.subnets[usize::from(*netuid)].stake_of(hotkey, *coldkey);
+            let _ = chain.remove_stake(*coldkey, hotkey, *netuid, held / u64::from(*fraction));
+        }
+        Op::Register {
+            coldkey,
+            id,
+            netuid,
+        } => {
+            let _ = chain.burned_register(*coldkey, 100_000 + 100 * id + coldkey, *netuid);
+        }
+        Op::SetWeights {
+            neuron,
+            netuid,
+            values,
+        } => {
+            let n = chain.subnets[usize::from(*netuid)].neurons.len() as u16;
+            let uids: Vec<u16> = (0..n).collect();
+            let values: Vec<u16> = values
+                .iter()
+                .copied()
+                .cycle()
+                .take(usize::from(n))
+                .collect();
+            let _ = chain.set_weights(hotkey(*netuid, *neuron), *netuid, &uids, &values);
+        }
+        Op::Step { blocks } => {
+            for _ in 0..*blocks {
+                chain.step_block();
+                check(chain)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The conservation identities, to the rao.
+fn check(chain: &Chain) -> Result<(), TestCaseError> {
+    let (issuance, held) = chain.tao_accounts();
+    prop_assert_eq!(u128::from(issuance), held, "TAO at block {}", chain.block);
+    for netuid in 1..chain.subnets.len() as u16 {
+        let (net_minted, issued, out, held) = chain.alpha_accounts(netuid);
+        prop_assert_eq!(
+            net_minted,
+            issued,
+            "alpha issuance of subnet {} at block {}",
+            netuid,
+            chain.block
+        );
+        prop_assert_eq!(
+            out,
+            held,
+            "alpha out of subnet {} at block {}",
+            netuid,
+            chain.block
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn tao_and_alpha_are_conserved_to_the_rao(
+        tempo in prop_oneof![Just(5u16), Just(12), Just(360)],
+        tao_weight in prop_oneof![Just(0u64), Just(u64::MAX / 5), Just(u64::MAX)],
+        ops in prop::collection::vec(op(), 1..60),
+    ) {
+        let mut chain = network(tempo, tao_weight);
+        check(&chain)?;
+        for op in &ops {
+            apply(&mut chain, op)?;
+            check(&chain)?;
+        }
+    }
+}
+
+#[test]
+fn epochs_run_and_pay_out_with_validators_setting_weights() {
+    let mut chain = network(12, u64::MAX / 5);
+    let stake_before = chain.subnets[1].hotkey_stake(hotkey(1, 3));
+    let mut epochs = 0;
+    for block in 0..600 {
+        if block % 10 == 0 {
+            set_validator_weights(&mut chain);
+        }
+        epochs += chain.step_block().len();
+        check(&chain).expect("conserved");
+    }
+    assert!(
+        epochs >= 3 * 45,
+        "every subnet runs an epoch every 12 blocks: {epochs}"
+    );
+    let out = chain.subnets[1].last_epoch.as_ref().expect("an epoch ran");
+    assert_eq!(
+        out.validator_permit[..3],
+        [true; 3],
+        "the staked validators hold permits"
+    );
+    assert!(out.incentive[3] > out.incentive[4] && out.incentive[4] > out.incentive[5]);
+    assert!(
+        chain.subnets[1].hotkey_stake(hotkey(1, 3)) > stake_before,
+        "the top miner earns"
+    );
+}
+
+/// The three validators of every subnet weight the miners 65535 / 30000 / 10000.
+fn set_validator_weights(chain: &mut Chain) {
+    for netuid in 1..=SUBNETS {
+        for i in 0..3 {
+            let values = [0, 0, 0, 65535, 30000, 10000];
+            chain
+                .set_weights(hotkey(netuid, i), netuid, &[0, 1, 2, 3, 4, 5], &values)
+                .expect("valid weights");
+        }
+    }
+}
