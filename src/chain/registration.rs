@@ -108,11 +108,25 @@ pub fn clamp_burn(burn: u64, min_burn: u64, max_burn: u64) -> u64 {
 /// `burn ← mul_q32(burn, burn_decay_factor(half_life))`; then, always, clamp to
 /// `[min_burn, max_burn]` (rao).
 pub fn decay_burn(burn: u64, half_life: u64, block: u64, min_burn: u64, max_burn: u64) -> u64 {
-    let decayed = if half_life > 0 && block > 1 {
-        mul_q32(burn, burn_decay_factor(half_life))
+    let decays = half_life > 0 && block > 1;
+    let factor = if decays {
+        burn_decay_factor(half_life)
     } else {
-        burn
+        Q32_ONE
     };
+    decay_burn_with_factor(burn, factor, decays, min_burn, max_burn)
+}
+
+/// [`decay_burn`] with `burn_decay_factor(half_life)` already computed (`factor`, Q32) and
+/// `decays = half_life > 0 && block > 1`: for callers that update many subnets each block.
+pub fn decay_burn_with_factor(
+    burn: u64,
+    factor: u64,
+    decays: bool,
+    min_burn: u64,
+    max_burn: u64,
+) -> u64 {
+    let decayed = if decays { mul_q32(burn, factor) } else { burn };
     clamp_burn(decayed, min_burn, max_burn)
 }
 

@@ -125,14 +125,60 @@ pub fn mint_tao(requested: u64, total_issuance: u64) -> u64 {
 /// A subnet's alpha emission per block, in rao of alpha, for its alpha issuance in rao:
 /// [`block_emission_for_issuance`] with an error read as 0, as `get_subnet_terms` does
 /// (`unwrap_or(0)`). The chain passes `SubnetAlphaIn + SubnetAlphaOut` (spec §5.1). 0 once the
-/// alpha issuance reaches `TOTAL_SUPPLY`.
+/// alpha issuance reaches `TOTAL_SUPPLY`. Computed by [`block_emission`].
 pub fn alpha_block_emission(alpha_issuance: u64) -> u64 {
-    block_emission_for_issuance(alpha_issuance).unwrap_or(0)
+    block_emission(alpha_issuance)
+}
+
+/// [`block_emission_for_issuance`] (errors read as 0) without the logarithm: the fixed-point
+/// schedule halves exactly at `T_k = ⌈21e15·(1 − 2⁻ᵏ)⌉ = 21e15 − ⌊21e15 / 2ᵏ⌋`, so the
+/// emission is `⌊10⁹ / 2ᵏ⌋` for the number k of thresholds at or below the issuance. The unit
+/// tests hold it against the I96F32 computation at every threshold and on random issuances.
+/// The block loop calls it for TAO and for every subnet's alpha, every block.
+pub fn block_emission(issuance: u64) -> u64 {
+    if issuance >= TOTAL_SUPPLY {
+        return 0;
+    }
+    let halvings = (1..=32u32)
+        .take_while(|k| issuance >= TOTAL_SUPPLY - (TOTAL_SUPPLY >> k))
+        .count() as u64;
+    emission_after_halvings(halvings)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn threshold_schedule_equals_the_fixed_point_schedule_at_every_switch() {
+        for k in 1..=32u32 {
+            let at = TOTAL_SUPPLY - (TOTAL_SUPPLY >> k);
+            for issuance in [at - 1, at, at + 1] {
+                let reference = block_emission_for_issuance(issuance).unwrap_or(0);
+                assert_eq!(
+                    block_emission(issuance),
+                    reference,
+                    "k = {k}, issuance {issuance}"
+                );
+            }
+        }
+        for issuance in [0, 1, TOTAL_SUPPLY - 1, TOTAL_SUPPLY, u64::MAX] {
+            assert_eq!(
+                block_emission(issuance),
+                block_emission_for_issuance(issuance).unwrap_or(0)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn threshold_schedule_equals_the_fixed_point_schedule(issuance in 0..=TOTAL_SUPPLY + 10) {
+            proptest::prop_assert_eq!(
+                block_emission(issuance),
+                block_emission_for_issuance(issuance).unwrap_or(0)
+            );
+        }
+    }
 
     #[test]
     fn power_of_two_is_exact_up_to_the_largest_reachable_halving() {

@@ -4,7 +4,7 @@
 //! subnets whose epoch is due and pays them out, and the moving prices follow the spot prices.
 
 use super::{Chain, ROOT, Subnet};
-use crate::chain::coinbase::emission::{block_emission_for_issuance, mint_tao};
+use crate::chain::coinbase::emission::{block_emission, mint_tao};
 use crate::chain::coinbase::flow::{EmissionInput, block_emissions_for, update_flow_ema};
 use crate::chain::coinbase::scheduler::{DrainOutcome, drain_pending};
 use crate::chain::coinbase::shares::{ShareInput, moving_alpha_price, root_sell_flag};
@@ -12,6 +12,7 @@ use crate::chain::coinbase::terms::{
     SplitInput, SubnetTerms, TermsInput, split_alpha_emission, subnet_root_proportion, subnet_terms,
 };
 use crate::chain::fixed::{U64F64, U96F32};
+use crate::chain::registration::{burn_decay_factor, decay_burn_with_factor};
 use crate::chain::swap::{Mechanism, Order, blocks_since_start, update_moving_price};
 
 impl Chain {
@@ -43,17 +44,31 @@ impl Chain {
         drained
     }
 
-    /// Every subnet's registration price decays (root included).
+    /// Every subnet's registration price decays (root included). The decay factor is found by
+    /// a bisection, so it is computed once per distinct half-life and block.
     fn decay_burns(&mut self) {
         let block = self.block;
+        let mut factors: Vec<(u64, u64)> = Vec::new();
         for subnet in &mut self.subnets {
-            subnet.burn = subnet.burn_params.decay(subnet.burn, block);
+            let p = subnet.burn_params;
+            let decays = p.half_life > 0 && block > 1;
+            let factor = match factors.iter().find(|(h, _)| *h == p.half_life) {
+                Some((_, f)) => *f,
+                None if decays => {
+                    let f = burn_decay_factor(p.half_life);
+                    factors.push((p.half_life, f));
+                    f
+                }
+                None => 0,
+            };
+            subnet.burn =
+                decay_burn_with_factor(subnet.burn, factor, decays, p.min_burn, p.max_burn);
         }
     }
 
     /// `get_block_emission` + `mint_tao`: the TAO minted this block (issuance grows by it).
     fn mint_block_emission(&mut self) -> u64 {
-        let emission = block_emission_for_issuance(self.total_issuance).unwrap_or(0);
+        let emission = block_emission(self.total_issuance);
         let minted = mint_tao(emission, self.total_issuance);
         self.total_issuance = self.total_issuance.saturating_add(minted);
         minted
@@ -184,13 +199,13 @@ impl Chain {
     fn drain_and_distribute(&mut self) -> Vec<u16> {
         let block = self.block;
         let mut clocks: Vec<_> = self.subnets[1..].iter().map(|s| s.clock).collect();
-        let consistent: Vec<bool> = self.subnets[1..].iter().map(has_unique_hotkeys).collect();
+        let subnets = &self.subnets[1..];
         let outcomes = drain_pending(
             &mut clocks,
             block,
             self.params.max_epochs_per_block,
             self.params.scheduler,
-            |i| consistent[i],
+            |i| has_unique_hotkeys(&subnets[i]),
         );
         for (subnet, clock) in self.subnets[1..].iter_mut().zip(clocks) {
             subnet.clock = clock;
@@ -233,6 +248,7 @@ impl Chain {
 
 /// `is_epoch_input_state_consistent`: no hotkey appears at two uids.
 fn has_unique_hotkeys(subnet: &Subnet) -> bool {
-    let mut seen = std::collections::BTreeSet::new();
-    subnet.neurons.hotkeys.iter().all(|h| seen.insert(*h))
+    let mut hotkeys = subnet.neurons.hotkeys.clone();
+    hotkeys.sort_unstable();
+    hotkeys.windows(2).all(|pair| pair[0] != pair[1])
 }

@@ -13,7 +13,6 @@ use crate::chain::registration::{
 };
 use crate::chain::staking::{StakingError, set_take};
 use crate::chain::swap::{Mechanism, Order, SwapError, swap_fee};
-use std::collections::BTreeSet;
 
 /// Why the chain rejected an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -376,9 +375,15 @@ impl Chain {
         let s = self.subnet(netuid)?;
         let uid = s.neurons.uid_of(hotkey).ok_or(OpError::NotRegistered)?;
         let n = s.neurons.len();
-        let mut seen = BTreeSet::new();
+        let mut seen = vec![false; n];
         let valid = uids.len() == values.len()
-            && uids.iter().all(|u| usize::from(*u) < n && seen.insert(*u));
+            && uids.iter().all(|u| match seen.get_mut(usize::from(*u)) {
+                Some(slot) if !*slot => {
+                    *slot = true;
+                    true
+                }
+                _ => false,
+            });
         if !valid {
             return Err(OpError::InvalidWeights);
         }
