@@ -108,26 +108,46 @@ pub fn clamp_burn(burn: u64, min_burn: u64, max_burn: u64) -> u64 {
 /// `burn ← mul_q32(burn, burn_decay_factor(half_life))`; then, always, clamp to
 /// `[min_burn, max_burn]` (rao).
 pub fn decay_burn(burn: u64, half_life: u64, block: u64, min_burn: u64, max_burn: u64) -> u64 {
-    let decays = half_life > 0 && block > 1;
-    let factor = if decays {
-        burn_decay_factor(half_life)
-    } else {
-        Q32_ONE
-    };
-    decay_burn_with_factor(burn, factor, decays, min_burn, max_burn)
+    let factor = || burn_decay_factor(half_life);
+    decay_burn_with(burn, half_life, block, min_burn, max_burn, factor)
 }
 
-/// [`decay_burn`] with `burn_decay_factor(half_life)` already computed (`factor`, Q32) and
-/// `decays = half_life > 0 && block > 1`: for callers that update many subnets each block.
-pub fn decay_burn_with_factor(
+/// [`decay_burn`] with the factor supplied lazily (only asked for when the burn decays).
+fn decay_burn_with(
     burn: u64,
-    factor: u64,
-    decays: bool,
+    half_life: u64,
+    block: u64,
     min_burn: u64,
     max_burn: u64,
+    factor: impl FnOnce() -> u64,
 ) -> u64 {
-    let decayed = if decays { mul_q32(burn, factor) } else { burn };
+    let decayed = if half_life > 0 && block > 1 {
+        mul_q32(burn, factor())
+    } else {
+        burn
+    };
     clamp_burn(decayed, min_burn, max_burn)
+}
+
+/// Decay factors already found this block, by half-life: the bisection runs once per distinct
+/// half-life rather than once per subnet (the block loop decays every subnet every block).
+#[derive(Clone, Debug, Default)]
+pub struct BurnDecayFactors(Vec<(u64, u64)>);
+
+impl BurnDecayFactors {
+    /// [`BurnParams::decay`], reusing the factor of an already seen half-life.
+    pub fn decay(&mut self, params: &BurnParams, burn: u64, block: u64) -> u64 {
+        let h = params.half_life;
+        let factor = || match self.0.iter().find(|(half_life, _)| *half_life == h) {
+            Some((_, f)) => *f,
+            None => {
+                let f = burn_decay_factor(h);
+                self.0.push((h, f));
+                f
+            }
+        };
+        decay_burn_with(burn, h, block, params.min_burn, params.max_burn, factor)
+    }
 }
 
 /// The burn price (rao) after one successful registration (not on root):

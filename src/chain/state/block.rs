@@ -12,7 +12,7 @@ use crate::chain::coinbase::terms::{
     SplitInput, SubnetTerms, TermsInput, split_alpha_emission, subnet_root_proportion, subnet_terms,
 };
 use crate::chain::fixed::{U64F64, U96F32};
-use crate::chain::registration::{burn_decay_factor, decay_burn_with_factor};
+use crate::chain::registration::BurnDecayFactors;
 use crate::chain::swap::{Mechanism, Order, blocks_since_start, update_moving_price};
 
 impl Chain {
@@ -31,12 +31,11 @@ impl Chain {
             .map(|(netuid, e)| self.terms_of(*netuid, *e))
             .collect();
         let mut credit = credit;
-        let mut injected_alpha = Vec::with_capacity(eligible.len());
         for (netuid, t) in eligible.iter().zip(&terms) {
-            injected_alpha.push(self.inject(*netuid, t, &mut credit));
+            self.inject(*netuid, t, &mut credit);
         }
         self.recycle_tao(credit);
-        for ((netuid, t), _) in eligible.iter().zip(&terms).zip(&injected_alpha) {
+        for (netuid, t) in eligible.iter().zip(&terms) {
             self.emit_alpha(*netuid, t.alpha_out, root_sells);
         }
         let drained = self.drain_and_distribute();
@@ -44,25 +43,12 @@ impl Chain {
         drained
     }
 
-    /// Every subnet's registration price decays (root included). The decay factor is found by
-    /// a bisection, so it is computed once per distinct half-life and block.
+    /// Every subnet's registration price decays (root included).
     fn decay_burns(&mut self) {
         let block = self.block;
-        let mut factors: Vec<(u64, u64)> = Vec::new();
+        let mut factors = BurnDecayFactors::default();
         for subnet in &mut self.subnets {
-            let p = subnet.burn_params;
-            let decays = p.half_life > 0 && block > 1;
-            let factor = match factors.iter().find(|(h, _)| *h == p.half_life) {
-                Some((_, f)) => *f,
-                None if decays => {
-                    let f = burn_decay_factor(p.half_life);
-                    factors.push((p.half_life, f));
-                    f
-                }
-                None => 0,
-            };
-            subnet.burn =
-                decay_burn_with_factor(subnet.burn, factor, decays, p.min_burn, p.max_burn);
+            subnet.burn = factors.decay(&subnet.burn_params, subnet.burn, block);
         }
     }
 
@@ -125,9 +111,8 @@ impl Chain {
         })
     }
 
-    /// `inject_and_maybe_swap` for one subnet (spec §5.2); spends from `credit`. Returns the
-    /// alpha injected into the pool.
-    fn inject(&mut self, netuid: u16, terms: &SubnetTerms, credit: &mut u64) -> u64 {
+    /// `inject_and_maybe_swap` for one subnet (spec §5.2); spends from `credit`.
+    fn inject(&mut self, netuid: u16, terms: &SubnetTerms, credit: &mut u64) {
         let floor = |x: U96F32| x.saturating_to_num::<u64>();
         let (tao_in, alpha_in, excess) = (
             floor(terms.tao_in),
@@ -159,7 +144,6 @@ impl Chain {
             s.pool.tao_reserve = s.pool.tao_reserve.saturating_add(spent);
             self.total_stake = self.total_stake.saturating_add(spent);
         }
-        alpha_inj
     }
 
     /// Unspent minted TAO is recycled: `TotalIssuance` shrinks by it.

@@ -105,27 +105,30 @@ impl Chain {
         if !stable && tao > s.pool.tao_reserve.saturating_mul(1000) {
             return Err(OpError::AmountTooLarge);
         }
-        let mut subnet = s.clone();
+        // Work on copies of the pool and of the hotkey's share pool; commit both on success.
+        let mut pool = s.pool;
         let (alpha, fee) = if stable {
             (tao, 0)
         } else {
-            let receipt = subnet
-                .pool
+            let receipt = pool
                 .swap(Order::Buy, tao, u64::MAX, false, self.params.swap)
                 .map_err(OpError::Swap)?;
             (receipt.quote.paid_out, receipt.quote.fee)
         };
-        let pool = subnet.stakes.entry(hotkey).or_default();
-        pool.try_increase_stake_for_hotkey_and_coldkey_on_subnet(coldkey, alpha)
+        let mut shares = s.stakes.get(&hotkey).cloned().unwrap_or_default();
+        shares
+            .try_increase_stake_for_hotkey_and_coldkey_on_subnet(coldkey, alpha)
             .map_err(OpError::Staking)?;
         if stable {
-            subnet.pool.tao_reserve = subnet.pool.tao_reserve.saturating_add(tao);
+            pool.tao_reserve = pool.tao_reserve.saturating_add(tao);
         }
+        let subnet = &mut self.subnets[usize::from(netuid)];
+        subnet.pool = pool;
+        subnet.stakes.insert(hotkey, shares);
         subnet.alpha_out = subnet.alpha_out.saturating_add(alpha);
         subnet.tao_flow = subnet
             .tao_flow
             .saturating_add(i64::try_from(tao).unwrap_or(i64::MAX));
-        self.subnets[usize::from(netuid)] = subnet;
         self.debit(coldkey, tao);
         self.ledger.burned_tao = self.ledger.burned_tao.saturating_add(fee);
         self.total_stake = self.total_stake.saturating_add(tao);
@@ -158,12 +161,11 @@ impl Chain {
         if !stable && alpha > s.pool.alpha_reserve.saturating_mul(1000) {
             return Err(OpError::AmountTooLarge);
         }
-        let mut subnet = s.clone();
+        let mut pool = s.pool;
         let (tao, sold) = if stable {
             (alpha, alpha)
         } else {
-            let receipt = subnet
-                .pool
+            let receipt = pool
                 .swap(Order::Sell, alpha, 0, false, self.params.swap)
                 .map_err(OpError::Swap)?;
             (receipt.quote.paid_out, receipt.quote.paid_in)
@@ -171,19 +173,22 @@ impl Chain {
         if alpha < held && tao < self.params.default_min_stake {
             return Err(OpError::StakeBelowMinimum);
         }
-        let pool = subnet.stakes.entry(hotkey).or_default();
-        pool.decrease_stake_for_hotkey_and_coldkey_on_subnet(coldkey, alpha)
+        let mut shares = s.stakes.get(&hotkey).cloned().unwrap_or_default();
+        shares
+            .decrease_stake_for_hotkey_and_coldkey_on_subnet(coldkey, alpha)
             .map_err(OpError::Staking)?;
+        if stable {
+            pool.tao_reserve = pool.tao_reserve.saturating_sub(tao);
+        }
         // What was not sold (the fee) stays counted in SubnetAlphaOut, held by no one.
         let fee_alpha = alpha - sold;
+        let subnet = &mut self.subnets[usize::from(netuid)];
+        subnet.pool = pool;
+        subnet.stakes.insert(hotkey, shares);
         subnet.alpha_out = subnet.alpha_out.saturating_sub(sold);
         subnet.tao_flow = subnet
             .tao_flow
             .saturating_sub(i64::try_from(tao).unwrap_or(i64::MAX));
-        if stable {
-            subnet.pool.tao_reserve = subnet.pool.tao_reserve.saturating_sub(tao);
-        }
-        self.subnets[usize::from(netuid)] = subnet;
         *self.ledger.unassigned_alpha.entry(netuid).or_insert(0) += fee_alpha;
         *self.balances.entry(coldkey).or_insert(0) += tao;
         self.total_stake = self.total_stake.saturating_sub(tao);
@@ -228,14 +233,14 @@ impl Chain {
         let slot = self
             .registration_slot(netuid)
             .map_err(OpError::Registration)?;
-        let mut subnet = s.clone();
-        let receipt = subnet
-            .pool
+        let mut pool = s.pool;
+        let receipt = pool
             .swap(Order::Buy, cost, u64::MAX, false, self.params.swap)
             .map_err(OpError::Swap)?;
         let burned_alpha = receipt.quote.paid_out;
+        let subnet = &mut self.subnets[usize::from(netuid)];
+        subnet.pool = pool;
         subnet.burn = subnet.burn_params.bump(subnet.burn);
-        self.subnets[usize::from(netuid)] = subnet;
         self.debit(coldkey, cost);
         self.ledger.subnet_account_tao += receipt.quote.fee;
         *self.ledger.recycled_alpha.entry(netuid).or_insert(0) += burned_alpha;

@@ -9,8 +9,7 @@ use crate::chain::coinbase::distribution::{
     split_root_dividend,
 };
 use crate::chain::coinbase::scheduler::PendingBuckets;
-use crate::chain::epoch::mechanism::epoch_with_mechanisms;
-use crate::chain::epoch::{EpochOutput, MechanismSnapshot, SubnetSnapshot};
+use crate::chain::epoch::{EpochOutput, MechanismSnapshot, SubnetSnapshot, epoch_mechanism};
 use crate::chain::fixed::u64_proportion;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,32 +72,44 @@ impl Chain {
         self.settle(netuid, total.saturating_add(buckets.owner_cut), paid);
     }
 
-    /// Builds the epoch input from storage, runs the epoch, stores permits and bonds.
+    /// Builds the epoch input from storage, runs the epoch, stores permits and bonds. The
+    /// stored weight and bond rows are moved into the input (not copied) and the weights put
+    /// back after; the chain state has one mechanism, so no aggregation is needed.
     fn run_epoch(&mut self, netuid: u16, emission: u64) -> EpochOutput {
-        let root = &self.subnets[usize::from(ROOT)];
-        let s = &self.subnets[usize::from(netuid)];
+        let root_stake: Vec<u64> = {
+            let (root, s) = (
+                &self.subnets[usize::from(ROOT)],
+                &self.subnets[usize::from(netuid)],
+            );
+            s.neurons
+                .hotkeys
+                .iter()
+                .map(|h| root.hotkey_stake(*h))
+                .collect()
+        };
+        let block = self.block;
+        let mut params = self.subnets[usize::from(netuid)].epoch.clone();
+        params.tao_weight = self.params.tao_weight;
+        let s = &mut self.subnets[usize::from(netuid)];
         let n = &s.neurons;
         let subnet = SubnetSnapshot {
-            block: self.block,
+            block,
             tempo: s.clock.tempo,
             last_step_block: s.clock.last_mechanism_step_block,
             owner_uid: s.owner_hotkey.and_then(|h| n.uid_of(h)),
             alpha_stake: n.hotkeys.iter().map(|h| s.hotkey_stake(*h)).collect(),
-            root_stake: n.hotkeys.iter().map(|h| root.hotkey_stake(*h)).collect(),
+            root_stake,
             registered_at: n.registered_at.clone(),
             validator_permit: n.validator_permit.clone(),
         };
         let mechanism = MechanismSnapshot {
             last_update: n.last_update.clone(),
-            weights: n.weights.clone(),
-            bonds: n.bonds.clone(),
+            weights: std::mem::take(&mut s.neurons.weights),
+            bonds: std::mem::take(&mut s.neurons.bonds),
             commit_block: Vec::new(),
         };
-        let mut params = s.epoch.clone();
-        params.tao_weight = self.params.tao_weight;
-        let mut out = epoch_with_mechanisms(&subnet, &[mechanism], emission, None, &params);
-        let mut output = out.mechanisms.pop().unwrap_or_default();
-        let s = &mut self.subnets[usize::from(netuid)];
+        let mut output = epoch_mechanism(&subnet, &mechanism, emission, &params);
+        s.neurons.weights = mechanism.weights;
         s.neurons.validator_permit = output.validator_permit.clone();
         s.neurons.bonds = std::mem::take(&mut output.bonds);
         output
