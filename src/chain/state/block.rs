@@ -1,7 +1,8 @@
 //! One block of the chain, in subtensor's order (spec §1): registration prices decay, TAO is
 //! minted, the coinbase computes every subnet's terms, injects TAO and alpha into the pools
 //! (buying alpha with the excess), mints alpha out into the pending buckets, drains the
-//! subnets whose epoch is due and pays them out, and the moving prices follow the spot prices.
+//! subnets whose epoch is due and pays them out, the moving prices follow the spot prices, and
+//! matured child-key schedules are applied.
 
 use super::{Chain, ROOT, Subnet};
 use crate::chain::coinbase::emission::{block_emission, mint_tao};
@@ -40,6 +41,7 @@ impl Chain {
         }
         let drained = self.drain_and_distribute();
         self.update_moving_prices(&eligible);
+        self.try_set_pending_children();
         drained
     }
 

@@ -16,9 +16,14 @@
 //! May depend on: everything in `chain`.
 
 mod block;
+mod children;
 mod ops;
 mod payout;
 
+pub use children::{
+    ChildKeyError, ChildKeys, DEFAULT_PENDING_CHILDKEY_COOLDOWN, KeyList, MAX_CHILDREN,
+    PendingChildren, inherited_stake, validate_children,
+};
 pub use ops::OpError;
 
 use super::coinbase::flow::{
@@ -30,7 +35,7 @@ use super::epoch::{EpochOutput, EpochParams};
 use super::fixed::{I64F64, I96F32, U96F32};
 use super::registration::{BurnParams, NEW_SUBNET_BURN};
 use super::root_claim::RootClaims;
-use super::staking::{DelegateTakeBounds, SharePool};
+use super::staking::{DelegateTakeBounds, MAX_CHILDKEY_TAKE, MIN_CHILDKEY_TAKE, SharePool};
 use super::swap::{
     DEFAULT_EMA_PRICE_HALVING_BLOCKS, DEFAULT_MOVING_ALPHA, Mechanism, Pool, SwapParams,
 };
@@ -75,6 +80,16 @@ pub struct ChainParams {
     pub ck_burn: u64,
     /// `RootClaimableThreshold`, alpha rao. Default 500_000.
     pub root_claimable_threshold: u64,
+    /// `StakeThreshold`, TAO rao (chain-wide). Default 0. The epoch's stake filter reads this
+    /// value (it replaces every subnet's `EpochParams::stake_threshold`), as do child-key
+    /// scheduling and `remove_stake`.
+    pub stake_threshold: u64,
+    /// `PendingChildKeyCooldown`, blocks. Default 7_200.
+    pub pending_childkey_cooldown: u64,
+    /// `MinChildkeyTake`, u16 proportion. Default 0.
+    pub min_childkey_take: u16,
+    /// `MaxChildkeyTake`, u16 proportion. Default 11_796.
+    pub max_childkey_take: u16,
 }
 
 impl Default for ChainParams {
@@ -97,6 +112,10 @@ impl Default for ChainParams {
             take_bounds: DelegateTakeBounds::RUNTIME,
             ck_burn: 0,
             root_claimable_threshold: 500_000,
+            stake_threshold: 0,
+            pending_childkey_cooldown: children::DEFAULT_PENDING_CHILDKEY_COOLDOWN,
+            min_childkey_take: MIN_CHILDKEY_TAKE,
+            max_childkey_take: MAX_CHILDKEY_TAKE,
         }
     }
 }
@@ -176,7 +195,8 @@ pub struct Subnet {
     pub tao_flow: i64,
     /// The epoch clock and pending buckets.
     pub clock: SubnetClock,
-    /// The epoch's hyperparameters (`tao_weight` is overwritten by the chain's).
+    /// The epoch's hyperparameters (`tao_weight` and `stake_threshold` are overwritten by the
+    /// chain-wide `TaoWeight` and `StakeThreshold` of [`ChainParams`]).
     pub epoch: EpochParams,
     /// `SubnetOwner` (coldkey).
     pub owner: Option<AccountId>,
@@ -186,6 +206,8 @@ pub struct Subnet {
     pub neurons: Neurons,
     /// `TotalHotkeyAlpha` and the per-coldkey shares, per hotkey (alpha rao; TAO on root).
     pub stakes: BTreeMap<AccountId, SharePool<AccountId>>,
+    /// Child keys, parent keys, childkey takes and pending children.
+    pub child_keys: ChildKeys,
     /// `Burn`: the current registration price, rao.
     pub burn: u64,
     /// Burn dynamics.
@@ -228,6 +250,7 @@ impl Subnet {
             owner_hotkey: None,
             neurons: Neurons::default(),
             stakes: BTreeMap::new(),
+            child_keys: ChildKeys::default(),
             burn: NEW_SUBNET_BURN,
             burn_params: BurnParams::default(),
             max_allowed_uids: 256,

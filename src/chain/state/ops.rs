@@ -1,12 +1,12 @@
 //! What participants can do to the chain (spec §11, §12.1): stake and unstake through the
 //! pools, register a neuron by burning, set weights — plus genesis helpers that place neurons
 //! and stakes without paying for them. Every operation the chain would reject returns an
-//! [`OpError`] and changes nothing.
+//! [`OpError`] and changes nothing. Child-key operations are in `children.rs`.
 //!
 //! The simulator has no block author: swap fees that would go to one are burned (TAO to the
 //! burn account, alpha left counted in `SubnetAlphaOut`), as the chain does when there is none.
 
-use super::{AccountId, Chain, ROOT, Subnet};
+use super::{AccountId, Chain, ChildKeyError, ROOT, Subnet};
 use crate::chain::math::vec_u16_max_upscale_to_u16;
 use crate::chain::registration::{
     NeuronStanding, PruneInput, RegistrationError, RegistrationSlot, registration_slot,
@@ -45,6 +45,8 @@ pub enum OpError {
     NotRegistered,
     /// Weights: uids and values differ in length, a uid is out of range or repeated.
     InvalidWeights,
+    /// A child-key schedule was refused.
+    Children(ChildKeyError),
 }
 
 impl core::fmt::Display for OpError {
@@ -64,6 +66,7 @@ impl core::fmt::Display for OpError {
             OpError::AlreadyRegistered => f.write_str("hotkey already registered on this subnet"),
             OpError::NotRegistered => f.write_str("hotkey not registered on this subnet"),
             OpError::InvalidWeights => f.write_str("invalid weights"),
+            OpError::Children(e) => write!(f, "child keys refused: {e}"),
         }
     }
 }
@@ -71,7 +74,7 @@ impl core::fmt::Display for OpError {
 impl core::error::Error for OpError {}
 
 impl Chain {
-    fn subnet(&self, netuid: u16) -> Result<&Subnet, OpError> {
+    pub(super) fn subnet(&self, netuid: u16) -> Result<&Subnet, OpError> {
         self.subnets
             .get(usize::from(netuid))
             .ok_or(OpError::SubnetNotFound)
@@ -196,6 +199,7 @@ impl Chain {
             self.root_claims
                 .remove_stake_adjust_root_claimed(hotkey, coldkey, alpha);
         }
+        self.clear_pending_children_below_threshold(hotkey);
         Ok(tao)
     }
 

@@ -1,6 +1,7 @@
 //! `distribute_emission` (spec §7.3, §10): a drained subnet runs its epoch on the drained
 //! alpha, then pays the owner cut, the miners' incentives and the validators' alpha and root
-//! dividends (delegate take first) into the stake pools and the root-claim ledger.
+//! dividends (shared with child-key parents, delegate take first) into the stake pools and the
+//! root-claim ledger.
 
 use super::{AccountId, Chain, ROOT};
 use crate::chain::coinbase::distribution::{
@@ -53,9 +54,10 @@ impl Chain {
         let mut paid = Paid::default();
         self.pay_owner_cut(netuid, buckets.owner_cut, &mut paid);
         let tao_weight = u64_proportion(self.params.tao_weight);
+        let child_keys = self.child_key_inputs(netuid, &hotkeys);
         let split = calculate_dividends_and_incentives(
             &emission,
-            &BTreeMap::new(),
+            &child_keys,
             tao_weight,
             u64_proportion(self.params.ck_burn),
         );
@@ -72,24 +74,16 @@ impl Chain {
         self.settle(netuid, total.saturating_add(buckets.owner_cut), paid);
     }
 
-    /// Builds the epoch input from storage, runs the epoch, stores permits and bonds. The
-    /// stored weight and bond rows are moved into the input (not copied) and the weights put
-    /// back after; the chain state has one mechanism, so no aggregation is needed.
+    /// Builds the epoch input from storage (inherited stakes, spec §8.2), runs the epoch,
+    /// stores permits and bonds. The stored weight and bond rows are moved into the input (not
+    /// copied) and the weights put back after; the chain state has one mechanism, so no
+    /// aggregation is needed.
     fn run_epoch(&mut self, netuid: u16, emission: u64) -> EpochOutput {
-        let root_stake: Vec<u64> = {
-            let (root, s) = (
-                &self.subnets[usize::from(ROOT)],
-                &self.subnets[usize::from(netuid)],
-            );
-            s.neurons
-                .hotkeys
-                .iter()
-                .map(|h| root.hotkey_stake(*h))
-                .collect()
-        };
+        let (alpha_stake, root_stake) = self.epoch_stakes(netuid);
         let block = self.block;
         let mut params = self.subnets[usize::from(netuid)].epoch.clone();
         params.tao_weight = self.params.tao_weight;
+        params.stake_threshold = self.params.stake_threshold;
         let s = &mut self.subnets[usize::from(netuid)];
         let n = &s.neurons;
         let subnet = SubnetSnapshot {
@@ -97,7 +91,7 @@ impl Chain {
             tempo: s.clock.tempo,
             last_step_block: s.clock.last_mechanism_step_block,
             owner_uid: s.owner_hotkey.and_then(|h| n.uid_of(h)),
-            alpha_stake: n.hotkeys.iter().map(|h| s.hotkey_stake(*h)).collect(),
+            alpha_stake,
             root_stake,
             registered_at: n.registered_at.clone(),
             validator_permit: n.validator_permit.clone(),
