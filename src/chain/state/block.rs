@@ -1,7 +1,8 @@
 //! One block of the chain, in subtensor's order (spec §1): registration prices decay, TAO is
 //! minted, the coinbase computes every subnet's terms, injects TAO and alpha into the pools
 //! (buying alpha with the excess), mints alpha out into the pending buckets, drains the
-//! subnets whose epoch is due and pays them out, and the moving prices follow the spot prices.
+//! subnets whose epoch is due and pays them out, the moving prices follow the spot prices, and
+//! a few coldkeys claim their root dividends.
 
 use super::{Chain, ROOT, Subnet};
 use crate::chain::coinbase::emission::{block_emission, mint_tao};
@@ -21,6 +22,9 @@ impl Chain {
         self.block += 1;
         self.decay_burns();
         let credit = self.mint_block_emission();
+        for subnet in &mut self.subnets {
+            subnet.root_sell_tao = 0;
+        }
         let eligible = self.subnets_to_emit_to();
         let moving: Vec<U64F64> = eligible.iter().map(|s| self.moving_price_of(*s)).collect();
         let root_sells = root_sell_flag(moving.iter().copied());
@@ -40,6 +44,7 @@ impl Chain {
         }
         let drained = self.drain_and_distribute();
         self.update_moving_prices(&eligible);
+        self.run_auto_claim_root_divs();
         drained
     }
 

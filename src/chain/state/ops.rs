@@ -45,6 +45,8 @@ pub enum OpError {
     NotRegistered,
     /// Weights: uids and values differ in length, a uid is out of range or repeated.
     InvalidWeights,
+    /// A stake move whose origin and destination are the same stake (chain: `SameNetuid`).
+    SameNetuid,
 }
 
 impl core::fmt::Display for OpError {
@@ -64,6 +66,7 @@ impl core::fmt::Display for OpError {
             OpError::AlreadyRegistered => f.write_str("hotkey already registered on this subnet"),
             OpError::NotRegistered => f.write_str("hotkey not registered on this subnet"),
             OpError::InvalidWeights => f.write_str("invalid weights"),
+            OpError::SameNetuid => f.write_str("origin and destination are the same stake"),
         }
     }
 }
@@ -71,7 +74,7 @@ impl core::fmt::Display for OpError {
 impl core::error::Error for OpError {}
 
 impl Chain {
-    fn subnet(&self, netuid: u16) -> Result<&Subnet, OpError> {
+    pub(super) fn subnet(&self, netuid: u16) -> Result<&Subnet, OpError> {
         self.subnets
             .get(usize::from(netuid))
             .ok_or(OpError::SubnetNotFound)
@@ -136,11 +139,14 @@ impl Chain {
             self.root_claims
                 .add_stake_adjust_root_claimed(hotkey, coldkey, tao);
         }
+        self.staking_index.record_stake(coldkey, hotkey);
         Ok(alpha)
     }
 
     /// `remove_stake(hotkey, netuid, alpha)` by `coldkey`: unstakes up to `alpha` and sells it
-    /// (1:1 on root) into the coldkey's free balance. Returns the TAO received.
+    /// (1:1 on root) into the coldkey's free balance, then clears what remains if it is a small
+    /// nomination (`clear_small_nomination_if_required`). Returns the TAO received for
+    /// `alpha` (a cleared remainder's TAO reaches the balance too but is not included).
     pub fn remove_stake(
         &mut self,
         coldkey: AccountId,
@@ -196,6 +202,7 @@ impl Chain {
             self.root_claims
                 .remove_stake_adjust_root_claimed(hotkey, coldkey, alpha);
         }
+        self.clear_small_nomination_if_required(hotkey, coldkey, netuid);
         Ok(tao)
     }
 
@@ -340,6 +347,7 @@ impl Chain {
             .or_default()
             .increase_stake_for_hotkey_and_coldkey_on_subnet(coldkey, amount);
         s.alpha_out = s.alpha_out.saturating_add(amount);
+        self.staking_index.record_stake(coldkey, hotkey);
         if netuid == ROOT {
             s.pool.tao_reserve = s.pool.tao_reserve.saturating_add(amount);
             self.total_issuance = self.total_issuance.saturating_add(amount);
