@@ -2,7 +2,7 @@
 //! minted, the coinbase computes every subnet's terms, injects TAO and alpha into the pools
 //! (buying alpha with the excess), mints alpha out into the pending buckets, drains the
 //! subnets whose epoch is due and pays them out, the moving prices follow the spot prices, and
-//! matured child-key schedules are applied.
+//! matured child-key schedules are applied, and a few coldkeys claim their root dividends.
 
 use super::{Chain, ROOT, Subnet};
 use crate::chain::coinbase::emission::{block_emission, mint_tao};
@@ -22,6 +22,9 @@ impl Chain {
         self.block += 1;
         self.decay_burns();
         let credit = self.mint_block_emission();
+        for subnet in &mut self.subnets {
+            subnet.root_sell_tao = 0;
+        }
         let eligible = self.subnets_to_emit_to();
         let moving: Vec<U64F64> = eligible.iter().map(|s| self.moving_price_of(*s)).collect();
         let root_sells = root_sell_flag(moving.iter().copied());
@@ -42,6 +45,7 @@ impl Chain {
         let drained = self.drain_and_distribute();
         self.update_moving_prices(&eligible);
         self.try_set_pending_children();
+        self.run_auto_claim_root_divs();
         drained
     }
 

@@ -7,6 +7,9 @@
 //! every map is a `BTreeMap`, so iteration is by id and deterministic. The chain orders
 //! accounts by their 32-byte ids; here the caller's ids stand in for those.
 //!
+//! Stake moves between hotkeys, coldkeys and subnets in `moves`; root dividends are claimed
+//! (by hand or by the per-block auto-claim) in `claims`.
+//!
 //! Money is never created or lost silently: every TAO rao is in a free balance, a pool, a
 //! subnet account, the block author's or the burn account, or was recycled (issuance reduced);
 //! every alpha rao is in a pool, a stake, a pending bucket, the protocol's holdings, owed to
@@ -17,6 +20,8 @@
 
 mod block;
 mod children;
+mod claims;
+mod moves;
 mod ops;
 mod payout;
 
@@ -24,6 +29,7 @@ pub use children::{
     ChildKeyError, ChildKeys, DEFAULT_PENDING_CHILDKEY_COOLDOWN, KeyList, MAX_CHILDREN,
     PendingChildren, inherited_stake, validate_children,
 };
+pub use claims::{StakingIndex, parent_hash_stand_in};
 pub use ops::OpError;
 
 use super::coinbase::flow::{
@@ -34,8 +40,12 @@ use super::coinbase::scheduler::{SchedulerRegime, SubnetClock};
 use super::epoch::{EpochOutput, EpochParams};
 use super::fixed::{I64F64, I96F32, U96F32};
 use super::registration::{BurnParams, NEW_SUBNET_BURN};
+use super::root_claim::DEFAULT_NUM_ROOT_CLAIM;
 use super::root_claim::RootClaims;
-use super::staking::{DelegateTakeBounds, MAX_CHILDKEY_TAKE, MIN_CHILDKEY_TAKE, SharePool};
+use super::staking::{
+    DelegateTakeBounds, MAINNET_NOMINATOR_MIN_REQUIRED_STAKE, MAX_CHILDKEY_TAKE, MIN_CHILDKEY_TAKE,
+    SharePool,
+};
 use super::swap::{
     DEFAULT_EMA_PRICE_HALVING_BLOCKS, DEFAULT_MOVING_ALPHA, Mechanism, Pool, SwapParams,
 };
@@ -90,6 +100,16 @@ pub struct ChainParams {
     pub min_childkey_take: u16,
     /// `MaxChildkeyTake`, u16 proportion. Default 11_796.
     pub max_childkey_take: u16,
+    /// `NominatorMinRequiredStake`: the nominator minimum as parts per million of
+    /// `DefaultMinStake` (spec §10.6). Default 10_000_000 (→ 0.02 TAO), the value mainnet's
+    /// migration set and mainnet runs with; the storage default of a fresh chain is 0 (no
+    /// minimum, so no small nomination is ever cleared).
+    pub nominator_min_required_stake: u64,
+    /// `NumRootClaim`: coldkeys auto-claimed per block (at most). Default 5.
+    pub num_root_claim: u64,
+    /// Whether `run_auto_claim_root_divs` runs at the end of every block (step 8 of spec §1).
+    /// Default true, as on chain; false leaves root dividends to manual claims.
+    pub auto_claim_root_divs: bool,
 }
 
 impl Default for ChainParams {
@@ -116,6 +136,9 @@ impl Default for ChainParams {
             pending_childkey_cooldown: children::DEFAULT_PENDING_CHILDKEY_COOLDOWN,
             min_childkey_take: MIN_CHILDKEY_TAKE,
             max_childkey_take: MAX_CHILDKEY_TAKE,
+            nominator_min_required_stake: MAINNET_NOMINATOR_MIN_REQUIRED_STAKE,
+            num_root_claim: DEFAULT_NUM_ROOT_CLAIM,
+            auto_claim_root_divs: true,
         }
     }
 }
@@ -175,6 +198,9 @@ pub struct Subnet {
     pub alpha_out: u64,
     /// `SubnetProtocolAlpha`: alpha the chain bought with excess TAO.
     pub protocol_alpha: u64,
+    /// `SubnetRootSellTao`: TAO root claims sold this subnet's alpha for since the coinbase of
+    /// the current block cleared it, rao (a display; nothing reads it).
+    pub root_sell_tao: u64,
     /// `SubnetMovingPrice`.
     pub moving_price: I96F32,
     /// `FirstEmissionBlockNumber` (set by the owner's start call).
@@ -232,6 +258,7 @@ impl Subnet {
             pool: Pool::new(tao, alpha),
             alpha_out: 0,
             protocol_alpha: 0,
+            root_sell_tao: 0,
             moving_price: I96F32::from_num(0),
             first_emission_block: Some(start_block),
             subtoken_enabled: true,
@@ -307,9 +334,13 @@ pub struct Ledger {
     pub minted_alpha: BTreeMap<u16, u64>,
     /// Alpha per subnet staked by payouts beyond the drained buckets: the epoch's server share
     /// I/ΣE can exceed ½ by truncation, and incentives are paid as absolute amounts (spec
-    /// §7.3), so stakes can grow by a few rao more than `SubnetAlphaOut` did.
+    /// §7.3), so stakes can grow by a few rao more than `SubnetAlphaOut` did. Root claims
+    /// beyond what was credited (each root-stake adjustment can add under a rao to an owed
+    /// amount) are booked here too.
     pub created_alpha: BTreeMap<u16, u64>,
-    /// Alpha per subnet credited to root stakers (`RootClaimable`) and not yet claimed.
+    /// Alpha per subnet credited to root stakers (`RootClaimable`) and not yet claimed. Owed
+    /// amounts that removed root stake forfeits (`RootClaimed` saturating at 0) stay in it:
+    /// that alpha is counted in `SubnetAlphaOut` and no one can claim it.
     pub owed_root_alpha: BTreeMap<u16, u64>,
 }
 
@@ -332,6 +363,8 @@ pub struct Chain {
     pub subnets: Vec<Subnet>,
     /// Root dividends owed to root stakers.
     pub root_claims: RootClaims<AccountId, AccountId>,
+    /// `StakingHotkeys` and `StakingColdkeysByIndex`: who staked where, in order of first stake.
+    pub staking_index: StakingIndex,
     /// Where unheld TAO and alpha went.
     pub ledger: Ledger,
 }
@@ -349,6 +382,7 @@ impl Chain {
             hotkeys: BTreeMap::new(),
             subnets: vec![Subnet::root()],
             root_claims: RootClaims::default(),
+            staking_index: StakingIndex::default(),
             ledger: Ledger::default(),
         }
     }
@@ -372,9 +406,13 @@ impl Chain {
         netuid
     }
 
-    /// Creates (or updates) a hotkey owned by `owner` with the default take.
+    /// Creates (or updates) a hotkey owned by `owner` with the default take. A new hotkey is
+    /// appended to `StakingHotkeys(owner)`, as `create_account_if_non_existent` does.
     pub fn create_hotkey(&mut self, hotkey: AccountId, owner: AccountId) {
         let take = super::staking::DEFAULT_DELEGATE_TAKE;
+        if !self.hotkeys.contains_key(&hotkey) {
+            self.staking_index.add_staking_hotkey(owner, hotkey);
+        }
         self.hotkeys
             .entry(hotkey)
             .or_insert(Hotkey { owner, take })

@@ -47,6 +47,8 @@ pub enum OpError {
     InvalidWeights,
     /// A child-key schedule was refused.
     Children(ChildKeyError),
+    /// A stake move whose origin and destination are the same stake (chain: `SameNetuid`).
+    SameNetuid,
 }
 
 impl core::fmt::Display for OpError {
@@ -67,6 +69,7 @@ impl core::fmt::Display for OpError {
             OpError::NotRegistered => f.write_str("hotkey not registered on this subnet"),
             OpError::InvalidWeights => f.write_str("invalid weights"),
             OpError::Children(e) => write!(f, "child keys refused: {e}"),
+            OpError::SameNetuid => f.write_str("origin and destination are the same stake"),
         }
     }
 }
@@ -139,11 +142,14 @@ impl Chain {
             self.root_claims
                 .add_stake_adjust_root_claimed(hotkey, coldkey, tao);
         }
+        self.staking_index.record_stake(coldkey, hotkey);
         Ok(alpha)
     }
 
     /// `remove_stake(hotkey, netuid, alpha)` by `coldkey`: unstakes up to `alpha` and sells it
-    /// (1:1 on root) into the coldkey's free balance. Returns the TAO received.
+    /// (1:1 on root) into the coldkey's free balance, then clears what remains if it is a small
+    /// nomination (`clear_small_nomination_if_required`). Returns the TAO received for
+    /// `alpha` (a cleared remainder's TAO reaches the balance too but is not included).
     pub fn remove_stake(
         &mut self,
         coldkey: AccountId,
@@ -199,6 +205,7 @@ impl Chain {
             self.root_claims
                 .remove_stake_adjust_root_claimed(hotkey, coldkey, alpha);
         }
+        self.clear_small_nomination_if_required(hotkey, coldkey, netuid);
         self.clear_pending_children_below_threshold(hotkey);
         Ok(tao)
     }
@@ -344,6 +351,7 @@ impl Chain {
             .or_default()
             .increase_stake_for_hotkey_and_coldkey_on_subnet(coldkey, amount);
         s.alpha_out = s.alpha_out.saturating_add(amount);
+        self.staking_index.record_stake(coldkey, hotkey);
         if netuid == ROOT {
             s.pool.tao_reserve = s.pool.tao_reserve.saturating_add(amount);
             self.total_issuance = self.total_issuance.saturating_add(amount);
