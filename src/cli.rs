@@ -30,6 +30,26 @@ enum Command {
         #[arg(long)]
         trace: bool,
     },
+    /// Simulate a scenario and write its run directory (`<out>/<scenario>/seed-<seed>/`).
+    Run {
+        /// Scenario YAML; without it, the embedded default scenario.
+        scenario: Option<PathBuf>,
+        /// Root of the run directories.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Master seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// List and validate the scenario files under a directory.
+    Scenarios {
+        /// Directory searched recursively for `*.yaml` / `*.yml`.
+        #[arg(default_value = "scenarios")]
+        dir: PathBuf,
+    },
 }
 
 /// Failures of a command, split by exit code.
@@ -62,6 +82,13 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Epoch { file, trace } => run_epoch(file, trace),
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            quiet,
+        } => crate::cli_run::run(scenario.as_deref(), &out, seed, quiet),
+        Command::Scenarios { dir } => crate::cli_run::scenarios(&dir),
     }
 }
 

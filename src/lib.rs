@@ -7,4 +7,10 @@
 
 pub mod chain;
 pub mod cli;
+pub mod cli_run;
 pub mod epoch_json;
+pub mod record;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod strategy;

@@ -141,26 +141,18 @@ pub fn vec_max_upscale_to_u16(vec: &[I32F32]) -> Vec<u16> {
     let Some(max_value) = vec.iter().max().copied() else {
         return Vec::new();
     };
+    let to_u16 = |x: I32F32| x.round().saturating_to_num::<u16>();
     if max_value == ZERO {
-        return vec
-            .iter()
-            .map(|e| e.saturating_mul(u16_max).saturating_to_num::<u16>())
-            .collect();
+        let floor = |x: I32F32| x.saturating_to_num::<u16>();
+        return vec.iter().map(|e| floor(mul_sat(*e, u16_max))).collect();
     }
     if max_value > threshold {
         let ratio = u16_max.safe_div(max_value);
-        return vec
-            .iter()
-            .map(|e| e.saturating_mul(ratio).round().saturating_to_num::<u16>())
-            .collect();
+        return vec.iter().map(|e| to_u16(mul_sat(*e, ratio))).collect();
     }
+    let divisor = FixedDivisor::new(max_value);
     vec.iter()
-        .map(|e| {
-            e.saturating_mul(u16_max)
-                .safe_div(max_value)
-                .round()
-                .saturating_to_num::<u16>()
-        })
+        .map(|e| to_u16(divisor.safe_div(mul_sat(*e, u16_max))))
         .collect()
 }
 
@@ -852,6 +844,33 @@ mod tests {
         }
     }
 
+    /// Upstream's `vec_max_upscale_to_u16`, with the crate's operations.
+    fn upstream_max_upscale(vec: &[I32F32]) -> Vec<u16> {
+        let u16_max = I32F32::from_num(u16::MAX);
+        let Some(max_value) = vec.iter().max().copied() else {
+            return Vec::new();
+        };
+        if max_value == ZERO {
+            return vec
+                .iter()
+                .map(|e| e.saturating_mul(u16_max).saturating_to_num::<u16>())
+                .collect();
+        }
+        if max_value > I32F32::from_num(32768) {
+            let ratio = u16_max.safe_div(max_value);
+            return vec
+                .iter()
+                .map(|e| e.saturating_mul(ratio).round().saturating_to_num::<u16>())
+                .collect();
+        }
+        vec.iter()
+            .map(|e| {
+                let x = e.saturating_mul(u16_max).safe_div(max_value);
+                x.round().saturating_to_num::<u16>()
+            })
+            .collect()
+    }
+
     proptest! {
         /// The column median's quickselect equals upstream's `weighted_median` call.
         #[test]
@@ -868,6 +887,16 @@ mod tests {
             let upstream = weighted_median(&stake, &score, &idx, minority, ZERO, hi);
             let mut pairs: Vec<(I32F32, I32F32)> = score.into_iter().zip(stake).collect();
             prop_assert_eq!(weighted_quantile(&mut pairs, minority), upstream);
+        }
+
+        /// The upscale with exact fast multiplication and division equals upstream's.
+        #[test]
+        fn max_upscale_equals_upstream(bits in prop::collection::vec(
+            prop_oneof![any::<i64>(), 0i64..(1i64 << 48), -(1i64 << 40)..(1i64 << 40)],
+            0..12,
+        )) {
+            let v = fixed_vec(&bits);
+            prop_assert_eq!(vec_max_upscale_to_u16(&v), upstream_max_upscale(&v));
         }
 
         /// The batched exponential equals the crate's, input by input.

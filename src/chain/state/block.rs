@@ -143,11 +143,13 @@ impl Chain {
             }
         }
         s.pool.alpha_reserve = s.pool.alpha_reserve.saturating_add(alpha_inj);
+        s.totals.alpha_in = s.totals.alpha_in.saturating_add(alpha_inj);
         *self.ledger.minted_alpha.entry(netuid).or_insert(0) += alpha_inj;
         if tao_inj > 0 {
             let spent = tao_inj.min(*credit);
             *credit -= spent;
             s.pool.tao_reserve = s.pool.tao_reserve.saturating_add(spent);
+            s.totals.tao_in = s.totals.tao_in.saturating_add(spent);
             self.total_stake = self.total_stake.saturating_add(spent);
         }
     }
@@ -164,6 +166,7 @@ impl Chain {
         let (tao_weight, owner_cut) = (self.params.tao_weight, self.params.subnet_owner_cut);
         let s = &mut self.subnets[usize::from(netuid)];
         s.alpha_out = s.alpha_out.saturating_add(alpha_emission);
+        s.totals.alpha_out = s.totals.alpha_out.saturating_add(alpha_emission);
         *self.ledger.minted_alpha.entry(netuid).or_insert(0) += alpha_emission;
         let split = split_alpha_emission(&SplitInput {
             alpha_emission,
@@ -204,6 +207,7 @@ impl Chain {
         for (i, outcome) in outcomes.into_iter().enumerate() {
             if let DrainOutcome::Drained(buckets) = outcome {
                 let netuid = (i + 1) as u16;
+                self.subnets[i + 1].last_drain = buckets;
                 self.distribute_emission(netuid, buckets);
                 self.subnets[i + 1].clock.last_mechanism_step_block = block;
                 drained.push(netuid);

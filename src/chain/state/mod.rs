@@ -36,7 +36,7 @@ use super::coinbase::flow::{
     DEFAULT_FLOW_EMA_SMOOTHING_FACTOR, DEFAULT_FLOW_NORM_EXPONENT, DEFAULT_TAO_FLOW_CUTOFF,
     EmissionRule, FlowParams,
 };
-use super::coinbase::scheduler::{SchedulerRegime, SubnetClock};
+use super::coinbase::scheduler::{PendingBuckets, SchedulerRegime, SubnetClock};
 use super::epoch::{EpochOutput, EpochParams};
 use super::fixed::{I64F64, I96F32, U96F32};
 use super::registration::{BurnParams, NEW_SUBNET_BURN};
@@ -248,6 +248,21 @@ pub struct Subnet {
     pub immune_owner_uids_limit: u16,
     /// The last epoch's output (for observers; the chain keeps these as per-uid vectors).
     pub last_epoch: Option<EpochOutput>,
+    /// The buckets the last epoch drained (for observers).
+    pub last_drain: PendingBuckets,
+    /// Running totals of the coinbase's injections and emission (for observers).
+    pub totals: EmissionTotals,
+}
+
+/// Running totals of what the coinbase put into a subnet since genesis (rao, saturating).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EmissionTotals {
+    /// TAO injected into the pool (`SubnetTaoInEmission` summed).
+    pub tao_in: u64,
+    /// Alpha injected into the pool (`SubnetAlphaInEmission` summed).
+    pub alpha_in: u64,
+    /// Alpha emitted out (`SubnetAlphaOutEmission` summed).
+    pub alpha_out: u64,
 }
 
 impl Subnet {
@@ -285,6 +300,8 @@ impl Subnet {
             min_non_immune_uids: 10,
             immune_owner_uids_limit: 1,
             last_epoch: None,
+            last_drain: PendingBuckets::default(),
+            totals: EmissionTotals::default(),
         }
     }
 
@@ -396,8 +413,9 @@ impl Chain {
 
     /// Genesis: adds a subnet whose pool holds `subnet.pool` reserves; the pool's TAO is minted
     /// (issuance and `TotalStake` grow by it), as is its alpha. Returns the netuid.
-    pub fn add_subnet(&mut self, subnet: Subnet) -> u16 {
+    pub fn add_subnet(&mut self, mut subnet: Subnet) -> u16 {
         let netuid = self.subnets.len() as u16;
+        subnet.clock.netuid = netuid;
         self.total_issuance = self.total_issuance.saturating_add(subnet.pool.tao_reserve);
         self.total_stake = self.total_stake.saturating_add(subnet.pool.tao_reserve);
         let minted = subnet.alpha_issuance();

@@ -1,0 +1,131 @@
+//! The `run` and `scenarios` subcommands: scenario in, run directory out.
+//!
+//! May depend on: everything in the crate, indicatif.
+
+use crate::cli::CliError;
+use crate::record::RunRecord;
+use crate::report::{self, ReportError, Tables};
+use crate::scenario::{self, Scenario};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// `taosim run`: loads the scenario, checks the output location, simulates, writes the run
+/// directory atomically and prints its path.
+pub fn run(
+    file: Option<&Path>,
+    out: &Path,
+    seed: Option<u64>,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let scenario = match file {
+        Some(path) => scenario::load(path).map_err(|e| CliError::Input(e.to_string()))?,
+        None => scenario::default_scenario(),
+    };
+    let seed = seed.unwrap_or(scenario.seed);
+    let run_dir = run_directory(out, &scenario, seed);
+    let tmp = report::prepare(&run_dir).map_err(input_error)?;
+    let record = match simulate(&scenario, seed, quiet) {
+        Ok(record) => record,
+        Err(e) => {
+            report::discard(&tmp);
+            return Err(e);
+        }
+    };
+    let tables = Tables {
+        neurons: scenario.record_neurons,
+        accounts: scenario.record_accounts,
+    };
+    report::write_run(&tmp, &run_dir, &record, &manifest(&scenario, seed), tables)
+        .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
+    println!("{}", run_dir.display());
+    Ok(())
+}
+
+/// `<out>/<scenario name>/seed-<seed>`.
+pub fn run_directory(out: &Path, scenario: &Scenario, seed: u64) -> PathBuf {
+    out.join(&scenario.name).join(format!("seed-{seed}"))
+}
+
+fn input_error(e: ReportError) -> CliError {
+    CliError::Input(e.to_string())
+}
+
+/// Runs the simulation with a progress bar on a terminal.
+fn simulate(scenario: &Scenario, seed: u64, quiet: bool) -> Result<RunRecord, CliError> {
+    let bar = if quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(scenario.blocks);
+        let style = ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {pos}/{len} blocks ({per_sec}, eta {eta})",
+        )
+        .map(|s| s.progress_chars("=> "));
+        if let Ok(style) = style {
+            bar.set_style(style);
+        }
+        bar.set_message(scenario.name.clone());
+        bar
+    };
+    let result = crate::sim::run(scenario, seed, &mut |block| bar.set_position(block));
+    bar.finish_and_clear();
+    result.map_err(|e| CliError::Input(e.to_string()))
+}
+
+/// `manifest.json`: what produced the run.
+pub fn manifest(scenario: &Scenario, seed: u64) -> serde_json::Value {
+    serde_json::json!({
+        "scenario": scenario.name,
+        "seed": seed,
+        "blocks": scenario.blocks,
+        "taosim_version": env!("CARGO_PKG_VERSION"),
+        "git_revision": env!("TAOSIM_GIT_REVISION"),
+        "chain_revision": "subtensor 14bc6f9f (2026-06-30)",
+        "resolved_scenario": serde_json::to_value(&scenario.raw).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+/// `taosim scenarios`: one line per file (name, blocks, subnets, agents, or the error); exit
+/// code 2 if any file is invalid.
+pub fn scenarios(dir: &Path) -> Result<(), CliError> {
+    let mut files = Vec::new();
+    collect_yaml(dir, &mut files)
+        .map_err(|e| CliError::Input(format!("{}: {e}", dir.display())))?;
+    files.sort();
+    let mut bad = 0;
+    for path in &files {
+        match scenario::load(path) {
+            Ok(s) => println!(
+                "ok    {:<40} {:>9} blocks {:>3} subnets {:>5} agents  {}",
+                s.name,
+                s.blocks,
+                s.subnets.len(),
+                s.agents.len(),
+                path.display()
+            ),
+            Err(e) => {
+                bad += 1;
+                println!("error {e}");
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(CliError::Input(format!(
+            "{bad} of {} scenario files are invalid",
+            files.len()
+        )));
+    }
+    Ok(())
+}
+
+fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_yaml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! Plain row structs shared by `sim` (which fills them) and `report` (which writes them): one
+//! struct per output table, one field per column. No logic and no polars here.
+//!
+//! Every table is tidy and long, with the bookkeeping columns researchers know from cadCAD and
+//! radCAD: `scenario`, `subset`, `replicate` and `seed` identify the run (they live in
+//! [`RunId`], written into every row by `report`), and `block`, `epoch`, `netuid`, `uid` locate
+//! the row inside it. Amounts are in rao (TAO or the subnet's alpha, 10⁻⁹), as on chain;
+//! u16 proportions are kept as the chain stores them (divide by 65 535 for a fraction); prices
+//! and derived ratios are `f64` for analysis.
+//!
+//! May depend on: nothing.
+
+/// Which run the rows belong to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunId {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The sweep point (0 for a single run).
+    pub subset: u32,
+    /// The Monte Carlo replicate (0 for a single run).
+    pub replicate: u32,
+    /// The master seed of the run.
+    pub seed: u64,
+}
+
+/// One row of `neurons.parquet`: one uid of one subnet after one of its epochs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronRow {
+    /// The block in which the epoch ran.
+    pub block: u64,
+    /// The subnet's epoch counter (0 for its first epoch in the run).
+    pub epoch: u64,
+    /// The subnet.
+    pub netuid: u16,
+    /// The uid.
+    pub uid: u16,
+    /// The hotkey's account id.
+    pub hotkey: u32,
+    /// The hotkey owner's (coldkey's) account id.
+    pub coldkey: u32,
+    /// The scenario agent's name (`<population>-<index>`), empty if no agent owns the hotkey.
+    pub agent: String,
+    /// The agent's role: `miner`, `validator`, `owner`, or empty.
+    pub role: &'static str,
+    /// The agent's strategy kind (e.g. `honest`, `copier`), or empty.
+    pub strategy: String,
+    /// The hotkey's own alpha stake on the subnet after the payout, rao.
+    pub alpha_stake: u64,
+    /// The hotkey's own root (TAO) stake, rao.
+    pub root_stake: u64,
+    /// Normalised stake weight the epoch used (u16 proportion, `StakeWeight`).
+    pub stake_weight: u16,
+    /// Consensus (u16 proportion).
+    pub consensus: u16,
+    /// Incentive (u16 proportion).
+    pub incentive: u16,
+    /// Dividends (u16 proportion).
+    pub dividends: u16,
+    /// Validator trust (u16 proportion).
+    pub validator_trust: u16,
+    /// The epoch's emission to this uid (server + validator), alpha rao.
+    pub emission: u64,
+    /// The validator permit after the epoch.
+    pub permit: bool,
+    /// Whether the uid was active in the epoch.
+    pub active: bool,
+}
+
+/// One row of `subnets.parquet`: one subnet after one of its epochs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubnetRow {
+    /// The block in which the epoch ran.
+    pub block: u64,
+    /// The subnet's epoch counter.
+    pub epoch: u64,
+    /// The subnet.
+    pub netuid: u16,
+    /// Number of uids.
+    pub n: u16,
+    /// `SubnetTAO`, rao.
+    pub tao_reserve: u64,
+    /// `SubnetAlphaIn`, rao.
+    pub alpha_reserve: u64,
+    /// `SubnetAlphaOut`, rao.
+    pub alpha_out: u64,
+    /// Spot price, TAO per alpha.
+    pub price: f64,
+    /// `SubnetMovingPrice`, TAO per alpha.
+    pub moving_price: f64,
+    /// TAO injected into the pool since the previous epoch, rao.
+    pub tao_in: u64,
+    /// Alpha injected into the pool since the previous epoch, rao.
+    pub alpha_in: u64,
+    /// Alpha emitted as alpha out since the previous epoch, rao.
+    pub alpha_emitted: u64,
+    /// Root proportion at the epoch (`τ·root TAO / (τ·root TAO + alpha issuance)`).
+    pub root_proportion: f64,
+    /// The drained owner cut, rao.
+    pub owner_cut: u64,
+    /// The drained miner (server) bucket, rao.
+    pub server_emission: u64,
+    /// The drained validator bucket, rao.
+    pub validator_emission: u64,
+    /// The drained root-dividend bucket, rao.
+    pub root_emission: u64,
+    /// Registration burn price, rao.
+    pub burn: u64,
+}
+
+/// One row of `accounts.parquet`: one coldkey's holding on one subnet at a sample block.
+///
+/// Accounts are sampled every `record.every_blocks` blocks (default: 360, one tempo); `epoch`
+/// counts those samples. Each coldkey has one row per subnet where it holds stake and always
+/// one row for netuid 0 (root), so its free balance appears even without stake.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AccountRow {
+    /// The sample block.
+    pub block: u64,
+    /// The sample counter.
+    pub epoch: u64,
+    /// The subnet (0 = root).
+    pub netuid: u16,
+    /// The coldkey.
+    pub coldkey: u32,
+    /// The scenario agent's name.
+    pub agent: String,
+    /// The agent's role (`validator`, `miner`, `nominator`, `owner`, `trader`).
+    pub role: &'static str,
+    /// The coldkey's free TAO balance, rao (the same on every row of one coldkey and block).
+    pub free_tao: u64,
+    /// Stake held on this subnet over all hotkeys, rao of the subnet's token (TAO on root).
+    pub stake: u64,
+    /// That stake valued at the spot price, TAO rao (floored).
+    pub stake_value_tao: u64,
+    /// Free TAO plus the spot value of all the coldkey's stakes, rao (same on every row of one
+    /// coldkey and block).
+    pub total_value_tao: u64,
+}
+
+/// Everything one run produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunRecord {
+    /// Which run.
+    pub run: RunId,
+    /// `neurons.parquet`.
+    pub neurons: Vec<NeuronRow>,
+    /// `subnets.parquet`.
+    pub subnets: Vec<SubnetRow>,
+    /// `accounts.parquet`.
+    pub accounts: Vec<AccountRow>,
+    /// Blocks simulated.
+    pub blocks: u64,
+    /// Epochs run, over all subnets.
+    pub epochs: u64,
+    /// Total TAO issuance at the end, rao.
+    pub final_issuance: u64,
+    /// Operations the chain rejected, by kind, with their counts.
+    pub rejected_ops: Vec<(String, u64)>,
+}

@@ -1,0 +1,117 @@
+//! Rows → DataFrames → Parquet. Column names are the row structs' field names, preceded by
+//! the run's bookkeeping columns (`scenario`, `subset`, `replicate`, `seed`). u16 values
+//! (netuid, uid, proportions) are stored as UInt32.
+
+use super::ReportError;
+use crate::record::{RunId, RunRecord};
+use polars::prelude::*;
+use std::path::Path;
+
+/// Writes `frame` to `path` (zstd, single-threaded, one row group per 256 Ki rows).
+pub fn write(path: &Path, frame: PolarsResult<DataFrame>) -> Result<(), ReportError> {
+    let error = |e: &dyn std::fmt::Display| ReportError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut frame = frame.map_err(|e| error(&e))?;
+    let file = std::fs::File::create(path).map_err(|e| error(&e))?;
+    ParquetWriter::new(std::io::BufWriter::new(file))
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_row_group_size(Some(1 << 18))
+        .set_parallel(false)
+        .finish(&mut frame)
+        .map_err(|e| error(&e))?;
+    Ok(())
+}
+
+/// The bookkeeping columns for `height` rows.
+fn run_columns(run: &RunId, height: usize) -> Vec<Column> {
+    vec![
+        Column::new("scenario".into(), vec![run.scenario.as_str(); height]),
+        Column::new("subset".into(), vec![run.subset; height]),
+        Column::new("replicate".into(), vec![run.replicate; height]),
+        Column::new("seed".into(), vec![run.seed; height]),
+    ]
+}
+
+/// A column from a field of every row.
+fn col<R, T>(name: &str, rows: &[R], f: impl Fn(&R) -> T) -> Column
+where
+    Series: NamedFrom<Vec<T>, [T]>,
+{
+    Column::new(name.into(), rows.iter().map(f).collect::<Vec<T>>())
+}
+
+/// `neurons.parquet`.
+pub fn neurons(record: &RunRecord) -> PolarsResult<DataFrame> {
+    let r = &record.neurons;
+    let mut columns = run_columns(&record.run, r.len());
+    columns.extend([
+        col("block", r, |x| x.block),
+        col("epoch", r, |x| x.epoch),
+        col("netuid", r, |x| u32::from(x.netuid)),
+        col("uid", r, |x| u32::from(x.uid)),
+        col("hotkey", r, |x| x.hotkey),
+        col("coldkey", r, |x| x.coldkey),
+        col("agent", r, |x| x.agent.clone()),
+        col("role", r, |x| x.role.to_string()),
+        col("strategy", r, |x| x.strategy.clone()),
+        col("alpha_stake", r, |x| x.alpha_stake),
+        col("root_stake", r, |x| x.root_stake),
+        col("stake_weight", r, |x| u32::from(x.stake_weight)),
+        col("consensus", r, |x| u32::from(x.consensus)),
+        col("incentive", r, |x| u32::from(x.incentive)),
+        col("dividends", r, |x| u32::from(x.dividends)),
+        col("validator_trust", r, |x| u32::from(x.validator_trust)),
+        col("emission", r, |x| x.emission),
+        col("permit", r, |x| x.permit),
+        col("active", r, |x| x.active),
+    ]);
+    DataFrame::new(r.len(), columns)
+}
+
+/// `subnets.parquet`.
+pub fn subnets(record: &RunRecord) -> PolarsResult<DataFrame> {
+    let r = &record.subnets;
+    let mut columns = run_columns(&record.run, r.len());
+    columns.extend([
+        col("block", r, |x| x.block),
+        col("epoch", r, |x| x.epoch),
+        col("netuid", r, |x| u32::from(x.netuid)),
+        col("n", r, |x| u32::from(x.n)),
+        col("tao_reserve", r, |x| x.tao_reserve),
+        col("alpha_reserve", r, |x| x.alpha_reserve),
+        col("alpha_out", r, |x| x.alpha_out),
+        col("price", r, |x| x.price),
+        col("moving_price", r, |x| x.moving_price),
+        col("tao_in", r, |x| x.tao_in),
+        col("alpha_in", r, |x| x.alpha_in),
+        col("alpha_emitted", r, |x| x.alpha_emitted),
+        col("root_proportion", r, |x| x.root_proportion),
+        col("owner_cut", r, |x| x.owner_cut),
+        col("server_emission", r, |x| x.server_emission),
+        col("validator_emission", r, |x| x.validator_emission),
+        col("root_emission", r, |x| x.root_emission),
+        col("burn", r, |x| x.burn),
+    ]);
+    DataFrame::new(r.len(), columns)
+}
+
+/// `accounts.parquet`.
+pub fn accounts(record: &RunRecord) -> PolarsResult<DataFrame> {
+    let r = &record.accounts;
+    let mut columns = run_columns(&record.run, r.len());
+    columns.extend([
+        col("block", r, |x| x.block),
+        col("epoch", r, |x| x.epoch),
+        col("netuid", r, |x| u32::from(x.netuid)),
+        col("coldkey", r, |x| x.coldkey),
+        col("agent", r, |x| x.agent.clone()),
+        col("role", r, |x| x.role.to_string()),
+        col("free_tao", r, |x| x.free_tao),
+        col("stake", r, |x| x.stake),
+        col("stake_value_tao", r, |x| x.stake_value_tao),
+        col("total_value_tao", r, |x| x.total_value_tao),
+    ]);
+    DataFrame::new(r.len(), columns)
+}

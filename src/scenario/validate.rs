@@ -1,0 +1,1149 @@
+//! [`RawScenario`] → [`Scenario`]: every value checked, names resolved to account ids, amounts
+//! converted to rao and fractions to the chain's proportions. The first problem found is
+//! returned with its YAML path and the line of its nearest enclosing list item.
+
+use super::ScenarioError;
+use super::raw::{
+    Amount, RawAgent, RawChain, RawDist, RawEvent, RawHyper, RawScenario, RawStrategy, RawSubnet,
+};
+use crate::chain::coinbase::flow::EmissionRule;
+use crate::chain::coinbase::scheduler::SchedulerRegime;
+use crate::chain::epoch::EpochParams;
+use crate::chain::staking::DelegateTakeBounds;
+use crate::chain::state::{AccountId, ChainParams};
+use std::collections::BTreeMap;
+
+/// The total TAO supply, in TAO: no amount in a scenario may exceed it.
+const SUPPLY_TAO: f64 = 21_000_000.0;
+/// Blocks per day.
+pub const BLOCKS_PER_DAY: u64 = 7_200;
+/// The longest run accepted: 100 years.
+const MAX_BLOCKS: u64 = 100 * 365 * BLOCKS_PER_DAY;
+
+/// A validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file as resolved (defaults filled), for the run's manifest.
+    pub raw: RawScenario,
+    /// Its name.
+    pub name: String,
+    /// The master seed.
+    pub seed: u64,
+    /// Blocks to simulate.
+    pub blocks: u64,
+    /// Chain parameters.
+    pub chain: ChainParams,
+    /// TAO issued before the run, held by an outside account, rao.
+    pub issued_tao: u64,
+    /// Subnets, netuid = index + 1.
+    pub subnets: Vec<SubnetSpec>,
+    /// Every agent, in file order (subnet by subnet, population by population).
+    pub agents: Vec<AgentSpec>,
+    /// Events in file order.
+    pub events: Vec<EventSpec>,
+    /// Account sampling period, blocks.
+    pub record_every: u64,
+    /// Write `neurons.parquet`.
+    pub record_neurons: bool,
+    /// Write `accounts.parquet`.
+    pub record_accounts: bool,
+}
+
+/// One subnet.
+#[derive(Clone, Debug)]
+pub struct SubnetSpec {
+    /// Its name.
+    pub name: String,
+    /// Its netuid.
+    pub netuid: u16,
+    /// `Tempo`.
+    pub tempo: u16,
+    /// `SubnetTAO`, rao.
+    pub pool_tao: u64,
+    /// `SubnetAlphaIn`, rao.
+    pub pool_alpha: u64,
+    /// Initial moving price (None: the spot price).
+    pub moving_price: Option<f64>,
+    /// `MaxAllowedUids`.
+    pub max_allowed_uids: u16,
+    /// `ImmunityPeriod`.
+    pub immunity_period: u16,
+    /// Epoch hyperparameters.
+    pub epoch: EpochParams,
+    /// Commit-reveal delay in epochs (0: weights set directly).
+    pub commit_reveal_epochs: u32,
+    /// The owner's coldkey.
+    pub owner_coldkey: AccountId,
+    /// The owner's hotkey (receives the owner cut; holds no uid).
+    pub owner_hotkey: AccountId,
+}
+
+/// An agent's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Serves; weighted by validators.
+    Miner,
+    /// Sets weights.
+    Validator,
+    /// Delegates stake.
+    Nominator,
+    /// Trades the pool.
+    Trader,
+    /// Owns a subnet.
+    Owner,
+}
+
+impl Role {
+    /// The role's name in scenarios and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Miner => "miner",
+            Role::Validator => "validator",
+            Role::Nominator => "nominator",
+            Role::Trader => "trader",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+/// A strategy as written, with names resolved; per-agent draws happen when the run is built.
+#[derive(Clone, Debug)]
+pub struct StrategySpec {
+    /// The raw strategy (amounts still as written).
+    pub raw: RawStrategy,
+    /// For `cabal`: the members' hotkeys. For `scripted`: per step, the targets' hotkeys in
+    /// the order of the step's map. For `scheduled`: each move's destination hotkey.
+    pub targets: Vec<Vec<AccountId>>,
+}
+
+/// One agent.
+#[derive(Clone, Debug)]
+pub struct AgentSpec {
+    /// `<population>` or `<population>-<i>`.
+    pub name: String,
+    /// The population's name.
+    pub population: String,
+    /// Index within the population.
+    pub index: u32,
+    /// Its subnet.
+    pub netuid: u16,
+    /// Its role.
+    pub role: Role,
+    /// Its coldkey.
+    pub coldkey: AccountId,
+    /// Its hotkey.
+    pub hotkey: AccountId,
+    /// Free TAO at genesis, rao.
+    pub balance: u64,
+    /// Stake at genesis (alpha), as written.
+    pub stake: Amount,
+    /// Root stake at genesis, rao.
+    pub root_stake: u64,
+    /// Delegate take, u16 proportion (None: the chain's default).
+    pub take: Option<u16>,
+    /// Nominators: the validator hotkey they delegate to.
+    pub delegate_to: Option<AccountId>,
+    /// Registered at genesis.
+    pub registered: bool,
+    /// Behaviour.
+    pub strategy: StrategySpec,
+}
+
+/// When an event fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// At this block, before agents act.
+    Block(u64),
+    /// When the first subnet has run this many epochs.
+    Epoch(u64),
+}
+
+/// An event's effect.
+#[derive(Clone, Debug)]
+pub enum EventAction {
+    /// New hyperparameters for a subnet (fields not given keep their value).
+    SetHyperparameters { netuid: u16, values: RawHyper },
+    /// New chain parameters.
+    SetChain {
+        tao_weight: Option<u64>,
+        subnet_owner_cut: Option<u16>,
+        emission_rule: Option<EmissionRule>,
+    },
+    /// New strategy for these agents (indices into [`Scenario::agents`]).
+    SetStrategy {
+        agents: Vec<usize>,
+        strategy: StrategySpec,
+    },
+    /// `from_coldkey` moves `fraction` of its stake on `from_hotkey` to `to_hotkey`.
+    MoveStake {
+        netuid: u16,
+        coldkey: AccountId,
+        from_hotkey: AccountId,
+        to_hotkey: AccountId,
+        fraction: f64,
+    },
+    /// Reset the bonds column of this hotkey's uid.
+    ResetBonds { netuid: u16, hotkey: AccountId },
+}
+
+/// A validated event.
+#[derive(Clone, Debug)]
+pub struct EventSpec {
+    /// When.
+    pub when: When,
+    /// What.
+    pub action: EventAction,
+}
+
+/// Context for errors: origin, current path, current line.
+struct Ctx<'a> {
+    origin: &'a str,
+    path: String,
+    line: Option<u64>,
+}
+
+impl Ctx<'_> {
+    fn err<T>(&self, field: &str, message: impl Into<String>) -> Result<T, ScenarioError> {
+        let path = match (self.path.is_empty(), field.is_empty()) {
+            (true, _) => field.to_string(),
+            (false, true) => self.path.clone(),
+            (false, false) => format!("{}.{field}", self.path),
+        };
+        Err(ScenarioError {
+            origin: self.origin.to_string(),
+            line: self.line,
+            path,
+            message: message.into(),
+        })
+    }
+
+    fn at(&self, path: String, line: Option<u64>) -> Ctx<'_> {
+        Ctx {
+            origin: self.origin,
+            path,
+            line: line.or(self.line),
+        }
+    }
+
+    fn fraction(&self, field: &str, x: f64) -> Result<f64, ScenarioError> {
+        if x.is_finite() && (0.0..=1.0).contains(&x) {
+            Ok(x)
+        } else {
+            self.err(field, format!("must be a number in [0, 1], got {x}"))
+        }
+    }
+
+    fn non_negative(&self, field: &str, x: f64) -> Result<f64, ScenarioError> {
+        if x.is_finite() && x >= 0.0 {
+            Ok(x)
+        } else {
+            self.err(field, format!("must be a finite number ≥ 0, got {x}"))
+        }
+    }
+
+    /// Decimal TAO/alpha → rao, at most the total supply.
+    fn rao(&self, field: &str, x: f64) -> Result<u64, ScenarioError> {
+        let x = self.non_negative(field, x)?;
+        if x > SUPPLY_TAO {
+            return self.err(field, format!("{x} exceeds the 21 000 000 supply"));
+        }
+        Ok((x * 1e9).round() as u64)
+    }
+}
+
+/// Fraction → u16 proportion (round to nearest).
+fn u16_of(x: f64) -> u16 {
+    (x * 65_535.0).round() as u16
+}
+
+/// Fraction → u64 proportion of `u64::MAX`.
+fn u64_of(x: f64) -> u64 {
+    (x * u64::MAX as f64) as u64
+}
+
+/// Checks everything and resolves names.
+pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioError> {
+    let ctx = Ctx {
+        origin,
+        path: String::new(),
+        line: None,
+    };
+    check_name(&ctx, "name", &raw.name)?;
+    let (chain, issued_tao) = chain_params(&ctx.at("chain".into(), None), &raw.chain)?;
+    if raw.subnets.is_empty() {
+        return ctx.err("subnets", "at least one subnet is required");
+    }
+    if raw.subnets.len() > 128 {
+        return ctx.err("subnets", "at most 128 subnets (the chain's SubnetLimit)");
+    }
+    let mut ids = IdAllocator::default();
+    let mut subnets = Vec::new();
+    for (i, s) in raw.subnets.iter().enumerate() {
+        let c = ctx.at(format!("subnets[{i}]"), Some(s.referenced.line()));
+        if raw.subnets[..i]
+            .iter()
+            .any(|o| o.value.name == s.value.name)
+        {
+            return c.err("name", format!("duplicate subnet name '{}'", s.value.name));
+        }
+        subnets.push(subnet_spec(&c, &s.value, (i + 1) as u16, &mut ids)?);
+    }
+    let blocks = duration_blocks(&ctx, &raw, &subnets)?;
+    let agents = agent_specs(&ctx, &raw, &chain, &mut ids)?;
+    check_supply(&ctx, &raw, &subnets, &agents, issued_tao)?;
+    let events = event_specs(&ctx, &raw, &subnets, &agents)?;
+    let rc = ctx.at("record".into(), None);
+    if raw.record.every_blocks == 0 {
+        return rc.err("every_blocks", "must be ≥ 1");
+    }
+    Ok(Scenario {
+        name: raw.name.clone(),
+        seed: raw.seed,
+        blocks,
+        chain,
+        issued_tao,
+        subnets,
+        agents,
+        events,
+        record_every: raw.record.every_blocks,
+        record_neurons: raw.record.neurons,
+        record_accounts: raw.record.accounts,
+        raw,
+    })
+}
+
+fn check_name(ctx: &Ctx, field: &str, name: &str) -> Result<(), ScenarioError> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        && !name.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        ctx.err(
+            field,
+            format!("'{name}' must be 1–100 characters of letters, digits, '_', '-', '.'"),
+        )
+    }
+}
+
+fn chain_params(ctx: &Ctx, raw: &RawChain) -> Result<(ChainParams, u64), ScenarioError> {
+    let mut p = ChainParams {
+        tao_weight: u64_of(ctx.fraction("tao_weight", raw.tao_weight)?),
+        subnet_owner_cut: u16_of(ctx.fraction("subnet_owner_cut", raw.subnet_owner_cut)?),
+        emission_rule: emission_rule(ctx, "emission_rule", &raw.emission_rule)?,
+        ..ChainParams::default()
+    };
+    p.scheduler = match raw.scheduler.as_str() {
+        "dynamic" => SchedulerRegime::DynamicTempo,
+        "legacy" => SchedulerRegime::Legacy,
+        other => {
+            return ctx.err(
+                "scheduler",
+                format!("unknown scheduler '{other}' (dynamic, legacy)"),
+            );
+        }
+    };
+    if raw.max_epochs_per_block == 0 {
+        return ctx.err("max_epochs_per_block", "must be ≥ 1");
+    }
+    p.max_epochs_per_block = raw.max_epochs_per_block;
+    p.default_min_stake = ctx.rao("default_min_stake", raw.default_min_stake)?;
+    let (min, max) = (
+        ctx.fraction("min_take", raw.min_take)?,
+        ctx.fraction("max_take", raw.max_take)?,
+    );
+    if min > max {
+        return ctx.err("min_take", "must not exceed max_take");
+    }
+    p.take_bounds = DelegateTakeBounds {
+        min: u16_of(min),
+        max: u16_of(max),
+    };
+    let issued = ctx.rao("issued_tao", raw.issued_tao)?;
+    Ok((p, issued))
+}
+
+fn emission_rule(ctx: &Ctx, field: &str, name: &str) -> Result<EmissionRule, ScenarioError> {
+    match name {
+        "price_ema" => Ok(EmissionRule::PriceEma),
+        "tao_flow" => Ok(EmissionRule::TaoFlow),
+        "moving_price_raw" => Ok(EmissionRule::MovingPriceRaw),
+        other => ctx.err(
+            field,
+            format!("unknown emission rule '{other}' (price_ema, tao_flow, moving_price_raw)"),
+        ),
+    }
+}
+
+/// Sequential account ids: 1 is the outside holder of pre-issued TAO.
+struct IdAllocator {
+    next: AccountId,
+}
+
+impl Default for IdAllocator {
+    fn default() -> Self {
+        IdAllocator { next: 2 }
+    }
+}
+
+impl IdAllocator {
+    fn take(&mut self) -> AccountId {
+        let id = self.next;
+        self.next += 1;
+        id
+    }
+}
+
+/// The account that holds TAO issued before the run.
+pub const OUTSIDE: AccountId = 1;
+
+fn subnet_spec(
+    ctx: &Ctx,
+    s: &RawSubnet,
+    netuid: u16,
+    ids: &mut IdAllocator,
+) -> Result<SubnetSpec, ScenarioError> {
+    check_name(ctx, "name", &s.name)?;
+    if s.tempo == 0 {
+        return ctx.err("tempo", "must be ≥ 1");
+    }
+    let pool_tao = ctx.rao("pool.tao", s.pool.tao)?;
+    let pool_alpha = ctx.rao("pool.alpha", s.pool.alpha)?;
+    if pool_tao == 0 || pool_alpha == 0 {
+        return ctx.err("pool", "both reserves must be positive");
+    }
+    if let Some(p) = s.moving_price {
+        ctx.non_negative("moving_price", p)?;
+    }
+    if s.max_allowed_uids == 0 {
+        return ctx.err("max_allowed_uids", "must be ≥ 1");
+    }
+    let mut epoch = EpochParams::default();
+    apply_hyper(
+        &ctx.at(format!("{}.hyperparameters", ctx.path), None),
+        &mut epoch,
+        &s.hyperparameters,
+    )?;
+    Ok(SubnetSpec {
+        name: s.name.clone(),
+        netuid,
+        tempo: s.tempo,
+        pool_tao,
+        pool_alpha,
+        moving_price: s.moving_price,
+        max_allowed_uids: s.max_allowed_uids,
+        immunity_period: s.immunity_period,
+        epoch,
+        commit_reveal_epochs: s.commit_reveal_epochs,
+        owner_coldkey: ids.take(),
+        owner_hotkey: ids.take(),
+    })
+}
+
+/// Applies the given hyperparameters to `p`, checking each.
+pub fn apply_hyper_checked(p: &mut EpochParams, h: &RawHyper) -> Result<(), String> {
+    let ctx = Ctx {
+        origin: "",
+        path: String::new(),
+        line: None,
+    };
+    apply_hyper(&ctx, p, h).map_err(|e| format!("{}: {}", e.path, e.message))
+}
+
+fn apply_hyper(ctx: &Ctx, p: &mut EpochParams, h: &RawHyper) -> Result<(), ScenarioError> {
+    if let Some(x) = h.kappa {
+        p.kappa = u16_of(ctx.fraction("kappa", x)?);
+    }
+    if let Some(x) = h.bonds_penalty {
+        p.bonds_penalty = u16_of(ctx.fraction("bonds_penalty", x)?);
+    }
+    if let Some(x) = h.bonds_moving_average {
+        p.bonds_moving_average = (ctx.fraction("bonds_moving_average", x)? * 1e6).round() as u64;
+    }
+    if let Some(x) = h.yuma3 {
+        p.yuma3 = x;
+    }
+    if let Some(x) = h.liquid_alpha {
+        p.liquid_alpha = x;
+    }
+    if let Some(x) = h.alpha_low {
+        p.alpha_low = u16_of(ctx.fraction("alpha_low", x)?);
+    }
+    if let Some(x) = h.alpha_high {
+        p.alpha_high = u16_of(ctx.fraction("alpha_high", x)?);
+    }
+    if p.alpha_low > p.alpha_high {
+        return ctx.err("alpha_low", "must not exceed alpha_high");
+    }
+    if let Some(x) = h.alpha_sigmoid_steepness {
+        p.alpha_sigmoid_steepness = x;
+    }
+    if let Some(x) = h.max_allowed_validators {
+        p.max_allowed_validators = x;
+    }
+    if let Some(x) = h.activity_cutoff_factor_milli {
+        p.activity_cutoff_factor_milli = x;
+    }
+    if let Some(x) = h.stake_threshold {
+        p.stake_threshold = ctx.rao("stake_threshold", x)?;
+    }
+    Ok(())
+}
+
+fn duration_blocks(
+    ctx: &Ctx,
+    raw: &RawScenario,
+    subnets: &[SubnetSpec],
+) -> Result<u64, ScenarioError> {
+    let d = &raw.duration;
+    let c = ctx.at("duration".into(), None);
+    let blocks = match (d.blocks, d.epochs, d.days) {
+        (Some(b), None, None) => b,
+        (None, Some(e), None) => e.saturating_mul(u64::from(subnets[0].tempo)),
+        (None, None, Some(days)) => {
+            (c.non_negative("days", days)? * BLOCKS_PER_DAY as f64).round() as u64
+        }
+        _ => return c.err("", "give exactly one of blocks, epochs, days"),
+    };
+    if blocks == 0 || blocks > MAX_BLOCKS {
+        return c.err(
+            "",
+            format!("{blocks} blocks: must be between 1 and {MAX_BLOCKS} (100 years)"),
+        );
+    }
+    Ok(blocks)
+}
+
+/// All agents, names resolved in a second pass.
+fn agent_specs(
+    ctx: &Ctx,
+    raw: &RawScenario,
+    chain: &ChainParams,
+    ids: &mut IdAllocator,
+) -> Result<Vec<AgentSpec>, ScenarioError> {
+    let mut agents = Vec::new();
+    let mut populations: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (si, s) in raw.subnets.iter().enumerate() {
+        let mut registered = 0u32;
+        for (ai, a) in s.value.agents.iter().enumerate() {
+            let c = ctx.at(
+                format!("subnets[{si}].agents[{ai}]"),
+                Some(a.referenced.line()),
+            );
+            let a = &a.value;
+            check_name(&c, "name", &a.name)?;
+            if populations.contains_key(&a.name) {
+                return c.err("name", format!("duplicate population name '{}'", a.name));
+            }
+            let role = role_of(&c, a)?;
+            if a.count == 0 || a.count > 65_535 {
+                return c.err("count", "must be between 1 and 65535");
+            }
+            if a.registered && matches!(role, Role::Miner | Role::Validator) {
+                registered += a.count;
+                if registered > u32::from(s.value.max_allowed_uids) {
+                    return c.err(
+                        "count",
+                        format!(
+                            "{registered} registered agents exceed the subnet's max_allowed_uids {}",
+                            s.value.max_allowed_uids
+                        ),
+                    );
+                }
+            }
+            let start = agents.len();
+            population(&c, a, role, (si + 1) as u16, chain, ids, &mut agents)?;
+            populations.insert(a.name.clone(), (start, agents.len()));
+        }
+    }
+    resolve_agents(ctx, raw, &populations, &mut agents)?;
+    Ok(agents)
+}
+
+fn role_of(ctx: &Ctx, a: &RawAgent) -> Result<Role, ScenarioError> {
+    let role = match a.role.as_str() {
+        "miner" => Role::Miner,
+        "validator" => Role::Validator,
+        "nominator" => Role::Nominator,
+        "trader" => Role::Trader,
+        other => {
+            return ctx.err(
+                "role",
+                format!("unknown role '{other}' (miner, validator, nominator, trader)"),
+            );
+        }
+    };
+    let fits = matches!(
+        (&a.strategy, role),
+        (RawStrategy::Serve { .. } | RawStrategy::Idle, Role::Miner)
+            | (
+                RawStrategy::Honest { .. }
+                    | RawStrategy::Copier { .. }
+                    | RawStrategy::Cabal { .. }
+                    | RawStrategy::Lazy { .. }
+                    | RawStrategy::Scripted { .. },
+                Role::Validator,
+            )
+            | (
+                RawStrategy::Loyal
+                    | RawStrategy::ApyChasing { .. }
+                    | RawStrategy::RandomNominator { .. }
+                    | RawStrategy::Scheduled { .. },
+                Role::Nominator,
+            )
+            | (
+                RawStrategy::Dca { .. } | RawStrategy::RandomTrader { .. },
+                Role::Trader
+            )
+    );
+    if !fits {
+        return ctx.err(
+            "strategy",
+            format!(
+                "strategy '{}' is not one a {} can have",
+                strategy_name(&a.strategy),
+                a.role
+            ),
+        );
+    }
+    Ok(role)
+}
+
+/// The YAML key of a strategy.
+pub fn strategy_name(s: &RawStrategy) -> &'static str {
+    match s {
+        RawStrategy::Serve { .. } => "serve",
+        RawStrategy::Idle => "idle",
+        RawStrategy::Honest { .. } => "honest",
+        RawStrategy::Copier { .. } => "copier",
+        RawStrategy::Cabal { .. } => "cabal",
+        RawStrategy::Lazy { .. } => "lazy",
+        RawStrategy::Scripted { .. } => "scripted",
+        RawStrategy::Loyal => "loyal",
+        RawStrategy::ApyChasing { .. } => "apy_chasing",
+        RawStrategy::RandomNominator { .. } => "random_nominator",
+        RawStrategy::Scheduled { .. } => "scheduled",
+        RawStrategy::Dca { .. } => "dca",
+        RawStrategy::RandomTrader { .. } => "random_trader",
+    }
+}
+
+/// Expands one population into agents (names resolved later).
+fn population(
+    ctx: &Ctx,
+    a: &RawAgent,
+    role: Role,
+    netuid: u16,
+    chain: &ChainParams,
+    ids: &mut IdAllocator,
+    out: &mut Vec<AgentSpec>,
+) -> Result<(), ScenarioError> {
+    let balance = ctx.rao("balance", a.balance)?;
+    check_amount(ctx, "stake", &a.stake, a.count)?;
+    let root_stake = ctx.rao("root_stake", a.root_stake)?;
+    let take = match a.take {
+        Some(t) => {
+            let t = u16_of(ctx.fraction("take", t)?);
+            if t < chain.take_bounds.min || t > chain.take_bounds.max {
+                return ctx.err("take", "outside the chain's [min_take, max_take]");
+            }
+            Some(t)
+        }
+        None => None,
+    };
+    check_strategy(
+        &ctx.at(format!("{}.strategy", ctx.path), None),
+        &a.strategy,
+        a.count,
+    )?;
+    let shared = a.shared_coldkey.then(|| ids.take());
+    for i in 0..a.count {
+        let coldkey = shared.unwrap_or_else(|| ids.take());
+        let name = if a.count == 1 {
+            a.name.clone()
+        } else {
+            format!("{}-{i}", a.name)
+        };
+        out.push(AgentSpec {
+            name,
+            population: a.name.clone(),
+            index: i,
+            netuid,
+            role,
+            coldkey,
+            hotkey: ids.take(),
+            balance,
+            stake: a.stake.clone(),
+            root_stake,
+            take,
+            delegate_to: None,
+            registered: a.registered && matches!(role, Role::Miner | Role::Validator),
+            strategy: StrategySpec {
+                raw: a.strategy.clone(),
+                targets: Vec::new(),
+            },
+        });
+    }
+    Ok(())
+}
+
+fn check_amount(ctx: &Ctx, field: &str, amount: &Amount, count: u32) -> Result<(), ScenarioError> {
+    match amount {
+        Amount::Fixed(x) => ctx.rao(field, *x).map(|_| ()),
+        Amount::Dist(RawDist::Uniform { low, high }) => {
+            ctx.rao(&format!("{field}.uniform.low"), *low)?;
+            ctx.rao(&format!("{field}.uniform.high"), *high)?;
+            if low > high {
+                return ctx.err(&format!("{field}.uniform"), "low must not exceed high");
+            }
+            Ok(())
+        }
+        Amount::Dist(RawDist::LogNormal { median, sigma }) => {
+            ctx.rao(&format!("{field}.log_normal.median"), *median)?;
+            let s = ctx.non_negative(&format!("{field}.log_normal.sigma"), *sigma)?;
+            if s > 5.0 {
+                return ctx.err(&format!("{field}.log_normal.sigma"), "must be ≤ 5");
+            }
+            Ok(())
+        }
+        Amount::Dist(RawDist::Values(v)) => {
+            if v.len() != count as usize {
+                return ctx.err(
+                    &format!("{field}.values"),
+                    format!("{} values for {count} agents", v.len()),
+                );
+            }
+            for (i, x) in v.iter().enumerate() {
+                ctx.rao(&format!("{field}.values[{i}]"), *x)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Strategy parameters that a type cannot check.
+fn check_strategy(ctx: &Ctx, s: &RawStrategy, count: u32) -> Result<(), ScenarioError> {
+    match s {
+        RawStrategy::Serve {
+            quality,
+            noise,
+            drift,
+            ..
+        } => {
+            check_amount(ctx, "serve.quality", quality, count)?;
+            ctx.non_negative("serve.noise", *noise)?;
+            ctx.non_negative("serve.drift", *drift)?;
+        }
+        RawStrategy::Honest { noise, top_k } => {
+            ctx.non_negative("honest.noise", *noise)?;
+            if *top_k == Some(0) {
+                return ctx.err("honest.top_k", "must be ≥ 1");
+            }
+        }
+        RawStrategy::Copier { lag_epochs } if *lag_epochs == 0 => {
+            return ctx.err("copier.lag_epochs", "must be ≥ 1");
+        }
+        RawStrategy::Cabal {
+            members,
+            share,
+            noise,
+        } => {
+            ctx.fraction("cabal.share", *share)?;
+            ctx.non_negative("cabal.noise", *noise)?;
+            if members.is_empty() {
+                return ctx.err(
+                    "cabal.members",
+                    "name at least one miner population or agent",
+                );
+            }
+        }
+        RawStrategy::Lazy {
+            noise,
+            refresh_epochs,
+            ..
+        } => {
+            ctx.non_negative("lazy.noise", *noise)?;
+            if *refresh_epochs == 0 {
+                return ctx.err("lazy.refresh_epochs", "must be ≥ 1");
+            }
+        }
+        RawStrategy::Scripted { schedule } => {
+            for (i, step) in schedule.iter().enumerate() {
+                for (target, w) in &step.weights {
+                    ctx.non_negative(&format!("scripted.schedule[{i}].weights.{target}"), *w)?;
+                }
+            }
+        }
+        RawStrategy::ApyChasing {
+            threshold,
+            every_epochs,
+        } => {
+            ctx.non_negative("apy_chasing.threshold", *threshold)?;
+            if *every_epochs == 0 {
+                return ctx.err("apy_chasing.every_epochs", "must be ≥ 1");
+            }
+        }
+        RawStrategy::RandomNominator {
+            every_epochs,
+            probability,
+        } => {
+            ctx.fraction("random_nominator.probability", *probability)?;
+            if *every_epochs == 0 {
+                return ctx.err("random_nominator.every_epochs", "must be ≥ 1");
+            }
+        }
+        RawStrategy::Scheduled { moves } => {
+            for (i, m) in moves.iter().enumerate() {
+                let f = ctx.fraction(&format!("scheduled.moves[{i}].fraction"), m.fraction)?;
+                if f == 0.0 {
+                    return ctx.err(&format!("scheduled.moves[{i}].fraction"), "must be > 0");
+                }
+            }
+        }
+        RawStrategy::Dca {
+            every_blocks, buy, ..
+        } => {
+            if *every_blocks == 0 {
+                return ctx.err("dca.every_blocks", "must be ≥ 1");
+            }
+            ctx.rao("dca.buy", *buy)?;
+        }
+        RawStrategy::RandomTrader {
+            every_blocks,
+            max_tao,
+        } => {
+            if *every_blocks == 0 {
+                return ctx.err("random_trader.every_blocks", "must be ≥ 1");
+            }
+            ctx.rao("random_trader.max_tao", *max_tao)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Resolves `delegate_to` and strategy targets to hotkeys.
+fn resolve_agents(
+    ctx: &Ctx,
+    raw: &RawScenario,
+    populations: &BTreeMap<String, (usize, usize)>,
+    agents: &mut [AgentSpec],
+) -> Result<(), ScenarioError> {
+    let snapshot: Vec<AgentSpec> = agents.to_vec();
+    let lookup = Lookup {
+        agents: &snapshot,
+        populations,
+    };
+    let mut k = 0;
+    for (si, s) in raw.subnets.iter().enumerate() {
+        for (ai, a) in s.value.agents.iter().enumerate() {
+            let c = ctx.at(
+                format!("subnets[{si}].agents[{ai}]"),
+                Some(a.referenced.line()),
+            );
+            let delegate = match &a.value.delegate_to {
+                Some(name) => {
+                    Some(lookup.population(&c, "delegate_to", name, Some(Role::Validator))?)
+                }
+                None => None,
+            };
+            if a.value.role == "nominator" && delegate.is_none() && !is_zero(&a.value.stake) {
+                return c.err(
+                    "delegate_to",
+                    "a nominator with stake must name the validators it delegates to",
+                );
+            }
+            for i in 0..a.value.count as usize {
+                let agent = &mut agents[k];
+                if let Some(d) = &delegate {
+                    let target = &snapshot[d[i % d.len()]];
+                    if target.netuid != agent.netuid {
+                        return c.err("delegate_to", "must name validators of the same subnet");
+                    }
+                    agent.delegate_to = Some(target.hotkey);
+                }
+                agent.strategy = resolve_strategy(
+                    &c.at(format!("{}.strategy", c.path), None),
+                    &a.value.strategy,
+                    &lookup,
+                )?;
+                k += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_zero(a: &Amount) -> bool {
+    matches!(a, Amount::Fixed(x) if *x == 0.0)
+}
+
+/// Name lookups over agents and populations.
+struct Lookup<'a> {
+    agents: &'a [AgentSpec],
+    populations: &'a BTreeMap<String, (usize, usize)>,
+}
+
+impl Lookup<'_> {
+    /// Indices of the agents a name stands for: a population, or one agent.
+    fn population(
+        &self,
+        ctx: &Ctx,
+        field: &str,
+        name: &str,
+        role: Option<Role>,
+    ) -> Result<Vec<usize>, ScenarioError> {
+        let found: Vec<usize> = match self.populations.get(name) {
+            Some((a, b)) => (*a..*b).collect(),
+            None => self
+                .agents
+                .iter()
+                .position(|a| a.name == name)
+                .into_iter()
+                .collect(),
+        };
+        if found.is_empty() {
+            return ctx.err(field, format!("no agent or population named '{name}'"));
+        }
+        if let Some(r) = role
+            && found.iter().any(|i| self.agents[*i].role != r)
+        {
+            return ctx.err(field, format!("'{name}' is not a {}", r.name()));
+        }
+        Ok(found)
+    }
+
+    fn hotkeys(
+        &self,
+        ctx: &Ctx,
+        field: &str,
+        name: &str,
+        role: Option<Role>,
+    ) -> Result<Vec<AccountId>, ScenarioError> {
+        Ok(self
+            .population(ctx, field, name, role)?
+            .into_iter()
+            .map(|i| self.agents[i].hotkey)
+            .collect())
+    }
+}
+
+fn resolve_strategy(
+    ctx: &Ctx,
+    s: &RawStrategy,
+    lookup: &Lookup,
+) -> Result<StrategySpec, ScenarioError> {
+    let targets = match s {
+        RawStrategy::Cabal { members, .. } => {
+            let mut all = Vec::new();
+            for (i, m) in members.iter().enumerate() {
+                all.extend(lookup.hotkeys(
+                    ctx,
+                    &format!("cabal.members[{i}]"),
+                    m,
+                    Some(Role::Miner),
+                )?);
+            }
+            vec![all]
+        }
+        RawStrategy::Scripted { schedule } => {
+            let mut steps = Vec::new();
+            for (i, step) in schedule.iter().enumerate() {
+                let mut hotkeys = Vec::new();
+                for target in step.weights.keys() {
+                    let field = format!("scripted.schedule[{i}].weights.{target}");
+                    let h = lookup.hotkeys(ctx, &field, target, None)?;
+                    if h.len() != 1 {
+                        return ctx.err(&field, "must name one agent");
+                    }
+                    hotkeys.push(h[0]);
+                }
+                steps.push(hotkeys);
+            }
+            steps
+        }
+        RawStrategy::Scheduled { moves } => {
+            let mut to = Vec::new();
+            for (i, m) in moves.iter().enumerate() {
+                let field = format!("scheduled.moves[{i}].to");
+                let h = lookup.hotkeys(ctx, &field, &m.to, Some(Role::Validator))?;
+                if h.len() != 1 {
+                    return ctx.err(&field, "must name one validator");
+                }
+                to.push(h);
+            }
+            to
+        }
+        _ => Vec::new(),
+    };
+    Ok(StrategySpec {
+        raw: s.clone(),
+        targets,
+    })
+}
+
+/// Genesis TAO (balances, pools, root stakes, pre-issued) must fit the supply.
+fn check_supply(
+    ctx: &Ctx,
+    raw: &RawScenario,
+    subnets: &[SubnetSpec],
+    agents: &[AgentSpec],
+    issued: u64,
+) -> Result<(), ScenarioError> {
+    let total: u128 = u128::from(issued)
+        + subnets.iter().map(|s| u128::from(s.pool_tao)).sum::<u128>()
+        + agents
+            .iter()
+            .map(|a| u128::from(a.balance) + u128::from(a.root_stake))
+            .sum::<u128>();
+    let _ = raw;
+    if total > 21_000_000_000_000_000 {
+        return ctx.err(
+            "",
+            format!(
+                "genesis TAO ({} TAO) exceeds the 21 000 000 supply",
+                total / 1_000_000_000
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn event_specs(
+    ctx: &Ctx,
+    raw: &RawScenario,
+    subnets: &[SubnetSpec],
+    agents: &[AgentSpec],
+) -> Result<Vec<EventSpec>, ScenarioError> {
+    let mut populations: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (i, a) in agents.iter().enumerate() {
+        let e = populations.entry(a.population.clone()).or_insert((i, i));
+        e.1 = i + 1;
+    }
+    let lookup = Lookup {
+        agents,
+        populations: &populations,
+    };
+    raw.events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let c = ctx.at(format!("events[{i}]"), Some(e.referenced.line()));
+            event_spec(&c, &e.value, subnets, &lookup)
+        })
+        .collect()
+}
+
+fn event_spec(
+    ctx: &Ctx,
+    e: &RawEvent,
+    subnets: &[SubnetSpec],
+    lookup: &Lookup,
+) -> Result<EventSpec, ScenarioError> {
+    let when = match (e.at.block, e.at.epoch, e.at.day) {
+        (Some(b), None, None) => When::Block(b),
+        (None, Some(n), None) => When::Epoch(n),
+        (None, None, Some(d)) => {
+            When::Block((ctx.non_negative("at.day", d)? * BLOCKS_PER_DAY as f64).round() as u64 + 1)
+        }
+        _ => return ctx.err("at", "give exactly one of block, epoch, day"),
+    };
+    let mut actions = Vec::new();
+    if let Some(h) = &e.set_hyperparameters {
+        let Some(s) = subnets.iter().find(|s| s.name == h.subnet) else {
+            return ctx.err(
+                "set_hyperparameters.subnet",
+                format!("no subnet named '{}'", h.subnet),
+            );
+        };
+        let mut probe = s.epoch.clone();
+        apply_hyper(
+            &ctx.at(format!("{}.set_hyperparameters.values", ctx.path), None),
+            &mut probe,
+            &h.values,
+        )?;
+        actions.push(EventAction::SetHyperparameters {
+            netuid: s.netuid,
+            values: h.values.clone(),
+        });
+    }
+    if let Some(c) = &e.set_chain {
+        let f = |field: &str, x: Option<f64>| x.map(|v| ctx.fraction(field, v)).transpose();
+        actions.push(EventAction::SetChain {
+            tao_weight: f("set_chain.tao_weight", c.tao_weight)?.map(u64_of),
+            subnet_owner_cut: f("set_chain.subnet_owner_cut", c.subnet_owner_cut)?.map(u16_of),
+            emission_rule: c
+                .emission_rule
+                .as_deref()
+                .map(|r| emission_rule(ctx, "set_chain.emission_rule", r))
+                .transpose()?,
+        });
+    }
+    if let Some(s) = &e.set_strategy {
+        let found = lookup.population(ctx, "set_strategy.agents", &s.agents, None)?;
+        let role = lookup.agents[found[0]].role;
+        let fake = RawAgent {
+            name: s.agents.clone(),
+            role: role.name().to_string(),
+            count: found.len() as u32,
+            balance: 0.0,
+            stake: Amount::Fixed(0.0),
+            root_stake: 0.0,
+            take: None,
+            delegate_to: None,
+            shared_coldkey: false,
+            registered: false,
+            strategy: s.strategy.clone(),
+        };
+        role_of(&ctx.at(format!("{}.set_strategy", ctx.path), None), &fake)?;
+        let sc = ctx.at(format!("{}.set_strategy.strategy", ctx.path), None);
+        check_strategy(&sc, &s.strategy, found.len() as u32)?;
+        actions.push(EventAction::SetStrategy {
+            agents: found,
+            strategy: resolve_strategy(&sc, &s.strategy, lookup)?,
+        });
+    }
+    if let Some(m) = &e.move_stake {
+        let from = lookup.population(ctx, "move_stake.from", &m.from, None)?;
+        let to = lookup.population(ctx, "move_stake.to", &m.to, Some(Role::Validator))?;
+        if from.len() != 1 || to.len() != 1 {
+            return ctx.err("move_stake", "from and to must each name one agent");
+        }
+        let (a, b) = (&lookup.agents[from[0]], &lookup.agents[to[0]]);
+        if a.netuid != b.netuid {
+            return ctx.err("move_stake", "from and to must be on the same subnet");
+        }
+        let fraction = ctx.fraction("move_stake.fraction", m.fraction)?;
+        actions.push(EventAction::MoveStake {
+            netuid: a.netuid,
+            coldkey: a.coldkey,
+            from_hotkey: a.delegate_to.unwrap_or(a.hotkey),
+            to_hotkey: b.hotkey,
+            fraction,
+        });
+    }
+    if let Some(r) = &e.reset_bonds {
+        let found = lookup.population(ctx, "reset_bonds.agent", &r.agent, None)?;
+        if found.len() != 1 {
+            return ctx.err("reset_bonds.agent", "must name one agent");
+        }
+        let a = &lookup.agents[found[0]];
+        actions.push(EventAction::ResetBonds {
+            netuid: a.netuid,
+            hotkey: a.hotkey,
+        });
+    }
+    if actions.len() != 1 {
+        return ctx.err(
+            "",
+            "give exactly one action: set_hyperparameters, set_chain, set_strategy, move_stake, reset_bonds",
+        );
+    }
+    Ok(EventSpec {
+        when,
+        action: actions.remove(0),
+    })
+}

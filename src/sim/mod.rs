@@ -1,0 +1,270 @@
+//! One run: a bevy_ecs [`World`] holding the [`Chain`] as a resource and one entity per agent,
+//! and a single-threaded [`Schedule`] that plays one block per pass:
+//!
+//! 1. [`SimSystems::Events`] — scenario events due at this block fire (parameter changes, an
+//!    attack starting, a whale's move, a bonds reset);
+//! 2. [`SimSystems::Agents`] — miners serve, validators set (or commit) weights right after each
+//!    epoch of their subnet, revealed commits reach the chain, nominators and traders act;
+//! 3. [`SimSystems::Chain`] — `Chain::step_block`;
+//! 4. [`SimSystems::Observe`] — the public metagraph (consensus history, yields) is updated;
+//! 5. [`SimSystems::Record`] — rows for every epoch that ran and every account sample.
+//!
+//! The chain is the only source of truth for balances, stakes, weights and bonds; agents read
+//! the public view and act only through chain operations (a rejected operation is counted,
+//! not fatal — the chain would refuse it too). Every agent draws from its own ChaCha8 stream
+//! seeded from the run seed and its index, and every system visits agents in index order, so
+//! a run is a pure function of (scenario, seed).
+//!
+//! May depend on: `chain`, `strategy`, `scenario`, `record`, bevy_ecs, rand. Never touches files.
+
+mod build;
+mod observe;
+mod systems;
+
+use crate::chain::state::{AccountId, Chain};
+use crate::record::{RunId, RunRecord};
+use crate::scenario::{EventSpec, Role, Scenario};
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::SingleThreadedExecutor;
+use rand::rngs::ChaCha8Rng;
+use std::collections::{BTreeMap, VecDeque};
+
+/// The chain, as a resource.
+#[derive(Resource)]
+pub struct ChainState(pub Chain);
+
+/// Where the run is.
+#[derive(Resource)]
+pub struct Clock {
+    /// The last block to simulate.
+    pub end_block: u64,
+    /// Subnets whose epoch ran in the last step (all subnets before the first step): their
+    /// agents act in this block.
+    pub fresh: Vec<u16>,
+    /// Subnets whose epoch ran in this block's step.
+    pub drained: Vec<u16>,
+}
+
+/// The public metagraph history of one subnet, as participants and explorers see it.
+#[derive(Clone, Debug, Default)]
+pub struct SubnetPublic {
+    /// Epochs run in this simulation.
+    pub epochs: u64,
+    /// Consensus after each epoch, oldest first.
+    pub consensus_history: Vec<Vec<u16>>,
+    /// What querying each uid returns now (set by miners each epoch).
+    pub performance: Vec<f64>,
+    /// Per validator hotkey: its per-epoch yields, newest last (at most [`YIELD_WINDOW`]).
+    pub yields: BTreeMap<AccountId, VecDeque<f64>>,
+    /// The coinbase totals at the previous epoch (for per-epoch injections).
+    pub previous_totals: crate::chain::state::EmissionTotals,
+    /// Epochs per year at the subnet's tempo (365 × 7 200 / tempo), to annualise yields.
+    pub epochs_per_year: f64,
+}
+
+/// Epochs averaged in a published yield.
+pub const YIELD_WINDOW: usize = 5;
+
+/// Public data of every subnet (index = netuid; 0 unused).
+#[derive(Resource, Default)]
+pub struct Public(pub Vec<SubnetPublic>);
+
+/// A weight commit: revealed once the subnet has run `reveal_at` epochs.
+#[derive(Clone, Debug)]
+pub struct Commit {
+    /// The subnet epoch count at which it is revealed.
+    pub reveal_at: u64,
+    /// The committing hotkey.
+    pub hotkey: AccountId,
+    /// Target uids.
+    pub uids: Vec<u16>,
+    /// Weights.
+    pub values: Vec<u16>,
+}
+
+/// Weight commits waiting to be revealed, per subnet (index = netuid), in commit order.
+#[derive(Resource, Default)]
+pub struct Reveals(pub Vec<VecDeque<Commit>>);
+
+/// Scenario events not yet fired.
+#[derive(Resource, Default)]
+pub struct PendingEvents(pub Vec<EventSpec>);
+
+/// What the run writes, and who is who.
+#[derive(Resource, Default)]
+pub struct Recorder {
+    /// The rows so far.
+    pub record: RunRecord,
+    /// Agent index of each hotkey.
+    pub agent_of_hotkey: BTreeMap<AccountId, usize>,
+    /// Per agent: name, role, current strategy kind, coldkey.
+    pub agents: Vec<AgentMeta>,
+    /// Account sampling period.
+    pub every: u64,
+    /// Samples taken.
+    pub samples: u64,
+    /// Whether to write neuron and account rows.
+    pub neurons: bool,
+    /// Whether to write account rows.
+    pub accounts: bool,
+    /// Operations the chain rejected, by kind.
+    pub rejected: BTreeMap<&'static str, u64>,
+}
+
+/// Who an agent is, for the rows.
+#[derive(Clone, Debug)]
+pub struct AgentMeta {
+    /// Its name.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// Its current strategy's kind.
+    pub strategy: &'static str,
+    /// Its coldkey.
+    pub coldkey: AccountId,
+    /// Its hotkey.
+    pub hotkey: AccountId,
+    /// Its subnet.
+    pub netuid: u16,
+}
+
+/// An agent's identity.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Agent {
+    /// Index into the scenario's agents.
+    pub index: usize,
+    /// Its subnet.
+    pub netuid: u16,
+    /// Its coldkey.
+    pub coldkey: AccountId,
+    /// Its hotkey.
+    pub hotkey: AccountId,
+}
+
+/// A miner's strategy.
+#[derive(Component)]
+pub struct Miner(pub crate::strategy::MinerStrategy);
+
+/// A validator's strategy.
+#[derive(Component)]
+pub struct Validator(pub crate::strategy::ValidatorStrategy);
+
+/// A nominator's strategy.
+#[derive(Component)]
+pub struct Nominator(pub crate::strategy::NominatorStrategy);
+
+/// A trader's strategy.
+#[derive(Component)]
+pub struct Trader(pub crate::strategy::TraderStrategy);
+
+/// A subnet owner (holds the owner cut; no strategy yet).
+#[derive(Component)]
+pub struct Owner;
+
+/// The agent's own random stream.
+#[derive(Component)]
+pub struct AgentRng(pub ChaCha8Rng);
+
+/// The phases of one block.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SimSystems {
+    /// Scenario events.
+    Events,
+    /// Agents act.
+    Agents,
+    /// The chain steps.
+    Chain,
+    /// The public view updates.
+    Observe,
+    /// Rows are recorded.
+    Record,
+}
+
+/// Why a run could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// Genesis failed (a scenario that validation let through but the chain refused).
+    #[error("genesis: {0}")]
+    Genesis(String),
+}
+
+/// Plays `scenario` with master seed `seed`, calling `progress(block)` every 1 000 blocks.
+pub fn run(
+    scenario: &Scenario,
+    seed: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<RunRecord, SimError> {
+    let mut world = build::world(scenario, seed)?;
+    observe::record_genesis_accounts(&mut world);
+    let mut schedule = schedule();
+    let end = scenario.blocks;
+    for _ in 0..end {
+        schedule.run(&mut world);
+        let block = world.resource::<ChainState>().0.block;
+        if block % 1_000 == 0 {
+            progress(block);
+        }
+    }
+    progress(end);
+    Ok(finish(world, scenario, seed))
+}
+
+/// The per-block schedule.
+pub fn schedule() -> Schedule {
+    let mut schedule = Schedule::default();
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.configure_sets(
+        (
+            SimSystems::Events,
+            SimSystems::Agents,
+            SimSystems::Chain,
+            SimSystems::Observe,
+            SimSystems::Record,
+        )
+            .chain(),
+    );
+    schedule.add_systems(systems::fire_events.in_set(SimSystems::Events));
+    schedule.add_systems(
+        (
+            systems::miners_serve,
+            systems::validators_act,
+            systems::reveal_commits,
+            systems::nominators_act,
+            systems::traders_act,
+        )
+            .chain()
+            .in_set(SimSystems::Agents),
+    );
+    schedule.add_systems(systems::step_chain.in_set(SimSystems::Chain));
+    schedule.add_systems(observe::observe.in_set(SimSystems::Observe));
+    schedule.add_systems(
+        (observe::record_epochs, observe::record_accounts)
+            .chain()
+            .in_set(SimSystems::Record),
+    );
+    schedule
+}
+
+/// Closes the record.
+fn finish(mut world: World, scenario: &Scenario, seed: u64) -> RunRecord {
+    let chain = &world.resource::<ChainState>().0;
+    let (blocks, issuance) = (chain.block, chain.total_issuance);
+    let epochs = world.resource::<Public>().0.iter().map(|p| p.epochs).sum();
+    let mut recorder = world.remove_resource::<Recorder>().unwrap_or_default();
+    let mut record = std::mem::take(&mut recorder.record);
+    record.run = RunId {
+        scenario: scenario.name.clone(),
+        subset: 0,
+        replicate: 0,
+        seed,
+    };
+    record.blocks = blocks;
+    record.epochs = epochs;
+    record.final_issuance = issuance;
+    record.rejected_ops = recorder
+        .rejected
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+    record
+}

@@ -1,0 +1,105 @@
+//! Agent behaviour as plain data and functions, testable without a World: what a miner serves,
+//! which weights a validator sets, when a nominator moves stake, what a trader trades.
+//!
+//! A strategy sees only what a real participant sees — a [`SubnetView`] of the public
+//! metagraph, its own holdings — and answers with the operation it would submit; the
+//! simulation (`sim`) turns answers into chain operations. Randomness comes from the caller's
+//! generator (one ChaCha8 stream per agent), so a strategy is deterministic given its stream.
+//!
+//! Floats are fine here (behaviour is not consensus); the chain stays in fixed point.
+//!
+//! May depend on: `chain::state::AccountId`, `rand` traits.
+
+pub mod miner;
+pub mod nominator;
+pub mod trader;
+pub mod validator;
+
+pub use miner::{MinerStrategy, ServeParams};
+pub use nominator::{NominatorAction, NominatorStrategy, NominatorView, ValidatorYield};
+pub use trader::{TradeAction, TraderStrategy};
+pub use validator::{ScriptStep, ValidatorStrategy};
+
+use crate::chain::state::AccountId;
+use rand::{Rng, RngExt};
+
+/// The public metagraph of one subnet after its latest epoch, as any participant reads it.
+#[derive(Clone, Copy, Debug)]
+pub struct SubnetView<'a> {
+    /// The subnet.
+    pub netuid: u16,
+    /// The current block.
+    pub block: u64,
+    /// Epochs this subnet has run so far in the simulation.
+    pub epoch: u64,
+    /// The hotkey at each uid.
+    pub hotkeys: &'a [AccountId],
+    /// The consensus vector after each past epoch, oldest first (u16 proportions).
+    pub consensus_history: &'a [Vec<u16>],
+}
+
+impl SubnetView<'_> {
+    /// The uid of `hotkey`, if registered.
+    pub fn uid_of(&self, hotkey: AccountId) -> Option<u16> {
+        self.hotkeys
+            .iter()
+            .position(|h| *h == hotkey)
+            .map(|u| u as u16)
+    }
+}
+
+/// A draw from N(0, σ²) by Box–Muller (two uniforms per draw, so streams stay aligned).
+pub fn normal(rng: &mut impl Rng, sigma: f64) -> f64 {
+    if sigma == 0.0 {
+        return 0.0;
+    }
+    let u1: f64 = 1.0 - rng.random::<f64>();
+    let u2: f64 = rng.random::<f64>();
+    sigma * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// Scales non-negative scores to chain weights: the largest becomes 65 535 (as the chain's
+/// max-upscale does), zero and non-finite scores are dropped. `None` if nothing is positive.
+pub fn to_weights(scores: &[(u16, f64)]) -> Option<Vec<(u16, u16)>> {
+    let max = scores
+        .iter()
+        .map(|(_, s)| *s)
+        .filter(|s| s.is_finite())
+        .fold(0.0f64, f64::max);
+    if max <= 0.0 {
+        return None;
+    }
+    let weights: Vec<(u16, u16)> = scores
+        .iter()
+        .filter(|(_, s)| s.is_finite() && *s > 0.0)
+        .map(|(uid, s)| (*uid, (s / max * 65_535.0).round() as u16))
+        .filter(|(_, w)| *w > 0)
+        .collect();
+    (!weights.is_empty()).then_some(weights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha8Rng;
+
+    #[test]
+    fn normal_has_the_asked_spread() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let draws: Vec<f64> = (0..20_000).map(|_| normal(&mut rng, 2.0)).collect();
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / draws.len() as f64;
+        assert!(mean.abs() < 0.05, "mean {mean}");
+        assert!((var.sqrt() - 2.0).abs() < 0.05, "sd {}", var.sqrt());
+        assert_eq!(normal(&mut rng, 0.0), 0.0);
+    }
+
+    #[test]
+    fn weights_are_max_upscaled_and_positive() {
+        let w = to_weights(&[(0, 0.5), (1, 1.0), (2, 0.0), (3, f64::NAN), (4, 1e-9)]);
+        assert_eq!(w, Some(vec![(0, 32_768), (1, 65_535)]));
+        assert_eq!(to_weights(&[(0, 0.0)]), None);
+        assert_eq!(to_weights(&[]), None);
+    }
+}

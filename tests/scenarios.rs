@@ -1,0 +1,154 @@
+//! Scenario files: every shipped file validates and runs; bad files fail with their YAML path
+//! and line; runs are deterministic in the seed.
+
+use std::path::{Path, PathBuf};
+use taosim::scenario::{self, Scenario};
+
+fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            scenario_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            out.push(path);
+        }
+    }
+}
+
+fn all_scenarios() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    scenario_files(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .as_path(),
+        &mut files,
+    );
+    files.sort();
+    files
+}
+
+/// The scenario cut to its first `epochs` epochs of the first subnet (plus one block).
+fn shortened(mut s: Scenario, epochs: u64) -> Scenario {
+    let tempo = u64::from(s.subnets[0].tempo);
+    s.blocks = s.blocks.min(epochs * tempo + tempo / 2);
+    s
+}
+
+#[test]
+fn every_shipped_scenario_validates_and_runs_a_few_epochs() {
+    let files = all_scenarios();
+    assert!(files.len() >= 21, "{} scenario files", files.len());
+    for path in files {
+        let s = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let seed = s.seed;
+        let record = taosim::sim::run(&shortened(s, 3), seed, &mut |_| {})
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(record.epochs >= 1, "{}: no epoch ran", path.display());
+        assert!(!record.subnets.is_empty(), "{}", path.display());
+    }
+}
+
+#[test]
+fn the_embedded_default_is_the_shipped_default() {
+    let embedded = scenario::default_scenario();
+    let shipped =
+        scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.yaml"))
+            .unwrap();
+    assert_eq!(embedded.name, shipped.name);
+    assert_eq!(embedded.blocks, 30 * 7_200);
+    assert_eq!(embedded.subnets.len(), 4);
+}
+
+#[test]
+fn same_seed_same_rows_other_seed_other_rows() {
+    let s = shortened(scenario::default_scenario(), 2);
+    let a = taosim::sim::run(&s, 5, &mut |_| {}).unwrap();
+    let b = taosim::sim::run(&s, 5, &mut |_| {}).unwrap();
+    let c = taosim::sim::run(&s, 6, &mut |_| {}).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a.neurons, c.neurons);
+}
+
+fn error_of(yaml: &str) -> String {
+    match scenario::parse(yaml, "test.yaml") {
+        Ok(_) => panic!("accepted:\n{yaml}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+const BASE: &str = "name: t
+duration: {blocks: 100}
+subnets:
+  - name: s
+    pool: {tao: 10, alpha: 10}
+    max_allowed_uids: 4
+    agents:
+      - name: v
+        role: validator
+        stake: 10
+        strategy: {honest: {noise: 0.1}}
+      - {name: m, role: miner, count: 2, strategy: {serve: {quality: 0.5}}}
+";
+
+#[test]
+fn the_base_file_is_valid() {
+    let s = scenario::parse(BASE, "test.yaml").unwrap();
+    assert_eq!(s.agents.len(), 3);
+    assert_eq!(s.blocks, 100);
+}
+
+#[test]
+fn unknown_keys_name_their_path_and_line() {
+    let e = error_of(&BASE.replace("stake: 10", "stake: 10\n        colour: red"));
+    assert!(e.starts_with("test.yaml:"), "{e}");
+    assert!(e.contains("subnets[0].agents[0]"), "{e}");
+    assert!(e.contains("colour"), "{e}");
+    assert!(e.starts_with("test.yaml:11:"), "line 11 expected: {e}");
+}
+
+#[test]
+fn wrong_types_name_their_path() {
+    let e = error_of(&BASE.replace("stake: 10", "stake: lots"));
+    assert!(e.contains("subnets[0].agents[0].stake"), "{e}");
+    let e = error_of(&BASE.replace("{blocks: 100}", "{blocks: -3}"));
+    assert!(e.contains("duration.blocks"), "{e}");
+}
+
+#[test]
+fn impossible_values_are_rejected_with_their_path() {
+    let cases = [
+        ("stake: 10", "stake: -5", "subnets[0].agents[0].stake"),
+        (
+            "{honest: {noise: 0.1}}",
+            "{cabal: {members: [m], share: 1.5}}",
+            "cabal.share",
+        ),
+        ("{honest: {noise: 0.1}}", "{telepathy: {}}", "strategy"),
+        ("count: 2", "count: 9", "count"),
+        (
+            "{honest: {noise: 0.1}}",
+            "{serve: {quality: 0.5}}",
+            "strategy",
+        ),
+        ("pool: {tao: 10", "pool: {tao: 30000000", "pool.tao"),
+        (
+            "{honest: {noise: 0.1}}",
+            "{cabal: {members: [nobody], share: 0.5}}",
+            "members",
+        ),
+    ];
+    for (from, to, path) in cases {
+        let e = error_of(&BASE.replace(from, to));
+        assert!(e.contains(path), "{to}: {e}");
+        assert!(e.starts_with("test.yaml"), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+    }
+}
+
+#[test]
+fn duplicate_keys_and_names_are_rejected() {
+    let e = error_of(&BASE.replace("stake: 10", "stake: 10\n        stake: 11"));
+    assert!(e.contains("duplicate"), "{e}");
+    let e = error_of(&BASE.replace("name: m,", "name: v,"));
+    assert!(e.contains("duplicate population name"), "{e}");
+}
