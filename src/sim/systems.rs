@@ -240,6 +240,9 @@ pub fn nominators_act(
     list.sort_unstable_by_key(|(a, _, _)| a.index);
     let block = chain.0.block + 1;
     for (agent, nominator, mut rng) in list {
+        if !nominator.0.may_act(block, clock.fresh.contains(&agent.netuid)) {
+            continue;
+        }
         let netuid = usize::from(agent.netuid);
         let validators = &roster.0[netuid];
         let positions = positions(&chain.0, agent, validators);

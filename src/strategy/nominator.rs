@@ -79,6 +79,16 @@ impl NominatorStrategy {
         }
     }
 
+    /// Whether [`NominatorStrategy::act`] can return anything at `block` (a cheap test, so the
+    /// view is built only when needed).
+    pub fn may_act(&self, block: u64, epoch_ran: bool) -> bool {
+        match self {
+            NominatorStrategy::Loyal => false,
+            NominatorStrategy::ApyChasing { .. } | NominatorStrategy::Random { .. } => epoch_ran,
+            NominatorStrategy::Scheduled { moves } => moves.iter().any(|m| m.block == block),
+        }
+    }
+
     /// The moves to submit this block.
     pub fn act(&self, view: &NominatorView, rng: &mut impl Rng) -> Vec<NominatorAction> {
         let due = |every: u32| view.epoch_ran && view.epoch.is_multiple_of(u64::from(every.max(1)));
