@@ -202,3 +202,92 @@ fn the_purity_check_catches_forbidden_imports() {
     assert_eq!(violations(&clean), Vec::new());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Each layer above the chain and what its code may not name (architecture.md: `sim` never
+/// touches files, `report` never reaches into `sim` or `chain`, polars stays in `report`,
+/// strategies are plain Rust testable without a World).
+const LAYER_RULES: &[(&str, &[&str])] = &[
+    (
+        "src/sim",
+        &[
+            "std::fs",
+            "polars",
+            "plotters",
+            "rayon",
+            "crate::report",
+            "File::",
+        ],
+    ),
+    (
+        "src/strategy",
+        &[
+            "bevy_ecs",
+            "polars",
+            "std::fs",
+            "serde",
+            "crate::sim",
+            "crate::scenario",
+            "crate::report",
+        ],
+    ),
+    (
+        "src/scenario",
+        &["bevy_ecs", "polars", "crate::sim", "crate::report"],
+    ),
+    (
+        "src/report",
+        &["bevy_ecs", "crate::sim", "crate::chain", "crate::scenario"],
+    ),
+    ("src/record.rs", &["polars", "bevy_ecs", "crate::"]),
+];
+
+/// `(file, line, text)` of every forbidden name in the files under `root`.
+fn layer_violations(root: &Path, forbidden: &[&str]) -> Vec<String> {
+    let mut files = Vec::new();
+    if root.is_dir() {
+        rust_files(root, &mut files);
+    } else {
+        files.push(root.to_path_buf());
+    }
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("source is readable");
+        for (number, line) in text.lines().enumerate() {
+            let code = code_of(line);
+            if forbidden.iter().any(|f| code.contains(f)) {
+                found.push(format!(
+                    "{}:{}: {}",
+                    file.display(),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn layers_keep_to_their_dependencies() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut report = Vec::new();
+    for (dir, forbidden) in LAYER_RULES {
+        let path = src.join(dir);
+        assert!(path.exists(), "{dir} exists");
+        report.extend(layer_violations(&path, forbidden));
+    }
+    // polars only inside src/report.
+    let mut files = Vec::new();
+    rust_files(&src.join("src"), &mut files);
+    for file in files
+        .iter()
+        .filter(|f| !f.starts_with(src.join("src/report")))
+    {
+        report.extend(layer_violations(file, &["polars"]));
+    }
+    assert!(
+        report.is_empty(),
+        "layer rules broken:\n{}",
+        report.join("\n")
+    );
+}
