@@ -195,3 +195,46 @@ fn yuma_case_12_dust_hedging_does_not_pay() {
     let e = validator_emission("case12");
     assert!(e["B"] < e["C"], "{e:?}");
 }
+
+/// Joiners register by burning once their block comes; in a full subnet each one prunes a
+/// neuron that is no longer immune, so the subnet stays at `max_allowed_uids`.
+#[test]
+fn joiners_register_and_prune_in_a_full_subnet() {
+    let yaml = "name: churn
+duration: {blocks: 400}
+subnets:
+  - name: s
+    tempo: 50
+    pool: {tao: 1000, alpha: 1000}
+    max_allowed_uids: 6
+    immunity_period: 100
+    min_non_immune_uids: 0
+    agents:
+      - {name: v, role: validator, stake: 100, root_stake: 100, strategy: {honest: {noise: 0.0}}}
+      - {name: m, role: miner, count: 5, strategy: {serve: {quality: {values: [0.1, 0.2, 0.3, 0.4, 0.5]}}}}
+      - {name: j, role: miner, count: 3, balance: 5, join: {block: 120, every_blocks: 60},
+         strategy: {serve: {quality: 0.9}}}
+";
+    let s = scenario::parse(yaml, "churn.yaml").unwrap();
+    let record = taosim::sim::run(&s, 1, &mut |_| {}).unwrap();
+    assert_eq!(record.rejected_ops, Vec::new());
+    let last = record.neurons.iter().map(|r| r.epoch).max().unwrap();
+    let agents: Vec<&str> = record
+        .neurons
+        .iter()
+        .filter(|r| r.epoch == last)
+        .map(|r| r.agent.as_str())
+        .collect();
+    assert_eq!(agents.len(), 6);
+    assert_eq!(
+        agents.iter().filter(|a| a.starts_with("j-")).count(),
+        3,
+        "{agents:?}"
+    );
+    assert!(agents.contains(&"v"));
+    // The weakest original miners made room.
+    assert!(
+        !agents.contains(&"m-0") && !agents.contains(&"m-1"),
+        "{agents:?}"
+    );
+}

@@ -111,6 +111,10 @@ pub struct RawSubnet {
     /// `ImmunityPeriod`, blocks.
     #[serde(default = "default_immunity")]
     pub immunity_period: u16,
+    /// `MinNonImmuneUids`: a full subnet prunes a non-immune neuron only while more than this
+    /// many are non-immune (otherwise the weakest immune one).
+    #[serde(default = "default_min_non_immune")]
+    pub min_non_immune_uids: u16,
     /// The epoch's hyperparameters.
     #[serde(default)]
     pub hyperparameters: RawHyper,
@@ -129,6 +133,10 @@ fn default_tempo() -> u16 {
 
 fn default_max_uids() -> u16 {
     256
+}
+
+fn default_min_non_immune() -> u16 {
+    10
 }
 
 fn default_immunity() -> u16 {
@@ -215,11 +223,27 @@ pub struct RawAgent {
     /// All agents of the population share one coldkey (a sybil).
     #[serde(default)]
     pub shared_coldkey: bool,
-    /// Registered from the start (validators, miners). Default true.
+    /// Registered from the start (validators, miners). Default true, unless `join` is given.
     #[serde(default = "yes")]
     pub registered: bool,
+    /// Miners and validators that register later by burning (`burned_register`), pruning the
+    /// lowest-emission non-immune uid once the subnet is full: agent i joins at block
+    /// `block + i × every_blocks`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join: Option<RawJoin>,
     /// The behaviour.
     pub strategy: RawStrategy,
+}
+
+/// When a population registers.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJoin {
+    /// The first agent's registration block (≥ 1).
+    pub block: u64,
+    /// Blocks between two agents' registrations.
+    #[serde(default)]
+    pub every_blocks: u64,
 }
 
 fn one() -> u32 {

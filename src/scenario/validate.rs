@@ -68,6 +68,8 @@ pub struct SubnetSpec {
     pub max_allowed_uids: u16,
     /// `ImmunityPeriod`.
     pub immunity_period: u16,
+    /// `MinNonImmuneUids`.
+    pub min_non_immune_uids: u16,
     /// Epoch hyperparameters.
     pub epoch: EpochParams,
     /// Commit-reveal delay in epochs (0: weights set directly).
@@ -145,6 +147,8 @@ pub struct AgentSpec {
     pub delegate_to: Option<AccountId>,
     /// Registered at genesis.
     pub registered: bool,
+    /// Registers by burning at this block (instead of at genesis).
+    pub join_block: Option<u64>,
     /// Behaviour.
     pub strategy: StrategySpec,
 }
@@ -436,6 +440,7 @@ fn subnet_spec(
         moving_price: s.moving_price,
         max_allowed_uids: s.max_allowed_uids,
         immunity_period: s.immunity_period,
+        min_non_immune_uids: s.min_non_immune_uids,
         epoch,
         commit_reveal_epochs: s.commit_reveal_epochs,
         owner_coldkey: ids.take(),
@@ -542,7 +547,13 @@ fn agent_specs(
             if a.count == 0 || a.count > 65_535 {
                 return c.err("count", "must be between 1 and 65535");
             }
-            if a.registered && matches!(role, Role::Miner | Role::Validator) {
+            if a.join.is_some() && !matches!(role, Role::Miner | Role::Validator) {
+                return c.err("join", "only miners and validators register");
+            }
+            if a.join.is_some_and(|j| j.block == 0) {
+                return c.err("join.block", "must be ≥ 1 (block 0 is genesis)");
+            }
+            if a.registered && a.join.is_none() && matches!(role, Role::Miner | Role::Validator) {
                 registered += a.count;
                 if registered > u32::from(s.value.max_allowed_uids) {
                     return c.err(
@@ -680,7 +691,13 @@ fn population(
             root_stake,
             take,
             delegate_to: None,
-            registered: a.registered && matches!(role, Role::Miner | Role::Validator),
+            registered: a.registered
+                && a.join.is_none()
+                && matches!(role, Role::Miner | Role::Validator),
+            join_block: a.join.map(|j| {
+                j.block
+                    .saturating_add(u64::from(i).saturating_mul(j.every_blocks))
+            }),
             strategy: StrategySpec {
                 raw: a.strategy.clone(),
                 targets: Vec::new(),
@@ -1096,6 +1113,7 @@ fn event_spec(
             delegate_to: None,
             shared_coldkey: false,
             registered: false,
+            join: None,
             strategy: s.strategy.clone(),
         };
         role_of(&ctx.at(format!("{}.set_strategy", ctx.path), None), &fake)?;

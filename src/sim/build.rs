@@ -4,7 +4,7 @@
 //! that the run starts from exactly the described state; from block 1 on, only chain
 //! operations and the chain's own rules change it.
 
-use super::systems::{RevealDelays, Roster};
+use super::systems::{Joins, RevealDelays, Roster};
 use super::{
     Agent, AgentMeta, AgentRng, ChainState, Clock, Miner, Nominator, Owner, PendingEvents, Public,
     Recorder, Reveals, SimError, SubnetPublic, Trader, Validator,
@@ -89,6 +89,19 @@ pub fn world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     for a in scenario.agents.iter().filter(|a| a.role == Role::Validator) {
         roster[usize::from(a.netuid)].push(a.hotkey);
     }
+    let mut joins: Vec<(
+        u64,
+        u16,
+        crate::chain::state::AccountId,
+        crate::chain::state::AccountId,
+    )> = scenario
+        .agents
+        .iter()
+        .filter_map(|a| a.join_block.map(|b| (b, a.netuid, a.coldkey, a.hotkey)))
+        .collect();
+    // Stable: agents joining in the same block register in agent order.
+    joins.sort_by_key(|j| j.0);
+    world.insert_resource(Joins(joins.into()));
     world.insert_resource(Public(public));
     world.insert_resource(RevealDelays(delays));
     world.insert_resource(Roster(roster));
@@ -114,6 +127,7 @@ fn add_subnet(chain: &mut Chain, s: &SubnetSpec, count: usize) {
     subnet.epoch = s.epoch.clone();
     subnet.max_allowed_uids = s.max_allowed_uids;
     subnet.immunity_period = s.immunity_period;
+    subnet.min_non_immune_uids = s.min_non_immune_uids;
     subnet.owner = Some(s.owner_coldkey);
     subnet.owner_hotkey = Some(s.owner_hotkey);
     let index = u64::from(s.netuid - 1);

@@ -226,6 +226,7 @@ pub fn schedule() -> Schedule {
     schedule.add_systems(systems::fire_events.in_set(SimSystems::Events));
     schedule.add_systems(
         (
+            systems::register_joiners,
             systems::miners_serve,
             systems::validators_act,
             systems::reveal_commits,

@@ -110,6 +110,27 @@ fn count(world: &mut World, kind: &'static str, rejected: bool) {
     }
 }
 
+/// Registrations due this block, in agent order: (block, netuid, coldkey, hotkey).
+#[derive(Resource, Default)]
+pub struct Joins(pub std::collections::VecDeque<(u64, u16, AccountId, AccountId)>);
+
+/// Agents whose `join` block has come register by burning (the chain picks their uid, pruning
+/// the lowest-emission non-immune neuron of a full subnet).
+pub fn register_joiners(
+    mut chain: ResMut<ChainState>,
+    mut joins: ResMut<Joins>,
+    mut recorder: ResMut<Recorder>,
+) {
+    let block = chain.0.block + 1;
+    while joins.0.front().is_some_and(|j| j.0 <= block) {
+        if let Some((_, netuid, coldkey, hotkey)) = joins.0.pop_front()
+            && chain.0.burned_register(coldkey, hotkey, netuid).is_err()
+        {
+            *recorder.rejected.entry("burned_register").or_insert(0) += 1;
+        }
+    }
+}
+
 /// Miners of subnets with a fresh epoch decide what they serve this epoch.
 pub fn miners_serve(
     mut miners: Query<(&Agent, &mut Miner, &mut AgentRng)>,
