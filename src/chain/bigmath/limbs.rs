@@ -1,0 +1,528 @@
+//! The series (log/exp) path of [`super::pow_ratio_scaled`] on fixed-width stack integers:
+//! the same integer operations, in the same order and with the same truncations and stopping
+//! rules as the `BigInt` code of [`super`], for `u128` operands and internal precisions up to
+//! [`MAX_INTERNAL_PRECISION`] bits. Any intermediate that would not fit its width makes the
+//! whole computation give up (`None`), and the caller then runs the `BigInt` code instead, so
+//! the result is the same for every input.
+//!
+//! Numbers are sign and magnitude ([`Fx`]), the magnitude `N` little-endian 64-bit limbs; zero
+//! is never negative, so equal values are equal structs. The operations the series need:
+//! * `⌊a·b / 2ᵏ⌋` (the fixed-point product, `div_floor` by the power-of-two scale);
+//! * `⌊a / n⌋` for the series index `n < 2³²`; `exp`'s `⌊t·x / (2ᵏ·n)⌋` is done as
+//!   `⌊⌊t·x / 2ᵏ⌋ / n⌋`, equal for every integer `t·x` and positive `2ᵏ`, `n`;
+//! * `round_to_precision` by the guard factor 2²⁴: `sign(v) · ⌊(|v| + 2²³) / 2²⁴⌋`, which is
+//!   the truncated quotient plus the remainder's sign when `2·|remainder| ≥ 2²⁴`.
+//!
+//! May depend on: `chain::wide` (the 192-by-128-bit steps of a division by a `u128`).
+//!
+//! Licence: part of the port of safe-bigmath 0.4.2 (MIT, © sam0x17), see [`super`] and
+//! `src/chain/LICENSE-safe-bigmath`.
+
+use crate::chain::wide::U256;
+use core::cmp::Ordering;
+
+/// Bits of the guard factor (`guard_bits` of the series path).
+const GUARD_BITS: u32 = 24;
+/// The largest internal precision (requested + guard bits) done on fixed-width integers.
+pub(super) const MAX_INTERNAL_PRECISION: u32 = 1_080;
+/// Internal precisions up to this use 6 limbs (384 bits), larger ones 18 (1 152 bits).
+const SMALL_INTERNAL_PRECISION: u32 = 300;
+
+/// A signed integer of `N` 64-bit limbs in sign-magnitude form; zero is never negative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Fx<const N: usize> {
+    neg: bool,
+    mag: [u64; N],
+}
+
+impl<const N: usize> Fx<N> {
+    /// The value `±mag`, with a zero magnitude made non-negative.
+    #[inline]
+    fn new(neg: bool, mag: [u64; N]) -> Self {
+        let neg = neg && !is_zero(&mag);
+        Fx { neg, mag }
+    }
+
+    /// A non-negative value from its magnitude's low limbs (more limbs than `N`: `None` unless
+    /// the extra ones are 0).
+    pub(super) fn from_limbs(limbs: &[u64]) -> Option<Self> {
+        let mut mag = [0; N];
+        for (i, &limb) in limbs.iter().enumerate() {
+            if i < N {
+                mag[i] = limb;
+            } else if limb != 0 {
+                return None;
+            }
+        }
+        Some(Fx::new(false, mag))
+    }
+
+    /// `value`, or `None` if it does not fit.
+    fn from_u128(value: u128) -> Option<Self> {
+        Fx::from_limbs(&[value as u64, (value >> 64) as u64])
+    }
+
+    /// `2ᵏ`, or `None` if it does not fit.
+    fn pow2(k: u32) -> Option<Self> {
+        let limb = (k / 64) as usize;
+        if limb >= N {
+            return None;
+        }
+        let mut mag = [0; N];
+        mag[limb] = 1 << (k % 64);
+        Some(Fx { neg: false, mag })
+    }
+
+    #[inline]
+    fn is_zero(&self) -> bool {
+        is_zero(&self.mag)
+    }
+
+    #[inline]
+    fn negated(&self) -> Self {
+        Fx::new(!self.neg, self.mag)
+    }
+
+    /// `self + other`, or `None` on overflow.
+    #[inline]
+    fn add(&self, other: &Self) -> Option<Self> {
+        if self.neg == other.neg {
+            let (mag, carry) = add_mag(&self.mag, &other.mag);
+            return (!carry).then(|| Fx::new(self.neg, mag));
+        }
+        Some(match cmp_mag(&self.mag, &other.mag) {
+            Ordering::Less => Fx::new(other.neg, sub_mag(&other.mag, &self.mag)),
+            _ => Fx::new(self.neg, sub_mag(&self.mag, &other.mag)),
+        })
+    }
+
+    /// `self − other`, or `None` on overflow.
+    #[inline]
+    fn sub(&self, other: &Self) -> Option<Self> {
+        self.add(&other.negated())
+    }
+
+    /// `⌊self · other / 2ᵏ⌋` for `k < 64·N`, or `None` if it does not fit. `W` must be `2·N`
+    /// (the product's width).
+    #[inline]
+    fn mul_shr_floor<const W: usize>(&self, other: &Self, k: u32) -> Option<Self> {
+        const { assert!(W == 2 * N) };
+        let mut product = [0u64; W];
+        let (len_a, len_b) = (len(&self.mag), len(&other.mag));
+        for i in 0..len_a {
+            let a = u128::from(self.mag[i]);
+            let mut carry = 0u64;
+            for j in 0..len_b {
+                let t =
+                    a * u128::from(other.mag[j]) + u128::from(product[i + j]) + u128::from(carry);
+                product[i + j] = t as u64;
+                carry = (t >> 64) as u64;
+            }
+            product[i + len_b] = carry;
+        }
+        let mut mag = [0; N];
+        let shifted = shr_into(&product, k, &mut mag);
+        let neg = self.neg != other.neg;
+        floor_result(neg, mag, shifted)
+    }
+
+    /// `⌊self / n⌋` for `0 < n < 2³²`.
+    #[inline]
+    fn div_floor_small(&self, n: u32) -> Self {
+        let n = u64::from(n);
+        let mut q = [0; N];
+        let mut r = 0u64;
+        for i in (0..len(&self.mag)).rev() {
+            let limb = self.mag[i];
+            // r < n < 2³², so each partial dividend fits in 64 bits.
+            let hi = (r << 32) | (limb >> 32);
+            let (q_hi, r_hi) = (hi / n, hi % n);
+            let lo = (r_hi << 32) | (limb & 0xffff_ffff);
+            let (q_lo, r_lo) = (lo / n, lo % n);
+            q[i] = (q_hi << 32) | q_lo;
+            r = r_lo;
+        }
+        if self.neg && r != 0 {
+            // |q| < |self| (n ≥ 2 when there is a remainder), so this cannot overflow.
+            increment(&mut q);
+        }
+        Fx::new(self.neg, q)
+    }
+
+    /// `self · m`, or `None` on overflow.
+    fn mul_small(&self, m: u64) -> Option<Self> {
+        let mut mag = [0; N];
+        let mut carry = 0u64;
+        for (out, &limb) in mag.iter_mut().zip(&self.mag) {
+            let t = u128::from(limb) * u128::from(m) + u128::from(carry);
+            *out = t as u64;
+            carry = (t >> 64) as u64;
+        }
+        (carry == 0).then(|| Fx::new(self.neg, mag))
+    }
+
+    /// `round_to_precision(self, 2²⁴)`: to nearest, ties away from zero.
+    #[inline]
+    fn rounded(&self) -> Self {
+        let mut mag = [0; N];
+        shr_into(&self.mag, GUARD_BITS, &mut mag);
+        if self.mag[0] & (1 << (GUARD_BITS - 1)) != 0 {
+            // mag < 2^(64·N − 24), so adding 1 cannot overflow.
+            increment(&mut mag);
+        }
+        Fx::new(self.neg, mag)
+    }
+
+    /// `|self| < 2²⁴`.
+    #[inline]
+    fn below_guard(&self) -> bool {
+        self.mag[0] < 1 << GUARD_BITS && self.mag[1..].iter().all(|&l| l == 0)
+    }
+}
+
+#[inline]
+fn is_zero(mag: &[u64]) -> bool {
+    mag.iter().all(|&l| l == 0)
+}
+
+/// Limbs up to the highest non-zero one.
+#[inline]
+fn len(mag: &[u64]) -> usize {
+    mag.iter().rposition(|&l| l != 0).map_or(0, |i| i + 1)
+}
+
+#[inline]
+fn cmp_mag<const N: usize>(a: &[u64; N], b: &[u64; N]) -> Ordering {
+    for i in (0..N).rev() {
+        match a[i].cmp(&b[i]) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    Ordering::Equal
+}
+
+/// `a + b` and the carry out.
+#[inline]
+fn add_mag<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], bool) {
+    let mut out = [0; N];
+    let mut carry = false;
+    for i in 0..N {
+        let (s, c1) = a[i].overflowing_add(b[i]);
+        let (s, c2) = s.overflowing_add(u64::from(carry));
+        out[i] = s;
+        carry = c1 || c2;
+    }
+    (out, carry)
+}
+
+/// `a − b` for `a ≥ b`.
+#[inline]
+fn sub_mag<const N: usize>(a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+    let mut out = [0; N];
+    let mut borrow = false;
+    for i in 0..N {
+        let (d, b1) = a[i].overflowing_sub(b[i]);
+        let (d, b2) = d.overflowing_sub(u64::from(borrow));
+        out[i] = d;
+        borrow = b1 || b2;
+    }
+    out
+}
+
+/// `mag + 1`; `false` on overflow.
+#[inline]
+fn increment(mag: &mut [u64]) -> bool {
+    for limb in mag.iter_mut() {
+        let (s, carry) = limb.overflowing_add(1);
+        *limb = s;
+        if !carry {
+            return true;
+        }
+    }
+    false
+}
+
+/// What [`shr_into`] lost: whether the quotient fit the destination and whether the shift
+/// dropped non-zero bits.
+#[derive(Clone, Copy)]
+struct Shifted {
+    fits: bool,
+    inexact: bool,
+}
+
+/// `dst = ⌊src / 2ᵏ⌋` (magnitudes).
+#[inline]
+fn shr_into(src: &[u64], k: u32, dst: &mut [u64]) -> Shifted {
+    let (limbs, bits) = ((k / 64) as usize, k % 64);
+    let at = |i: usize| src.get(i).copied().unwrap_or(0);
+    for (i, out) in dst.iter_mut().enumerate() {
+        let lo = at(i + limbs);
+        *out = if bits == 0 {
+            lo
+        } else {
+            (lo >> bits) | (at(i + limbs + 1) << (64 - bits))
+        };
+    }
+    // The quotient fits iff src < 2^(k + 64·len(dst)).
+    let top = limbs + dst.len();
+    let fits = at(top) >> bits == 0 && src.iter().skip(top + 1).all(|&l| l == 0);
+    let low_limbs = limbs.min(src.len());
+    let inexact = src[..low_limbs].iter().any(|&l| l != 0)
+        || (bits != 0 && at(limbs) & ((1 << bits) - 1) != 0);
+    Shifted { fits, inexact }
+}
+
+/// The floor of a quotient of sign `neg` whose magnitude truncated to `mag`: one more in
+/// magnitude when negative and inexact; `None` if it did not fit.
+#[inline]
+fn floor_result<const N: usize>(neg: bool, mut mag: [u64; N], shifted: Shifted) -> Option<Fx<N>> {
+    if !shifted.fits {
+        return None;
+    }
+    if neg && shifted.inexact && !increment(&mut mag) {
+        return None;
+    }
+    Some(Fx::new(neg, mag))
+}
+
+/// `ln1p_fixed(x, 2ᵏ, 2²⁴, max_iters)`: `ln(1 + x)` by its Taylor series.
+fn ln1p<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> Option<Fx<N>> {
+    let mut term = *x;
+    let mut result = *x;
+    let mut prev_rounded = result.rounded();
+    for n in 2..=max_iters {
+        term = term.mul_shr_floor::<W>(x, k)?;
+        if term.is_zero() {
+            break;
+        }
+        let next = term.div_floor_small(n as u32);
+        if next.is_zero() {
+            break;
+        }
+        result = if n % 2 == 0 {
+            result.sub(&next)?
+        } else {
+            result.add(&next)?
+        };
+        let rounded = result.rounded();
+        if next.below_guard() || rounded == prev_rounded {
+            break;
+        }
+        prev_rounded = rounded;
+    }
+    Some(result)
+}
+
+/// `exp_fixed(x, 2ᵏ, 2²⁴, max_iters)`: `exp(x)` by its Taylor series.
+fn exp<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> Option<Fx<N>> {
+    let mut term = Fx::pow2(k)?;
+    let mut result = term;
+    let mut prev_rounded = result.rounded();
+    for n in 1..=max_iters {
+        term = term.mul_shr_floor::<W>(x, k)?.div_floor_small(n as u32);
+        if term.is_zero() {
+            break;
+        }
+        result = result.add(&term)?;
+        let rounded = result.rounded();
+        if term.below_guard() || rounded == prev_rounded {
+            break;
+        }
+        prev_rounded = rounded;
+    }
+    Some(result)
+}
+
+/// `ln_biguint(value, k, …)`: `ln(m) + shift·ln 2` with the mantissa `m = value·2ᵏ / 2^shift`
+/// in [0.75, 1.5)·2ᵏ.
+fn ln<const N: usize, const W: usize>(
+    value: u128,
+    k: u32,
+    ln_two: &Fx<N>,
+    max_iters: usize,
+) -> Option<Fx<N>> {
+    debug_assert!(value != 0);
+    let mut shift = 127 - value.leading_zeros();
+    // (value << k) >> shift, exactly as the two shifts on the unbounded integer.
+    let mantissa_bits = if k >= shift {
+        let mut limbs = [0u64; W];
+        let wide = [value as u64, (value >> 64) as u64];
+        shl_into(&wide, k - shift, &mut limbs);
+        Fx::<N>::from_limbs(&limbs)?
+    } else {
+        Fx::from_u128(value >> (shift - k))?
+    };
+    let mut mantissa = mantissa_bits;
+    let scale = Fx::<N>::pow2(k)?;
+    let scale_plus_half = scale.add(&Fx::pow2(k - 1)?)?;
+    if cmp_mag(&mantissa.mag, &scale_plus_half.mag) != Ordering::Less {
+        let mut halved = [0; N];
+        shr_into(&mantissa.mag, 1, &mut halved);
+        mantissa = Fx::new(false, halved);
+        shift += 1;
+    }
+    let ln_mantissa = ln1p::<N, W>(&mantissa.sub(&scale)?, k, max_iters)?;
+    ln_mantissa.add(&ln_two.mul_small(u64::from(shift))?)
+}
+
+/// `dst = src · 2ˢ` (`dst` wide enough for the caller).
+fn shl_into(src: &[u64], s: u32, dst: &mut [u64]) {
+    let (limbs, bits) = ((s / 64) as usize, s % 64);
+    for (i, &limb) in src.iter().enumerate() {
+        if let Some(out) = dst.get_mut(i + limbs) {
+            *out |= limb << bits;
+        }
+        if bits != 0 {
+            if let Some(out) = dst.get_mut(i + limbs + 1) {
+                *out |= limb >> (64 - bits);
+            }
+        }
+    }
+}
+
+/// `|value| · m` into `W` limbs.
+fn mul_u128_wide<const N: usize, const W: usize>(value: &Fx<N>, m: u128) -> [u64; W] {
+    const { assert!(W >= N + 2) };
+    let mut out = [0u64; W];
+    for (j, part) in [m as u64, (m >> 64) as u64].into_iter().enumerate() {
+        let mut carry = 0u64;
+        for i in 0..N {
+            let t = u128::from(value.mag[i]) * u128::from(part)
+                + u128::from(out[i + j])
+                + u128::from(carry);
+            out[i + j] = t as u64;
+            carry = (t >> 64) as u64;
+        }
+        out[N + j] = carry;
+    }
+    out
+}
+
+/// `limbs = ⌊limbs / d⌋` for `d > 0`; returns the remainder.
+fn div_rem_u128(limbs: &mut [u64], d: u128) -> u128 {
+    let mut r = 0u128;
+    if let Ok(d) = u64::try_from(d) {
+        for limb in limbs.iter_mut().rev() {
+            let n = (r << 64) | u128::from(*limb);
+            *limb = (n / u128::from(d)) as u64;
+            r = n % u128::from(d);
+        }
+        return r;
+    }
+    for limb in limbs.iter_mut().rev() {
+        // r < d, so the quotient digit is below 2⁶⁴.
+        let n = U256 {
+            hi: r >> 64,
+            lo: (r << 64) | u128::from(*limb),
+        };
+        let (q, rem) = n.div_rem_u128(d).unwrap_or((U256::ZERO, 0));
+        *limb = q.lo as u64;
+        r = rem;
+    }
+    r
+}
+
+/// `ln 2` at internal precision 280 (requested 256) with the default iteration cap, as
+/// `−ln1p_fixed(−2²⁷⁹, 2²⁸⁰, 2²⁴, 408)` gives it; checked against the `BigInt` code in tests.
+pub(super) const LN_TWO_280: [u64; 5] = [
+    0x5b8b_aafa_2b65_2aba,
+    0x2672_98b6_2d8a_0d17,
+    0x9803_f2f6_af40_f343,
+    0xf7d1_cf79_abc9_e3b3,
+    0xb1_7217,
+];
+/// `ln 2` at internal precision 1 048 (requested 1 024), likewise (cap 1 176).
+pub(super) const LN_TWO_1048: [u64; 17] = [
+    0xc50f_3fd5_c587_135d,
+    0x872f_20e3_a2da_2d97,
+    0xbd38_3032_4865_5fa1,
+    0xb19d_6548_caf5_dfa6,
+    0xec76_57f7_4b72_ce87,
+    0xc3b1_3660_3b25_6fa0,
+    0x1131_7c38_7eb9_ea9b,
+    0x1622_4ae8_c51a_cbda,
+    0x2911_69b8_253e_96ca,
+    0x35c1_3821_4427_573b,
+    0xfb4a_fa1b_10ed_2eae,
+    0x206d_ebac_9855_9552,
+    0x5b8b_aafa_2be7_b876,
+    0x2672_98b6_2d8a_0d17,
+    0x9803_f2f6_af40_f343,
+    0xf7d1_cf79_abc9_e3b3,
+    0xb1_7217,
+];
+
+/// `ln 2` as the series path computes it at internal precision `k` with the default cap.
+fn ln_two<const N: usize, const W: usize>(k: u32, max_iters: usize) -> Option<Fx<N>> {
+    match k {
+        280 => Fx::from_limbs(&LN_TWO_280),
+        1048 => Fx::from_limbs(&LN_TWO_1048),
+        _ => Some(ln1p::<N, W>(&Fx::pow2(k - 1)?.negated(), k, max_iters)?.negated()),
+    }
+}
+
+/// The series path for `u128` operands: `(a/b)^(p/q) × scale` with `p/q` reduced, at
+/// `requested_precision` bits (`precision.max(32).max(scale_bits + 8)`), the result saturated
+/// to `u128` as [`super::pow_ratio_scaled`] does; `None` when an intermediate does not fit the
+/// fixed widths (the caller then runs the `BigInt` code).
+pub(super) fn pow_series(
+    a: u128,
+    b: u128,
+    p: u128,
+    q: u128,
+    requested_precision: u32,
+    scale: u128,
+) -> Option<u128> {
+    let internal_precision = requested_precision.checked_add(GUARD_BITS)?;
+    if internal_precision <= SMALL_INTERNAL_PRECISION {
+        pow_series_n::<6, 12>(a, b, p, q, requested_precision, scale)
+    } else if internal_precision <= MAX_INTERNAL_PRECISION {
+        pow_series_n::<18, 36>(a, b, p, q, requested_precision, scale)
+    } else {
+        None
+    }
+}
+
+fn pow_series_n<const N: usize, const W: usize>(
+    a: u128,
+    b: u128,
+    p: u128,
+    q: u128,
+    requested_precision: u32,
+    scale: u128,
+) -> Option<u128> {
+    let k = requested_precision + GUARD_BITS;
+    let max_iters = super::DEFAULT_MAX_ITERS.min(k as usize + 128).max(1);
+    let ln_two = ln_two::<N, W>(k, max_iters)?;
+    let ln_a = ln::<N, W>(a, k, &ln_two, max_iters)?;
+    let ln_b = ln::<N, W>(b, k, &ln_two, max_iters)?;
+    let ln_base = ln_a.sub(&ln_b)?;
+
+    // ⌊ln_base · p / q⌋.
+    let mut wide = mul_u128_wide::<N, W>(&ln_base, p);
+    let rem = div_rem_u128(&mut wide, q);
+    let ln_scaled = floor_result(
+        ln_base.neg,
+        Fx::<N>::from_limbs(&wide)?.mag,
+        Shifted {
+            fits: true,
+            inexact: rem != 0,
+        },
+    )?;
+
+    let exp_fp = exp::<N, W>(&ln_scaled, k, max_iters)?;
+    let exp_requested = exp_fp.rounded();
+    // ⌊exp_requested · scale / 2^requested_precision⌋, saturated to u128.
+    let wide = mul_u128_wide::<N, W>(&exp_requested, scale);
+    let mut result = [0u64; 2];
+    let shifted = shr_into(&wide, requested_precision, &mut result);
+    if exp_requested.neg {
+        // Any non-zero negative quotient floors to ≤ −1, which saturates.
+        return Some(if is_zero(&wide) { 0 } else { u128::MAX });
+    }
+    if !shifted.fits {
+        return Some(u128::MAX);
+    }
+    Some(u128::from(result[0]) | (u128::from(result[1]) << 64))
+}
