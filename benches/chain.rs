@@ -6,7 +6,7 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use taosim::chain::bigmath::pow_ratio_scaled;
+use taosim::chain::bigmath::{pow_ratio_scaled, pow_ratio_scaled_reference};
 use taosim::chain::fixed::I96F32;
 use taosim::chain::state::{Chain, ChainParams, ROOT, Subnet};
 use taosim::chain::swap::{Order, Pool, SwapParams};
@@ -89,32 +89,40 @@ fn bench_pool_power(c: &mut Criterion) {
     const ONE: u128 = 1_000_000_000_000_000_000;
     let (w1, w2) = (ONE - 437_123_456_789_012_345, 437_123_456_789_012_345);
     let mut group = c.benchmark_group("pool_power");
-    group.bench_function("pow_ratio_scaled_256", |b| {
-        let (x, delta) = (123_456_789_012_345_u128, 1_234_567_890_u128);
-        b.iter(|| {
-            pow_ratio_scaled(
-                black_box(x),
-                black_box(x + delta),
-                black_box(w2),
-                black_box(w1),
-                256,
-                ONE,
-            )
-        })
-    });
-    group.bench_function("pow_ratio_scaled_1024", |b| {
-        let (limit, price) = (3_u128 << 63, 5_u128 << 62);
-        b.iter(|| {
-            pow_ratio_scaled(
-                black_box(limit),
-                black_box(price),
-                black_box(w1),
-                ONE,
-                1024,
-                ONE,
-            )
-        })
-    });
+    type Power = fn(u128, u128, u128, u128, u32, u128) -> Option<u128>;
+    let functions: [(&str, Power); 2] = [
+        ("pow_ratio_scaled", pow_ratio_scaled),
+        ("pow_ratio_scaled_reference", pow_ratio_scaled_reference),
+    ];
+    for (name, power) in functions {
+        group.bench_function(format!("{name}_256"), |b| {
+            let (x, delta) = (123_456_789_012_345_u128, 1_234_567_890_u128);
+            b.iter(|| {
+                power(
+                    black_box(x),
+                    black_box(x + delta),
+                    black_box(w2),
+                    black_box(w1),
+                    256,
+                    ONE,
+                )
+            })
+        });
+        group.bench_function(format!("{name}_1024"), |b| {
+            // Prices 1.3 and 1.2345 (U64F64 bits), not powers of two.
+            let (limit, price) = (13 << 64, 12_345 << 64);
+            b.iter(|| {
+                power(
+                    black_box(limit) / 10,
+                    black_box(price) / 10_000,
+                    black_box(w1),
+                    ONE,
+                    1024,
+                    ONE,
+                )
+            })
+        });
+    }
     let pool = Pool {
         quote_weight: w2 as u64,
         initialized: true,

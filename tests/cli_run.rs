@@ -20,7 +20,8 @@ impl TempDir {
     fn new(name: &str) -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let k = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("taosim-run-{}-{k}-{name}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("taosim-run-{}-{k}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap();
         TempDir(path)
@@ -99,9 +100,16 @@ fn run_writes_the_run_directory_and_prints_it() {
     let scenario = write_scenario(&dir, SMALL);
     let out = dir.path().join("reports");
     let output = taosim(&["run", &scenario, "--out", out.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let run_dir = out.join("small").join("seed-3");
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), run_dir.to_str().unwrap());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        run_dir.to_str().unwrap()
+    );
     let names: Vec<String> = files_of(&run_dir).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, FILES);
     for (_, bytes) in files_of(&run_dir) {
@@ -126,7 +134,11 @@ fn same_seed_gives_byte_identical_files_and_another_seed_does_not() {
     let scenario = write_scenario(&dir, SMALL);
     let run = |out: &str, seed: &str| {
         let output = taosim(&["run", &scenario, "--out", out, "--seed", seed, "--quiet"]);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         files_of(&Path::new(out).join("small").join(format!("seed-{seed}")))
     };
     let a = run(dir.path().join("a").to_str().unwrap(), "9");
@@ -136,8 +148,14 @@ fn same_seed_gives_byte_identical_files_and_another_seed_does_not() {
     let parquet = |f: &[(String, Vec<u8>)], name: &str| {
         f.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone())
     };
-    assert_ne!(parquet(&a, "neurons.parquet"), parquet(&c, "neurons.parquet"));
-    assert_ne!(parquet(&a, "accounts.parquet"), parquet(&c, "accounts.parquet"));
+    assert_ne!(
+        parquet(&a, "neurons.parquet"),
+        parquet(&c, "neurons.parquet")
+    );
+    assert_ne!(
+        parquet(&a, "accounts.parquet"),
+        parquet(&c, "accounts.parquet")
+    );
 }
 
 #[test]
@@ -166,11 +184,27 @@ fn bad_scenarios_exit_2_naming_the_path_and_write_nothing() {
     let out = dir.path().join("out");
     let cases = [
         ("seed: 3", "seed: 3\nwizard: true", "wizard"),
-        ("count: 3, stake:", "count: 3, stake: -1, x:", "subnets[0].agents[0]"),
-        ("probability: 0.5", "probability: 1.5", "random_nominator.probability"),
-        ("{honest: {noise: 0.1}}", "{oracle: {}}", "subnets[0].agents[0].strategy"),
+        (
+            "count: 3, stake:",
+            "count: 3, stake: -1, x:",
+            "subnets[0].agents[0]",
+        ),
+        (
+            "probability: 0.5",
+            "probability: 1.5",
+            "random_nominator.probability",
+        ),
+        (
+            "{honest: {noise: 0.1}}",
+            "{oracle: {}}",
+            "subnets[0].agents[0].strategy",
+        ),
         ("count: 8", "count: 20", "subnets[0].agents[2].count"),
-        ("tempo: 50\n    pool: {tao: 1000", "tempo: fifty\n    pool: {tao: 1000", "subnets[0].tempo"),
+        (
+            "tempo: 50\n    pool: {tao: 1000",
+            "tempo: fifty\n    pool: {tao: 1000",
+            "subnets[0].tempo",
+        ),
     ];
     for (from, to, needle) in cases {
         assert!(SMALL.contains(from), "{from}");

@@ -557,11 +557,17 @@ mod tests {
         let (x, delta) = (123_456_789_012_345_u128, 1_234_567_890_u128);
         let fast = limbs::pow_series(x, x + delta, w, ONE - w, 256, ONE);
         assert!(fast.is_some());
-        assert_eq!(fast, pow_ratio_scaled_reference(x, x + delta, w, ONE - w, 256, ONE));
+        assert_eq!(
+            fast,
+            pow_ratio_scaled_reference(x, x + delta, w, ONE - w, 256, ONE)
+        );
         let (limit, price) = (3_u128 << 63, 5_u128 << 62);
         let fast = limbs::pow_series(limit, price, w, ONE, 1024, ONE);
         assert!(fast.is_some());
-        assert_eq!(fast, pow_ratio_scaled_reference(limit, price, w, ONE, 1024, ONE));
+        assert_eq!(
+            fast,
+            pow_ratio_scaled_reference(limit, price, w, ONE, 1024, ONE)
+        );
     }
 
     /// Equal weights reduce to the exponent 1/1: the exact quotient.

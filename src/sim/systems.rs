@@ -240,7 +240,10 @@ pub fn nominators_act(
     list.sort_unstable_by_key(|(a, _, _)| a.index);
     let block = chain.0.block + 1;
     for (agent, nominator, mut rng) in list {
-        if !nominator.0.may_act(block, clock.fresh.contains(&agent.netuid)) {
+        if !nominator
+            .0
+            .may_act(block, clock.fresh.contains(&agent.netuid))
+        {
             continue;
         }
         let netuid = usize::from(agent.netuid);

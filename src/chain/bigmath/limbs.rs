@@ -86,67 +86,123 @@ impl<const N: usize> Fx<N> {
     /// `self + other`, or `None` on overflow.
     #[inline]
     fn add(&self, other: &Self) -> Option<Self> {
-        if self.neg == other.neg {
-            let (mag, carry) = add_mag(&self.mag, &other.mag);
-            return (!carry).then(|| Fx::new(self.neg, mag));
-        }
-        Some(match cmp_mag(&self.mag, &other.mag) {
-            Ordering::Less => Fx::new(other.neg, sub_mag(&other.mag, &self.mag)),
-            _ => Fx::new(self.neg, sub_mag(&self.mag, &other.mag)),
-        })
+        let mut sum = *self;
+        sum.add_assign(other, false).then_some(sum)
     }
 
     /// `self − other`, or `None` on overflow.
     #[inline]
     fn sub(&self, other: &Self) -> Option<Self> {
-        self.add(&other.negated())
+        let mut difference = *self;
+        difference.add_assign(other, true).then_some(difference)
     }
 
-    /// `⌊self · other / 2ᵏ⌋` for `k < 64·N`, or `None` if it does not fit. `W` must be `2·N`
-    /// (the product's width).
+    /// `self += other` (`self −= other` when `subtract`); `false` on overflow.
     #[inline]
-    fn mul_shr_floor<const W: usize>(&self, other: &Self, k: u32) -> Option<Self> {
-        const { assert!(W == 2 * N) };
-        let mut product = [0u64; W];
-        let (len_a, len_b) = (len(&self.mag), len(&other.mag));
-        for i in 0..len_a {
-            let a = u128::from(self.mag[i]);
-            let mut carry = 0u64;
-            for j in 0..len_b {
-                let t =
-                    a * u128::from(other.mag[j]) + u128::from(product[i + j]) + u128::from(carry);
-                product[i + j] = t as u64;
-                carry = (t >> 64) as u64;
+    fn add_assign(&mut self, other: &Self, subtract: bool) -> bool {
+        let other_neg = other.neg != subtract;
+        if self.neg == other_neg {
+            let mut carry = false;
+            for (a, &b) in self.mag.iter_mut().zip(&other.mag) {
+                let (s, c1) = a.overflowing_add(b);
+                let (s, c2) = s.overflowing_add(u64::from(carry));
+                *a = s;
+                carry = c1 || c2;
             }
-            product[i + len_b] = carry;
+            return !carry;
         }
-        let mut mag = [0; N];
-        let shifted = shr_into(&product, k, &mut mag);
-        let neg = self.neg != other.neg;
-        floor_result(neg, mag, shifted)
+        if cmp_mag(&self.mag, &other.mag) == Ordering::Less {
+            // |other| − |self|, with the sign of other.
+            let mut borrow = false;
+            for (a, &b) in self.mag.iter_mut().zip(&other.mag) {
+                let (d, b1) = b.overflowing_sub(*a);
+                let (d, b2) = d.overflowing_sub(u64::from(borrow));
+                *a = d;
+                borrow = b1 || b2;
+            }
+            self.neg = other_neg;
+        } else {
+            let mut borrow = false;
+            for (a, &b) in self.mag.iter_mut().zip(&other.mag) {
+                let (d, b1) = a.overflowing_sub(b);
+                let (d, b2) = d.overflowing_sub(u64::from(borrow));
+                *a = d;
+                borrow = b1 || b2;
+            }
+            self.neg = self.neg && !is_zero(&self.mag);
+        }
+        true
     }
 
-    /// `⌊self / n⌋` for `0 < n < 2³²`.
+    /// `self = ⌊self · other / 2ᵏ⌋` for `k < 64·N`; `false` if it does not fit. `W` must be
+    /// `2·N` (the product's width).
+    ///
+    /// The partial products of the lowest columns are first left out (a short product): the
+    /// quotient and whether it is inexact then follow from the high columns alone unless those
+    /// leave them undetermined, in which case the full product is computed (see
+    /// [`short_product_columns`]).
     #[inline]
-    fn div_floor_small(&self, n: u32) -> Self {
+    fn mul_shr_floor_assign<const W: usize>(&mut self, other: &Self, k: u32) -> bool {
+        const { assert!(W == 2 * N) };
+        let (len_a, len_b) = (len(&self.mag), len(&other.mag));
+        if len_a == 0 || len_b == 0 {
+            *self = Fx::new(false, [0; N]);
+            return true;
+        }
+        let neg = self.neg != other.neg;
+        let mut product = [0u64; W];
+        let skipped = short_product_columns(k);
+        product_columns(
+            &self.mag[..len_a],
+            &other.mag[..len_b],
+            skipped,
+            &mut product,
+        );
+        if skipped > 0 {
+            // The left-out part L is < 2^(64·skipped + 69) ≤ 2^(k − 64): it cannot carry past
+            // bit k when bits k−64..k of the high part H are not all ones, and then
+            // ⌊(H + L) / 2ᵏ⌋ = ⌊H / 2ᵏ⌋; the quotient is inexact if H mod 2ᵏ ≠ 0 (only needed
+            // for a negative product). Otherwise compute every column.
+            let window = bits_below(&product, k);
+            let inexact_known = !neg || product_bits_below(&product, k);
+            if window == u64::MAX || !inexact_known {
+                product = [0u64; W];
+                product_columns(&self.mag[..len_a], &other.mag[..len_b], 0, &mut product);
+            }
+        }
+        let shifted = shr_into(&product, k, &mut self.mag);
+        if !shifted.fits {
+            return false;
+        }
+        if neg && shifted.inexact && !increment(&mut self.mag) {
+            return false;
+        }
+        self.neg = neg && !is_zero(&self.mag);
+        true
+    }
+
+    /// `out = ⌊self / n⌋` for `0 < n < 2³²`.
+    #[inline]
+    fn div_floor_small_into(&self, n: u32, out: &mut Self) {
         let n = u64::from(n);
-        let mut q = [0; N];
+        let used = len(&self.mag);
+        out.mag[used..].fill(0);
         let mut r = 0u64;
-        for i in (0..len(&self.mag)).rev() {
+        for i in (0..used).rev() {
             let limb = self.mag[i];
             // r < n < 2³², so each partial dividend fits in 64 bits.
             let hi = (r << 32) | (limb >> 32);
             let (q_hi, r_hi) = (hi / n, hi % n);
             let lo = (r_hi << 32) | (limb & 0xffff_ffff);
             let (q_lo, r_lo) = (lo / n, lo % n);
-            q[i] = (q_hi << 32) | q_lo;
+            out.mag[i] = (q_hi << 32) | q_lo;
             r = r_lo;
         }
         if self.neg && r != 0 {
             // |q| < |self| (n ≥ 2 when there is a remainder), so this cannot overflow.
-            increment(&mut q);
+            increment(&mut out.mag);
         }
-        Fx::new(self.neg, q)
+        out.neg = self.neg && !is_zero(&out.mag);
     }
 
     /// `self · m`, or `None` on overflow.
@@ -161,16 +217,34 @@ impl<const N: usize> Fx<N> {
         (carry == 0).then(|| Fx::new(self.neg, mag))
     }
 
-    /// `round_to_precision(self, 2²⁴)`: to nearest, ties away from zero.
+    /// `out = round_to_precision(self, 2²⁴)`: to nearest, ties away from zero.
+    #[inline]
+    fn round_into(&self, out: &mut Self) {
+        shr_into(&self.mag, GUARD_BITS, &mut out.mag);
+        if self.mag[0] & (1 << (GUARD_BITS - 1)) != 0 {
+            // The quotient is < 2^(64·N − 24), so adding 1 cannot overflow.
+            increment(&mut out.mag);
+        }
+        out.neg = self.neg && !is_zero(&out.mag);
+    }
+
+    /// `round_to_precision(self, 2²⁴)`.
     #[inline]
     fn rounded(&self) -> Self {
-        let mut mag = [0; N];
-        shr_into(&self.mag, GUARD_BITS, &mut mag);
-        if self.mag[0] & (1 << (GUARD_BITS - 1)) != 0 {
-            // mag < 2^(64·N − 24), so adding 1 cannot overflow.
-            increment(&mut mag);
-        }
-        Fx::new(self.neg, mag)
+        let mut rounded = *self;
+        self.round_into(&mut rounded);
+        rounded
+    }
+
+    /// `self == other`, without a call to `memcmp`.
+    #[inline]
+    fn equals(&self, other: &Self) -> bool {
+        let differ = self
+            .mag
+            .iter()
+            .zip(&other.mag)
+            .fold(0, |acc, (a, b)| acc | (a ^ b));
+        differ == 0 && self.neg == other.neg
     }
 
     /// `|self| < 2²⁴`.
@@ -178,6 +252,78 @@ impl<const N: usize> Fx<N> {
     fn below_guard(&self) -> bool {
         self.mag[0] < 1 << GUARD_BITS && self.mag[1..].iter().all(|&l| l == 0)
     }
+}
+
+/// How many of the lowest columns of a product [`Fx::mul_shr_floor_assign`] first leaves out
+/// for a shift by `k` bits: the largest `c` with `64·c + 69 ≤ k − 64` (none for `k < 197`).
+///
+/// The left-out columns hold at most `min(len a, len b) ≤ 18 < 2⁵` partial products each, so
+/// their sum is `L ≤ 18·(2⁶⁴−1)·(2^(64c)−1) < 2^(64c + 69)`.
+#[inline]
+fn short_product_columns(k: u32) -> usize {
+    if k >= 197 {
+        ((k - 133) / 64) as usize
+    } else {
+        0
+    }
+}
+
+/// `out` = the columns from `first` up of the product `a·b` (the lower columns left 0), by
+/// product scanning with three-limb accumulators: two per column, taking alternate partial
+/// products so that their carry chains run side by side. `a` and `b` are non-empty.
+#[inline]
+fn product_columns(a: &[u64], b: &[u64], first: usize, out: &mut [u64]) {
+    let (len_a, len_b) = (a.len(), b.len());
+    let columns = len_a + len_b - 1;
+    let mut acc = 0u128;
+    for col in first.min(columns)..columns {
+        let (low, high) = (col.saturating_sub(len_b - 1), col.min(len_a - 1));
+        // a[i]·b[col − i] for i = low..=high: a ascending against b descending.
+        let (a_part, b_part) = (&a[low..=high], &b[col - high..=col - low]);
+        let (mut acc_hi, mut odd, mut odd_hi) = (0u64, 0u128, 0u64);
+        let (a_pairs, b_pairs) = (a_part.chunks_exact(2), b_part.rchunks_exact(2));
+        let (a_rest, b_rest) = (a_pairs.remainder(), b_pairs.remainder());
+        for (x, y) in a_pairs.zip(b_pairs) {
+            let (sum, carry) = acc.overflowing_add(u128::from(x[0]) * u128::from(y[1]));
+            acc = sum;
+            acc_hi += u64::from(carry);
+            let (sum, carry) = odd.overflowing_add(u128::from(x[1]) * u128::from(y[0]));
+            odd = sum;
+            odd_hi += u64::from(carry);
+        }
+        for (&x, &y) in a_rest.iter().zip(b_rest) {
+            let (sum, carry) = acc.overflowing_add(u128::from(x) * u128::from(y));
+            acc = sum;
+            acc_hi += u64::from(carry);
+        }
+        let (sum, carry) = acc.overflowing_add(odd);
+        acc = sum;
+        acc_hi += odd_hi + u64::from(carry);
+        out[col] = acc as u64;
+        acc = (acc >> 64) | (u128::from(acc_hi) << 64);
+    }
+    out[columns] = acc as u64;
+}
+
+/// Bits `k − 64 .. k` of `src` (`k ≥ 64`).
+#[inline]
+fn bits_below(src: &[u64], k: u32) -> u64 {
+    let start = k - 64;
+    let (limb, bits) = ((start / 64) as usize, start % 64);
+    let at = |i: usize| src.get(i).copied().unwrap_or(0);
+    if bits == 0 {
+        at(limb)
+    } else {
+        (at(limb) >> bits) | (at(limb + 1) << (64 - bits))
+    }
+}
+
+/// Whether any bit of `src` below bit `k` is set.
+#[inline]
+fn product_bits_below(src: &[u64], k: u32) -> bool {
+    let (limbs, bits) = ((k / 64) as usize, k % 64);
+    src[..limbs.min(src.len())].iter().any(|&l| l != 0)
+        || (bits != 0 && src.get(limbs).is_some_and(|&l| l & ((1 << bits) - 1) != 0))
 }
 
 #[inline]
@@ -200,34 +346,6 @@ fn cmp_mag<const N: usize>(a: &[u64; N], b: &[u64; N]) -> Ordering {
         }
     }
     Ordering::Equal
-}
-
-/// `a + b` and the carry out.
-#[inline]
-fn add_mag<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], bool) {
-    let mut out = [0; N];
-    let mut carry = false;
-    for i in 0..N {
-        let (s, c1) = a[i].overflowing_add(b[i]);
-        let (s, c2) = s.overflowing_add(u64::from(carry));
-        out[i] = s;
-        carry = c1 || c2;
-    }
-    (out, carry)
-}
-
-/// `a − b` for `a ≥ b`.
-#[inline]
-fn sub_mag<const N: usize>(a: &[u64; N], b: &[u64; N]) -> [u64; N] {
-    let mut out = [0; N];
-    let mut borrow = false;
-    for i in 0..N {
-        let (d, b1) = a[i].overflowing_sub(b[i]);
-        let (d, b2) = d.overflowing_sub(u64::from(borrow));
-        out[i] = d;
-        borrow = b1 || b2;
-    }
-    out
 }
 
 /// `mag + 1`; `false` on overflow.
@@ -290,26 +408,35 @@ fn floor_result<const N: usize>(neg: bool, mut mag: [u64; N], shifted: Shifted) 
 fn ln1p<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> Option<Fx<N>> {
     let mut term = *x;
     let mut result = *x;
-    let mut prev_rounded = result.rounded();
+    let mut next = *x;
+    // rounded[current] is the last rounded value, rounded[1 − current] the new one.
+    let mut rounded = [result.rounded(); 2];
+    let mut current = 0;
     for n in 2..=max_iters {
-        term = term.mul_shr_floor::<W>(x, k)?;
+        if !term.mul_shr_floor_assign::<W>(x, k) {
+            return None;
+        }
         if term.is_zero() {
             break;
         }
-        let next = term.div_floor_small(n as u32);
+        term.div_floor_small_into(n as u32, &mut next);
         if next.is_zero() {
             break;
         }
-        result = if n % 2 == 0 {
-            result.sub(&next)?
+        if !result.add_assign(&next, n % 2 == 0) {
+            return None;
+        }
+        let (old, new) = rounded.split_at_mut(1);
+        let (prev, now) = if current == 0 {
+            (&old[0], &mut new[0])
         } else {
-            result.add(&next)?
+            (&new[0], &mut old[0])
         };
-        let rounded = result.rounded();
-        if next.below_guard() || rounded == prev_rounded {
+        result.round_into(now);
+        if next.below_guard() || now.equals(prev) {
             break;
         }
-        prev_rounded = rounded;
+        current = 1 - current;
     }
     Some(result)
 }
@@ -318,18 +445,31 @@ fn ln1p<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> 
 fn exp<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> Option<Fx<N>> {
     let mut term = Fx::pow2(k)?;
     let mut result = term;
-    let mut prev_rounded = result.rounded();
+    let mut rounded = [result.rounded(); 2];
+    let mut current = 0;
     for n in 1..=max_iters {
-        term = term.mul_shr_floor::<W>(x, k)?.div_floor_small(n as u32);
+        let mut product = term;
+        if !product.mul_shr_floor_assign::<W>(x, k) {
+            return None;
+        }
+        product.div_floor_small_into(n as u32, &mut term);
         if term.is_zero() {
             break;
         }
-        result = result.add(&term)?;
-        let rounded = result.rounded();
-        if term.below_guard() || rounded == prev_rounded {
+        if !result.add_assign(&term, false) {
+            return None;
+        }
+        let (old, new) = rounded.split_at_mut(1);
+        let (prev, now) = if current == 0 {
+            (&old[0], &mut new[0])
+        } else {
+            (&new[0], &mut old[0])
+        };
+        result.round_into(now);
+        if term.below_guard() || now.equals(prev) {
             break;
         }
-        prev_rounded = rounded;
+        current = 1 - current;
     }
     Some(result)
 }
