@@ -184,21 +184,14 @@ impl<const N: usize> Fx<N> {
     /// `out = ⌊self / n⌋` for `0 < n < 2³²`.
     #[inline]
     fn div_floor_small_into(&self, n: u32, out: &mut Self) {
-        let n = u64::from(n);
         let used = len(&self.mag);
         out.mag[used..].fill(0);
-        let mut r = 0u64;
-        for i in (0..used).rev() {
-            let limb = self.mag[i];
-            // r < n < 2³², so each partial dividend fits in 64 bits.
-            let hi = (r << 32) | (limb >> 32);
-            let (q_hi, r_hi) = (hi / n, hi % n);
-            let lo = (r_hi << 32) | (limb & 0xffff_ffff);
-            let (q_lo, r_lo) = (lo / n, lo % n);
-            out.mag[i] = (q_hi << 32) | q_lo;
-            r = r_lo;
-        }
-        if self.neg && r != 0 {
+        let remainder = if used >= RECIPROCAL_DIVISION_LIMBS {
+            div_rem_by_reciprocal(&self.mag[..used], n, &mut out.mag[..used])
+        } else {
+            div_rem_by_halves(&self.mag[..used], n, &mut out.mag[..used])
+        };
+        if self.neg && remainder != 0 {
             // |q| < |self| (n ≥ 2 when there is a remainder), so this cannot overflow.
             increment(&mut out.mag);
         }
@@ -268,41 +261,91 @@ fn short_product_columns(k: u32) -> usize {
     }
 }
 
-/// `out` = the columns from `first` up of the product `a·b` (the lower columns left 0), by
-/// product scanning with three-limb accumulators: two per column, taking alternate partial
-/// products so that their carry chains run side by side. `a` and `b` are non-empty.
+/// `out` = the partial products `a[i]·b[j]` of the product `a·b` in the columns `i + j` from
+/// `first` up, summed exactly (`out` zeroed, `a` and `b` non-empty), row by row.
 #[inline]
 fn product_columns(a: &[u64], b: &[u64], first: usize, out: &mut [u64]) {
-    let (len_a, len_b) = (a.len(), b.len());
-    let columns = len_a + len_b - 1;
-    let mut acc = 0u128;
-    for col in first.min(columns)..columns {
-        let (low, high) = (col.saturating_sub(len_b - 1), col.min(len_a - 1));
-        // a[i]·b[col − i] for i = low..=high: a ascending against b descending.
-        let (a_part, b_part) = (&a[low..=high], &b[col - high..=col - low]);
-        let (mut acc_hi, mut odd, mut odd_hi) = (0u64, 0u128, 0u64);
-        let (a_pairs, b_pairs) = (a_part.chunks_exact(2), b_part.rchunks_exact(2));
-        let (a_rest, b_rest) = (a_pairs.remainder(), b_pairs.remainder());
-        for (x, y) in a_pairs.zip(b_pairs) {
-            let (sum, carry) = acc.overflowing_add(u128::from(x[0]) * u128::from(y[1]));
-            acc = sum;
-            acc_hi += u64::from(carry);
-            let (sum, carry) = odd.overflowing_add(u128::from(x[1]) * u128::from(y[0]));
-            odd = sum;
-            odd_hi += u64::from(carry);
+    let len_b = b.len();
+    for (i, &a_limb) in a.iter().enumerate() {
+        let start = first.saturating_sub(i);
+        if start >= len_b {
+            continue;
         }
-        for (&x, &y) in a_rest.iter().zip(b_rest) {
-            let (sum, carry) = acc.overflowing_add(u128::from(x) * u128::from(y));
-            acc = sum;
-            acc_hi += u64::from(carry);
+        let a_limb = u128::from(a_limb);
+        let mut carry = 0u64;
+        for (o, &b_limb) in out[i + start..i + len_b].iter_mut().zip(&b[start..]) {
+            let t = a_limb * u128::from(b_limb) + u128::from(*o) + u128::from(carry);
+            *o = t as u64;
+            carry = (t >> 64) as u64;
         }
-        let (sum, carry) = acc.overflowing_add(odd);
-        acc = sum;
-        acc_hi += odd_hi + u64::from(carry);
-        out[col] = acc as u64;
-        acc = (acc >> 64) | (u128::from(acc_hi) << 64);
+        out[i + len_b] = carry;
     }
-    out[columns] = acc as u64;
+}
+
+/// Dividends of at least this many limbs are divided with a precomputed reciprocal
+/// ([`div_rem_by_reciprocal`]), shorter ones with the hardware division
+/// ([`div_rem_by_halves`]), whose cost has no set-up.
+const RECIPROCAL_DIVISION_LIMBS: usize = 6;
+
+/// `quotient = ⌊a / n⌋` for `0 < n < 2³²`, by 32-bit halves so that every partial dividend
+/// fits 64 bits; returns the remainder.
+#[inline]
+fn div_rem_by_halves(a: &[u64], n: u32, quotient: &mut [u64]) -> u64 {
+    let n = u64::from(n);
+    let mut r = 0u64;
+    for (q, &limb) in quotient.iter_mut().zip(a).rev() {
+        // r < n < 2³², so each partial dividend fits in 64 bits.
+        let hi = (r << 32) | (limb >> 32);
+        let (q_hi, r_hi) = (hi / n, hi % n);
+        let lo = (r_hi << 32) | (limb & 0xffff_ffff);
+        let (q_lo, r_lo) = (lo / n, lo % n);
+        *q = (q_hi << 32) | q_lo;
+        r = r_lo;
+    }
+    r
+}
+
+/// `quotient = ⌊a / n⌋` for `0 < n < 2³²` and non-empty `a`, by Möller and Granlund's
+/// division by an invariant integer ("Improved division by invariant integers", 2011,
+/// algorithm 4): the divisor normalised to `d = n·2ˢ` with its top bit set, the dividend
+/// shifted by `s` on the fly (the quotient is unchanged, the remainder scaled by `2ˢ`), and
+/// each 128-by-64-bit step done with the reciprocal `v = ⌊(2¹²⁸ − 1) / d⌋ − 2⁶⁴`; returns
+/// the remainder.
+#[inline]
+fn div_rem_by_reciprocal(a: &[u64], n: u32, quotient: &mut [u64]) -> u64 {
+    let s = u64::from(n).leading_zeros(); // ≥ 32, so the shifts below are in range.
+    let d = u64::from(n) << s;
+    // ⌊(2¹²⁸ − 1) / d⌋ is in [2⁶⁴, 2¹²⁸/2⁶³), so dropping 2⁶⁴ is the truncation to 64 bits.
+    let v = (u128::MAX / u128::from(d)) as u64;
+    let top = a.len() - 1;
+    // The bits shifted out of the top limb: < 2ˢ ≤ d.
+    let mut r = a[top] >> (64 - s);
+    for i in (0..=top).rev() {
+        let below = if i > 0 { a[i - 1] >> (64 - s) } else { 0 };
+        let (q, rem) = div_2by1(r, (a[i] << s) | below, d, v);
+        quotient[i] = q;
+        r = rem;
+    }
+    r >> s
+}
+
+/// `(⌊(u1·2⁶⁴ + u0) / d⌋, remainder)` for a normalised `d` (top bit set), `u1 < d` and
+/// `v = ⌊(2¹²⁸ − 1) / d⌋ − 2⁶⁴` (Möller–Granlund algorithm 4).
+#[inline]
+fn div_2by1(u1: u64, u0: u64, d: u64, v: u64) -> (u64, u64) {
+    let q = (u128::from(v) * u128::from(u1)).wrapping_add((u128::from(u1) << 64) | u128::from(u0));
+    let mut q1 = ((q >> 64) as u64).wrapping_add(1);
+    let q0 = q as u64;
+    let mut r = u0.wrapping_sub(q1.wrapping_mul(d));
+    if r > q0 {
+        q1 = q1.wrapping_sub(1);
+        r = r.wrapping_add(d);
+    }
+    if r >= d {
+        q1 += 1;
+        r -= d;
+    }
+    (q1, r)
 }
 
 /// Bits `k − 64 .. k` of `src` (`k ≥ 64`).
@@ -665,4 +708,140 @@ fn pow_series_n<const N: usize, const W: usize>(
         return Some(u128::MAX);
     }
     Some(u128::from(result[0]) | (u128::from(result[1]) << 64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_bigint::{BigInt, BigUint, Sign};
+    use num_integer::Integer;
+    use proptest::prelude::*;
+
+    /// A limb with the patterns that stress carries: 0, all ones, a power of two, anything.
+    fn limb() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            1 => Just(0u64),
+            2 => Just(u64::MAX),
+            1 => (0u32..64).prop_map(|s| 1 << s),
+            4 => any::<u64>(),
+        ]
+    }
+
+    /// A value of up to `N` limbs (random length), random sign.
+    fn value<const N: usize>() -> impl Strategy<Value = Fx<N>> {
+        (proptest::collection::vec(limb(), 0..=N), any::<bool>()).prop_map(|(limbs, neg)| {
+            let mut mag = [0; N];
+            mag[..limbs.len()].copy_from_slice(&limbs);
+            Fx::new(neg, mag)
+        })
+    }
+
+    fn big<const N: usize>(v: &Fx<N>) -> BigInt {
+        let sign = if v.neg { Sign::Minus } else { Sign::Plus };
+        BigInt::from_biguint(sign, BigUint::from_slice(&u32_digits(&v.mag)))
+    }
+
+    fn u32_digits(mag: &[u64]) -> Vec<u32> {
+        mag.iter()
+            .flat_map(|&l| [l as u32, (l >> 32) as u32])
+            .collect()
+    }
+
+    /// `value` as an `Fx<N>`, or `None` if it does not fit.
+    fn from_big<const N: usize>(value: &BigInt) -> Option<Fx<N>> {
+        let fx = Fx::<N>::from_limbs(&value.magnitude().to_u64_digits())?;
+        Some(if value.is_negative() {
+            fx.negated()
+        } else {
+            fx
+        })
+    }
+
+    use num_traits::Signed;
+
+    fn check_mul<const N: usize, const W: usize>(a: Fx<N>, b: Fx<N>, k: u32) {
+        let expected = (big(&a) * big(&b)).div_floor(&(BigInt::from(1) << k));
+        let mut got = a;
+        let fits = got.mul_shr_floor_assign::<W>(&b, k);
+        match from_big::<N>(&expected) {
+            Some(e) => assert!(fits && got == e, "{a:?} × {b:?} >> {k}"),
+            None => assert!(!fits, "{a:?} × {b:?} >> {k} should overflow"),
+        }
+    }
+
+    fn check_div<const N: usize>(a: Fx<N>, n: u32) {
+        let expected = big(&a).div_floor(&BigInt::from(n));
+        let mut got = Fx::new(false, [7; N]);
+        a.div_floor_small_into(n, &mut got);
+        assert_eq!(Some(got), from_big::<N>(&expected), "{a:?} / {n}");
+        let used = len(&a.mag);
+        let (mut q1, mut q2) = ([0u64; N], [0u64; N]);
+        let r1 = div_rem_by_halves(&a.mag[..used], n, &mut q1[..used]);
+        assert_eq!(q1, a.div_abs(n));
+        if used > 0 {
+            let r2 = div_rem_by_reciprocal(&a.mag[..used], n, &mut q2[..used]);
+            assert_eq!((q1, r1), (q2, r2), "{a:?} / {n}");
+        }
+    }
+
+    impl<const N: usize> Fx<N> {
+        /// `⌊|self| / n⌋` through `BigUint`.
+        fn div_abs(&self, n: u32) -> [u64; N] {
+            let q = BigUint::from_slice(&u32_digits(&self.mag)) / n;
+            Fx::<N>::from_limbs(&q.to_u64_digits()).unwrap().mag
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4_000))]
+
+        /// The fixed-point product at the two widths and their internal precisions (short
+        /// products there), and at shifts without short products.
+        #[test]
+        fn products_match_bigint(
+            (a, b) in (value::<6>(), value::<6>()),
+            (c, d) in (value::<18>(), value::<18>()),
+            k6 in prop_oneof![Just(280u32), Just(197), Just(196), 64u32..384],
+            k18 in prop_oneof![Just(1048u32), Just(1080), 64u32..1152],
+        ) {
+            check_mul::<6, 12>(a, b, k6);
+            check_mul::<18, 36>(c, d, k18);
+        }
+
+        /// Short products whose high part leaves the quotient undetermined: bits k−64..k all
+        /// ones, or the high part a multiple of 2ᵏ with a negative sign.
+        #[test]
+        fn undetermined_short_products_match_bigint(
+            a in value::<18>(),
+            b in value::<18>(),
+            ones in any::<bool>(),
+        ) {
+            let k = 1048;
+            // b = 2^j · (2^m − 1) style values make long runs of ones in the product.
+            let b = if ones { Fx::<18>::from_limbs(&[u64::MAX; 17]).unwrap() } else { b };
+            check_mul::<18, 36>(a, b, k);
+            let power = Fx::<18>::pow2(1000).unwrap().negated();
+            check_mul::<18, 36>(a, power, k);
+        }
+
+        /// Division by the series index (both methods), sums, rounding to the guard factor.
+        #[test]
+        fn division_sums_and_rounding_match_bigint(
+            a in value::<6>(),
+            b in value::<6>(),
+            c in value::<18>(),
+            n in prop_oneof![1u32..5_000, any::<u32>().prop_map(|n| n.max(1))],
+        ) {
+            check_div(a, n);
+            check_div(c, n);
+            let sum = from_big::<6>(&(big(&a) + big(&b)));
+            prop_assert_eq!(a.add(&b), sum);
+            let difference = from_big::<6>(&(big(&a) - big(&b)));
+            prop_assert_eq!(a.sub(&b), difference);
+            let guard = BigInt::from(1) << GUARD_BITS;
+            let rounded = super::super::round_to_precision(&big(&c), &guard);
+            prop_assert_eq!(Some(c.rounded()), from_big::<18>(&rounded));
+            prop_assert_eq!(c.below_guard(), big(&c).abs() < guard);
+        }
+    }
 }
