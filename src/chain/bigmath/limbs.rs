@@ -589,10 +589,10 @@ fn shl_into(src: &[u64], s: u32, dst: &mut [u64]) {
         if let Some(out) = dst.get_mut(i + limbs) {
             *out |= limb << bits;
         }
-        if bits != 0 {
-            if let Some(out) = dst.get_mut(i + limbs + 1) {
-                *out |= limb >> (64 - bits);
-            }
+        if bits != 0
+            && let Some(out) = dst.get_mut(i + limbs + 1)
+        {
+            *out |= limb >> (64 - bits);
         }
     }
 }
