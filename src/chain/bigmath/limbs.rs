@@ -150,33 +150,33 @@ impl<const N: usize> Fx<N> {
             return true;
         }
         let neg = self.neg != other.neg;
+        let (a, b) = (&self.mag[..len_a], &other.mag[..len_b]);
         let mut product = [0u64; W];
         let skipped = short_product_columns(k);
-        product_columns(
-            &self.mag[..len_a],
-            &other.mag[..len_b],
-            skipped,
-            &mut product,
-        );
+        product_columns(a, b, skipped, &mut product);
+        let used = len_a + len_b;
+        // Whether the quotient is inexact, needed only for a negative product.
+        let mut inexact = neg && product_bits_below(&product[..used], k);
         if skipped > 0 {
             // The left-out part L is < 2ᵗ with t = 64·skipped + 69 < k. Write H mod 2ᵏ (H the
             // high part) as h·2ᵗ + l with l < 2ᵗ: unless h is all ones (bits t..k of H),
             // h ≤ 2^(k−t) − 2 and H mod 2ᵏ + L < (h + 2)·2ᵗ ≤ 2ᵏ, so L cannot carry past bit k
             // and ⌊(H + L) / 2ᵏ⌋ = ⌊H / 2ᵏ⌋; the quotient is then inexact if H mod 2ᵏ ≠ 0
             // (needed only for a negative product). Otherwise compute every column.
-            let t = 64 * skipped as u32 + SHORT_PRODUCT_SLACK_BITS;
-            let undetermined =
-                bits_all_ones(&product, t, k) || (neg && !product_bits_below(&product, k));
-            if undetermined {
+            // Only the top 16 of the bits t..k are looked at: if they are not all ones,
+            // neither are all of them (t ≤ k − 16).
+            if bits_all_ones(&product[..used], k - SHORT_PRODUCT_WINDOW_BITS, k)
+                || (neg && !inexact)
+            {
                 product = [0u64; W];
-                product_columns(&self.mag[..len_a], &other.mag[..len_b], 0, &mut product);
+                product_columns(a, b, 0, &mut product);
+                inexact = neg && product_bits_below(&product[..used], k);
             }
         }
-        let shifted = shr_into(&product, k, &mut self.mag);
-        if !shifted.fits {
+        if !shr_into(&product[..used], k, &mut self.mag) {
             return false;
         }
-        if neg && shifted.inexact && !increment(&mut self.mag) {
+        if inexact && !increment(&mut self.mag) {
             return false;
         }
         self.neg = neg && !is_zero(&self.mag);
@@ -295,7 +295,7 @@ fn product_columns(a: &[u64], b: &[u64], first: usize, out: &mut [u64]) {
 /// Dividends of at least this many limbs are divided with a precomputed reciprocal
 /// ([`div_rem_by_reciprocal`]), shorter ones with the hardware division
 /// ([`div_rem_by_halves`]), whose cost has no set-up.
-const RECIPROCAL_DIVISION_LIMBS: usize = 6;
+const RECIPROCAL_DIVISION_LIMBS: usize = 2;
 
 /// `quotient = ⌊a / n⌋` for `0 < n < 2³²`, by 32-bit halves so that every partial dividend
 /// fits 64 bits; returns the remainder.
@@ -373,25 +373,23 @@ fn div_2by1(u1: u64, u0: u64, d: u64, v: u64) -> (u64, u64) {
     (q1, r)
 }
 
-/// Whether bits `from .. to` of `src` are all ones (`from < to`).
+/// Whether bits `from .. to` of `src` are all ones (`from < to ≤ from + 64`).
 #[inline]
 fn bits_all_ones(src: &[u64], from: u32, to: u32) -> bool {
-    (from..to).step_by(64).all(|start| {
-        let width = (to - start).min(64);
-        let (limb, bits) = ((start / 64) as usize, start % 64);
-        let at = |i: usize| src.get(i).copied().unwrap_or(0);
-        let chunk = if bits == 0 {
-            at(limb)
-        } else {
-            (at(limb) >> bits) | (at(limb + 1) << (64 - bits))
-        };
-        let mask = if width == 64 {
-            u64::MAX
-        } else {
-            (1 << width) - 1
-        };
-        chunk & mask == mask
-    })
+    let (limb, bits) = ((from / 64) as usize, from % 64);
+    let at = |i: usize| src.get(i).copied().unwrap_or(0);
+    let chunk = if bits == 0 {
+        at(limb)
+    } else {
+        (at(limb) >> bits) | (at(limb + 1) << (64 - bits))
+    };
+    let width = to - from;
+    let mask = if width == 64 {
+        u64::MAX
+    } else {
+        (1 << width) - 1
+    };
+    chunk & mask == mask
 }
 
 /// Whether any bit of `src` below bit `k` is set.
@@ -437,44 +435,31 @@ fn increment(mag: &mut [u64]) -> bool {
     false
 }
 
-/// What [`shr_into`] lost: whether the quotient fit the destination and whether the shift
-/// dropped non-zero bits.
-#[derive(Clone, Copy)]
-struct Shifted {
-    fits: bool,
-    inexact: bool,
-}
-
-/// `dst = ⌊src / 2ᵏ⌋` (magnitudes).
+/// `dst = ⌊src / 2ᵏ⌋` (magnitudes); whether the quotient fit `dst`.
 #[inline]
-fn shr_into(src: &[u64], k: u32, dst: &mut [u64]) -> Shifted {
+fn shr_into(src: &[u64], k: u32, dst: &mut [u64]) -> bool {
     let (limbs, bits) = ((k / 64) as usize, k % 64);
-    let at = |i: usize| src.get(i).copied().unwrap_or(0);
-    for (i, out) in dst.iter_mut().enumerate() {
-        let lo = at(i + limbs);
-        *out = if bits == 0 {
-            lo
+    let high = src.get(limbs..).unwrap_or(&[]);
+    let used = high.len().min(dst.len());
+    for i in 0..used {
+        let next = high.get(i + 1).copied().unwrap_or(0);
+        dst[i] = if bits == 0 {
+            high[i]
         } else {
-            (lo >> bits) | (at(i + limbs + 1) << (64 - bits))
+            (high[i] >> bits) | (next << (64 - bits))
         };
     }
+    dst[used..].fill(0);
     // The quotient fits iff src < 2^(k + 64·len(dst)).
-    let top = limbs + dst.len();
-    let fits = at(top) >> bits == 0 && src.iter().skip(top + 1).all(|&l| l == 0);
-    let low_limbs = limbs.min(src.len());
-    let inexact = src[..low_limbs].iter().any(|&l| l != 0)
-        || (bits != 0 && at(limbs) & ((1 << bits) - 1) != 0);
-    Shifted { fits, inexact }
+    let top = dst.len();
+    high.get(top).is_none_or(|&l| l >> bits == 0) && high.iter().skip(top + 1).all(|&l| l == 0)
 }
 
 /// The floor of a quotient of sign `neg` whose magnitude truncated to `mag`: one more in
-/// magnitude when negative and inexact; `None` if it did not fit.
+/// magnitude when negative and inexact.
 #[inline]
-fn floor_result<const N: usize>(neg: bool, mut mag: [u64; N], shifted: Shifted) -> Option<Fx<N>> {
-    if !shifted.fits {
-        return None;
-    }
-    if neg && shifted.inexact && !increment(&mut mag) {
+fn floor_result<const N: usize>(neg: bool, mut mag: [u64; N], inexact: bool) -> Option<Fx<N>> {
+    if neg && inexact && !increment(&mut mag) {
         return None;
     }
     Some(Fx::new(neg, mag))
@@ -718,26 +703,19 @@ fn pow_series_n<const N: usize, const W: usize>(
     // ⌊ln_base · p / q⌋.
     let mut wide = mul_u128_wide::<N, W>(&ln_base, p);
     let rem = div_rem_u128(&mut wide, q);
-    let ln_scaled = floor_result(
-        ln_base.neg,
-        Fx::<N>::from_limbs(&wide)?.mag,
-        Shifted {
-            fits: true,
-            inexact: rem != 0,
-        },
-    )?;
+    let ln_scaled = floor_result(ln_base.neg, Fx::<N>::from_limbs(&wide)?.mag, rem != 0)?;
 
     let exp_fp = exp::<N, W>(&ln_scaled, k, max_iters)?;
     let exp_requested = exp_fp.rounded();
     // ⌊exp_requested · scale / 2^requested_precision⌋, saturated to u128.
     let wide = mul_u128_wide::<N, W>(&exp_requested, scale);
     let mut result = [0u64; 2];
-    let shifted = shr_into(&wide, requested_precision, &mut result);
+    let fits = shr_into(&wide, requested_precision, &mut result);
     if exp_requested.neg {
         // Any non-zero negative quotient floors to ≤ −1, which saturates.
         return Some(if is_zero(&wide) { 0 } else { u128::MAX });
     }
-    if !shifted.fits {
+    if !fits {
         return Some(u128::MAX);
     }
     Some(u128::from(result[0]) | (u128::from(result[1]) << 64))
