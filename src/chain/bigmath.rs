@@ -627,11 +627,69 @@ mod tests {
         }
     }
 
+    /// `delta_to_limit`: `(limit / price)^(w/10¹⁸)` and `(price / limit)^(w/10¹⁸)` on U64F64
+    /// price bits, precision 1024, scale 10¹⁸; plus the precision-256 shape on the same ratio.
+    /// With an even `near` the limit is moved to within 10⁻⁶ relative of the price (as a limit
+    /// just past the price gives).
+    fn limit_powers(price: u128, limit: u128, w: u128, near: u128) -> Result<(), TestCaseError> {
+        let limit = if near.is_multiple_of(2) {
+            price.saturating_add(price / 1_000_000 * near / 1_000_000 + near)
+        } else {
+            limit
+        };
+        for (num, den) in [(limit, price), (price, limit)] {
+            let fast = pow_ratio_scaled(num, den, w, ONE, 1024, ONE);
+            let reference = pow_ratio_scaled_reference(num, den, w, ONE, 1024, ONE);
+            prop_assert_eq!(fast, reference, "({}/{})^({}/10¹⁸) at 1024", num, den, w);
+        }
+        let fast = pow_ratio_scaled(price, limit, w, ONE - w, 256, ONE);
+        let reference = pow_ratio_scaled_reference(price, limit, w, ONE - w, 256, ONE);
+        prop_assert_eq!(fast, reference, "({}/{})^({}/{})", price, limit, w, ONE - w);
+        Ok(())
+    }
+
+    /// Any operands: `u128` bases (sometimes 0), exponents of any size (sometimes 0), kept off
+    /// the exact path's integer root for q > 1 (the `BigInt` code on both sides) and with
+    /// `p/q < 2²⁰` so that the reference's series stay affordable, precisions 0–1 099 (the
+    /// fixed widths and beyond) and any scale.
+    fn any_operands() -> impl Strategy<Value = (u128, u128, u128, u128, u32, u128)> {
+        let base = || prop_oneof![1 => Just(0u128), 9 => spread_u128()];
+        let exponent = || prop_oneof![1 => Just(0u128), 3 => 1u128..2_000, 6 => spread_u128()];
+        let precision = prop_oneof![Just(0u32), Just(256), Just(1024), 0u32..1_100];
+        let scale = prop_oneof![Just(ONE), Just(0u128), spread_u128()];
+        (base(), base(), exponent(), exponent(), precision, scale).prop_filter(
+            "off the integer root, bounded exponent",
+            |&(_, _, p, q, _, _)| {
+                let g = gcd_u128(p.max(1), q.max(1));
+                let root = q / g > 1 && p / g <= 1_024 && q / g <= 1_024 && p > 0;
+                !root && p / q.max(1) < 1 << 20
+            },
+        )
+    }
+
+    fn same_on(
+        (a, b, p, q, precision, scale): (u128, u128, u128, u128, u32, u128),
+    ) -> Result<(), TestCaseError> {
+        let fast = pow_ratio_scaled(a, b, p, q, precision, scale);
+        let reference = pow_ratio_scaled_reference(a, b, p, q, precision, scale);
+        prop_assert_eq!(
+            fast,
+            reference,
+            "({}/{})^({}/{}) × {} at {}",
+            a,
+            b,
+            p,
+            q,
+            scale,
+            precision
+        );
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(600))]
 
-        /// Amounts up to a limit price: ratios of U64F64 price bits, exponent `w / 10¹⁸`,
-        /// precision 1024, scale 10¹⁸; plus the precision-256 shape on the same ratios.
+        /// Amounts up to a limit price (precision 1024) and the same ratios at 256.
         #[test]
         fn limit_powers_match_the_reference(
             price in spread_u128(),
@@ -639,61 +697,48 @@ mod tests {
             w in weight(),
             near in 0u128..1_000_000,
         ) {
-            // Half the cases have the limit within 10⁻⁶ relative of the price, as a limit
-            // just past the price gives.
-            let limit = if near % 2 == 0 { price.saturating_add(price / 1_000_000 * near / 1_000_000 + near) } else { limit };
-            for (num, den) in [(limit, price), (price, limit)] {
-                let fast = pow_ratio_scaled(num, den, w, ONE, 1024, ONE);
-                let reference = pow_ratio_scaled_reference(num, den, w, ONE, 1024, ONE);
-                prop_assert_eq!(fast, reference, "({}/{})^({}/10¹⁸) at 1024", num, den, w);
-            }
-            let fast = pow_ratio_scaled(price, limit, w, ONE - w, 256, ONE);
-            let reference = pow_ratio_scaled_reference(price, limit, w, ONE - w, 256, ONE);
-            prop_assert_eq!(fast, reference, "({}/{})^({}/{}) at 256", price, limit, w, ONE - w);
+            limit_powers(price, limit, w, near)?;
         }
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1_500))]
 
-        /// Any `u128` operands, exponents of any size (kept off the exact path's integer root
-        /// for q > 1, which is the `BigInt` code on both sides), precisions 0–1 100 (the fixed
-        /// widths and beyond) and any scale.
+        /// Any operands, precisions and scales.
         #[test]
-        fn any_operands_match_the_reference(
-            a in prop_oneof![1 => Just(0u128), 9 => spread_u128()],
-            b in prop_oneof![1 => Just(0u128), 9 => spread_u128()],
-            p in prop_oneof![1 => Just(0u128), 3 => 1u128..2_000, 6 => spread_u128()],
-            q in prop_oneof![1 => Just(0u128), 3 => 1u128..2_000, 6 => spread_u128()],
-            precision in prop_oneof![Just(0u32), Just(256), Just(1024), 0u32..1_100],
-            scale in prop_oneof![Just(ONE), Just(0u128), spread_u128()],
-        ) {
-            let g = gcd_u128(p.max(1), q.max(1));
-            prop_assume!(!(q / g > 1 && p / g <= 1_024 && q / g <= 1_024 && p > 0));
-            // Keep the reference's series bounded: |p/q · ln(a/b)| large only through p/q.
-            prop_assume!(p / q.max(1) < 1 << 20);
-            let fast = pow_ratio_scaled(a, b, p, q, precision, scale);
-            let reference = pow_ratio_scaled_reference(a, b, p, q, precision, scale);
-            prop_assert_eq!(fast, reference);
+        fn any_operands_match_the_reference(operands in any_operands()) {
+            same_on(operands)?;
         }
     }
 
-    /// The long run of the pool's shapes (run with `--release --ignored`): 200 000 swap
-    /// outputs at precision 256 from a fixed seed.
-    #[test]
-    #[ignore = "long: run in release"]
-    fn pool_outputs_match_the_reference_long() {
-        let mut runner = proptest::test_runner::TestRunner::new_with_rng(
-            ProptestConfig::with_cases(200_000),
+    /// A deterministic runner of `cases` cases.
+    fn long_runner(cases: u32) -> proptest::test_runner::TestRunner {
+        proptest::test_runner::TestRunner::new_with_rng(
+            ProptestConfig::with_cases(cases),
             proptest::test_runner::TestRng::deterministic_rng(
                 proptest::test_runner::RngAlgorithm::ChaCha,
             ),
-        );
-        runner
+        )
+    }
+
+    /// The long run (`cargo test --release --lib bigmath -- --ignored`), from a fixed seed:
+    /// 200 000 swap outputs at precision 256, 20 000 limit cases (40 000 powers at precision
+    /// 1024 and 20 000 at 256) and 20 000 arbitrary operand sets.
+    #[test]
+    #[ignore = "long: run in release"]
+    fn fast_paths_match_the_reference_long() {
+        long_runner(200_000)
             .run(
                 &(spread_u64(), spread_u64(), weight(), any::<bool>()),
                 |(x, delta, w, buy)| pool_output(x, delta, w, buy),
             )
             .unwrap();
+        long_runner(20_000)
+            .run(
+                &(spread_u128(), spread_u128(), weight(), 0u128..1_000_000),
+                |(price, limit, w, near)| limit_powers(price, limit, w, near),
+            )
+            .unwrap();
+        long_runner(20_000).run(&any_operands(), same_on).unwrap();
     }
 }
