@@ -188,10 +188,10 @@ impl<const N: usize> Fx<N> {
     fn div_floor_small_into(&self, n: u32, out: &mut Self) {
         let used = len(&self.mag);
         out.mag[used..].fill(0);
-        let remainder = if used >= RECIPROCAL_DIVISION_LIMBS {
-            div_rem_by_reciprocal(&self.mag[..used], n, &mut out.mag[..used])
+        let remainder = if used == 0 {
+            0
         } else {
-            div_rem_by_halves(&self.mag[..used], n, &mut out.mag[..used])
+            div_rem_by_reciprocal(&self.mag[..used], n, &mut out.mag[..used])
         };
         if self.neg && remainder != 0 {
             // |q| < |self| (n ≥ 2 when there is a remainder), so this cannot overflow.
@@ -292,27 +292,20 @@ fn product_columns(a: &[u64], b: &[u64], first: usize, out: &mut [u64]) {
     }
 }
 
-/// Dividends of at least this many limbs are divided with a precomputed reciprocal
-/// ([`div_rem_by_reciprocal`]), shorter ones with the hardware division
-/// ([`div_rem_by_halves`]), whose cost has no set-up.
-const RECIPROCAL_DIVISION_LIMBS: usize = 2;
+/// Reciprocals [`reciprocal`] of the divisors `n < RECIPROCAL_TABLE_LEN` (index `n`; 0 unused),
+/// computed at compile time: every series index of the fixed-width path
+/// (`n ≤ max_iters ≤ MAX_INTERNAL_PRECISION + 128`).
+static RECIPROCALS: [u64; RECIPROCAL_TABLE_LEN] = reciprocal_table();
+const RECIPROCAL_TABLE_LEN: usize = MAX_INTERNAL_PRECISION as usize + 129;
 
-/// `quotient = ⌊a / n⌋` for `0 < n < 2³²`, by 32-bit halves so that every partial dividend
-/// fits 64 bits; returns the remainder.
-#[inline]
-fn div_rem_by_halves(a: &[u64], n: u32, quotient: &mut [u64]) -> u64 {
-    let n = u64::from(n);
-    let mut r = 0u64;
-    for (q, &limb) in quotient.iter_mut().zip(a).rev() {
-        // r < n < 2³², so each partial dividend fits in 64 bits.
-        let hi = (r << 32) | (limb >> 32);
-        let (q_hi, r_hi) = (hi / n, hi % n);
-        let lo = (r_hi << 32) | (limb & 0xffff_ffff);
-        let (q_lo, r_lo) = (lo / n, lo % n);
-        *q = (q_hi << 32) | q_lo;
-        r = r_lo;
+const fn reciprocal_table() -> [u64; RECIPROCAL_TABLE_LEN] {
+    let mut table = [0; RECIPROCAL_TABLE_LEN];
+    let mut n = 1;
+    while n < RECIPROCAL_TABLE_LEN {
+        table[n] = reciprocal(n as u32, (n as u64).leading_zeros());
+        n += 1;
     }
-    r
+    table
 }
 
 /// `quotient = ⌊a / n⌋` for `0 < n < 2³²` and non-empty `a`, by Möller and Granlund's
@@ -325,7 +318,10 @@ fn div_rem_by_halves(a: &[u64], n: u32, quotient: &mut [u64]) -> u64 {
 fn div_rem_by_reciprocal(a: &[u64], n: u32, quotient: &mut [u64]) -> u64 {
     let s = u64::from(n).leading_zeros(); // ≥ 32, so the shifts below are in range.
     let d = u64::from(n) << s;
-    let v = reciprocal(n, s);
+    let v = match RECIPROCALS.get(n as usize) {
+        Some(&v) => v,
+        None => reciprocal(n, s),
+    };
     let top = a.len() - 1;
     // The bits shifted out of the top limb: < 2ˢ ≤ d.
     let mut r = a[top] >> (64 - s);
@@ -344,8 +340,8 @@ fn div_rem_by_reciprocal(a: &[u64], n: u32, quotient: &mut [u64]) -> u64 {
 /// 2⁹⁶ divided by a 32-bit divisor in two 64-bit steps; the quotient is in [2⁶⁴, 2⁶⁵), so
 /// dropping 2⁶⁴ is the truncation to 64 bits.
 #[inline]
-fn reciprocal(n: u32, s: u32) -> u64 {
-    let n = u64::from(n);
+const fn reciprocal(n: u32, s: u32) -> u64 {
+    let n = n as u64;
     let dividend = (1u128 << (128 - s)) - 1;
     let high = (dividend >> 32) as u64;
     let (q_high, r_high) = (high / n, high % n);
@@ -786,20 +782,29 @@ mod tests {
         a.div_floor_small_into(n, &mut got);
         assert_eq!(Some(got), from_big::<N>(&expected), "{a:?} / {n}");
         let used = len(&a.mag);
-        let (mut q1, mut q2) = ([0u64; N], [0u64; N]);
-        let r1 = div_rem_by_halves(&a.mag[..used], n, &mut q1[..used]);
-        assert_eq!(q1, a.div_abs(n));
         if used > 0 {
-            let r2 = div_rem_by_reciprocal(&a.mag[..used], n, &mut q2[..used]);
-            assert_eq!((q1, r1), (q2, r2), "{a:?} / {n}");
+            let mut q = [0u64; N];
+            let r = div_rem_by_reciprocal(&a.mag[..used], n, &mut q[..used]);
+            let (expected_q, expected_r) = a.div_rem_abs(n);
+            assert_eq!((q, r), (expected_q, expected_r), "{a:?} / {n}");
         }
     }
 
     impl<const N: usize> Fx<N> {
-        /// `⌊|self| / n⌋` through `BigUint`.
-        fn div_abs(&self, n: u32) -> [u64; N] {
-            let q = BigUint::from_slice(&u32_digits(&self.mag)) / n;
-            Fx::<N>::from_limbs(&q.to_u64_digits()).unwrap().mag
+        /// `(⌊|self| / n⌋, |self| mod n)` through `BigUint`.
+        fn div_rem_abs(&self, n: u32) -> ([u64; N], u64) {
+            let (q, r) = BigUint::from_slice(&u32_digits(&self.mag)).div_rem(&BigUint::from(n));
+            let r = r.to_u64_digits().first().copied().unwrap_or(0);
+            (Fx::<N>::from_limbs(&q.to_u64_digits()).unwrap().mag, r)
+        }
+    }
+
+    /// Every entry of the compile-time reciprocal table.
+    #[test]
+    fn reciprocal_table_is_exact() {
+        for (n, &v) in RECIPROCALS.iter().enumerate().skip(1) {
+            let d = (n as u64) << (n as u64).leading_zeros();
+            assert_eq!(v, (u128::MAX / u128::from(d)) as u64, "n = {n}");
         }
     }
 
@@ -855,6 +860,9 @@ mod tests {
             let shift = u64::from(n).leading_zeros();
             let d = u64::from(n) << shift;
             prop_assert_eq!(reciprocal(n, shift), (u128::MAX / u128::from(d)) as u64);
+            if let Some(&table) = RECIPROCALS.get(n as usize) {
+                prop_assert_eq!(table, reciprocal(n, shift));
+            }
             let sum = from_big::<6>(&(big(&a) + big(&b)));
             prop_assert_eq!(a.add(&b), sum);
             let difference = from_big::<6>(&(big(&a) - big(&b)));
