@@ -6,8 +6,10 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
+use taosim::chain::bigmath::{pow_ratio_scaled, pow_ratio_scaled_reference};
 use taosim::chain::fixed::I96F32;
 use taosim::chain::state::{Chain, ChainParams, ROOT, Subnet};
+use taosim::chain::swap::{Order, Pool, SwapParams};
 
 const TAO: u64 = 1_000_000_000;
 const SUBNETS: u16 = 64;
@@ -79,5 +81,80 @@ fn bench_day(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_day);
+/// The pool's power function on the fallback (log/exp) path, as the pool calls it: a swap
+/// output (`(x/(x+Δ))^(w2/w1)`, precision 256) and an amount up to a limit price (U64F64
+/// price bits, exponent `w/10¹⁸`, precision 1024); and one swap against a pool whose weights
+/// emission has moved off 0.5, without and with a limit price that it crosses.
+fn bench_pool_power(c: &mut Criterion) {
+    const ONE: u128 = 1_000_000_000_000_000_000;
+    let (w1, w2) = (ONE - 437_123_456_789_012_345, 437_123_456_789_012_345);
+    let mut group = c.benchmark_group("pool_power");
+    type Power = fn(u128, u128, u128, u128, u32, u128) -> Option<u128>;
+    let functions: [(&str, Power); 2] = [
+        ("pow_ratio_scaled", pow_ratio_scaled),
+        ("pow_ratio_scaled_reference", pow_ratio_scaled_reference),
+    ];
+    for (name, power) in functions {
+        group.bench_function(format!("{name}_256"), |b| {
+            let (x, delta) = (123_456_789_012_345_u128, 1_234_567_890_u128);
+            b.iter(|| {
+                power(
+                    black_box(x),
+                    black_box(x + delta),
+                    black_box(w2),
+                    black_box(w1),
+                    256,
+                    ONE,
+                )
+            })
+        });
+        group.bench_function(format!("{name}_1024"), |b| {
+            // Prices 1.3 and 1.2345 (U64F64 bits), not powers of two.
+            let (limit, price) = (13 << 64, 12_345 << 64);
+            b.iter(|| {
+                power(
+                    black_box(limit) / 10,
+                    black_box(price) / 10_000,
+                    black_box(w1),
+                    ONE,
+                    1024,
+                    ONE,
+                )
+            })
+        });
+    }
+    let pool = Pool {
+        quote_weight: w2 as u64,
+        initialized: true,
+        ..Pool::new(40_000 * TAO, 90_000 * TAO)
+    };
+    group.bench_function("swap_unequal_weights", |b| {
+        b.iter(|| {
+            let mut pool = black_box(pool);
+            pool.swap(
+                Order::Buy,
+                black_box(3 * TAO),
+                u64::MAX,
+                false,
+                SwapParams::default(),
+            )
+        })
+    });
+    group.bench_function("swap_unequal_weights_limit", |b| {
+        let limit = pool.current_alpha_price().to_num::<f64>() * 1.0001 * TAO as f64;
+        b.iter(|| {
+            let mut pool = black_box(pool);
+            pool.swap(
+                Order::Buy,
+                black_box(300 * TAO),
+                limit as u64,
+                false,
+                SwapParams::default(),
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_day, bench_pool_power);
 criterion_main!(benches);

@@ -1,0 +1,876 @@
+//! The series (log/exp) path of [`super::pow_ratio_scaled`] on fixed-width stack integers:
+//! the same integer operations, in the same order and with the same truncations and stopping
+//! rules as the `BigInt` code of [`super`], for `u128` operands and internal precisions up to
+//! [`MAX_INTERNAL_PRECISION`] bits. Any intermediate that would not fit its width makes the
+//! whole computation give up (`None`), and the caller then runs the `BigInt` code instead, so
+//! the result is the same for every input.
+//!
+//! Numbers are sign and magnitude ([`Fx`]), the magnitude `N` little-endian 64-bit limbs; zero
+//! is never negative, so equal values are equal structs. The operations the series need:
+//! * `⌊a·b / 2ᵏ⌋` (the fixed-point product, `div_floor` by the power-of-two scale);
+//! * `⌊a / n⌋` for the series index `n < 2³²`; `exp`'s `⌊t·x / (2ᵏ·n)⌋` is done as
+//!   `⌊⌊t·x / 2ᵏ⌋ / n⌋`, equal for every integer `t·x` and positive `2ᵏ`, `n`;
+//! * `round_to_precision` by the guard factor 2²⁴: `sign(v) · ⌊(|v| + 2²³) / 2²⁴⌋`, which is
+//!   the truncated quotient plus the remainder's sign when `2·|remainder| ≥ 2²⁴`.
+//!
+//! May depend on: `chain::wide` (the 192-by-128-bit steps of a division by a `u128`).
+//!
+//! Licence: part of the port of safe-bigmath 0.4.2 (MIT, © sam0x17), see [`super`] and
+//! `src/chain/LICENSE-safe-bigmath`.
+
+use crate::chain::wide::U256;
+use core::cmp::Ordering;
+
+/// Bits of the guard factor (`guard_bits` of the series path).
+const GUARD_BITS: u32 = 24;
+/// The largest internal precision (requested + guard bits) done on fixed-width integers.
+pub(super) const MAX_INTERNAL_PRECISION: u32 = 1_080;
+/// Internal precisions up to this use 6 limbs (384 bits), larger ones 18 (1 152 bits).
+const SMALL_INTERNAL_PRECISION: u32 = 300;
+
+/// A signed integer of `N` 64-bit limbs in sign-magnitude form; zero is never negative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Fx<const N: usize> {
+    neg: bool,
+    mag: [u64; N],
+}
+
+impl<const N: usize> Fx<N> {
+    /// The value `±mag`, with a zero magnitude made non-negative.
+    #[inline]
+    fn new(neg: bool, mag: [u64; N]) -> Self {
+        let neg = neg && !is_zero(&mag);
+        Fx { neg, mag }
+    }
+
+    /// A non-negative value from its magnitude's low limbs (more limbs than `N`: `None` unless
+    /// the extra ones are 0).
+    pub(super) fn from_limbs(limbs: &[u64]) -> Option<Self> {
+        let mut mag = [0; N];
+        for (i, &limb) in limbs.iter().enumerate() {
+            if i < N {
+                mag[i] = limb;
+            } else if limb != 0 {
+                return None;
+            }
+        }
+        Some(Fx::new(false, mag))
+    }
+
+    /// `value`, or `None` if it does not fit.
+    fn from_u128(value: u128) -> Option<Self> {
+        Fx::from_limbs(&[value as u64, (value >> 64) as u64])
+    }
+
+    /// `2ᵏ`, or `None` if it does not fit.
+    fn pow2(k: u32) -> Option<Self> {
+        let limb = (k / 64) as usize;
+        if limb >= N {
+            return None;
+        }
+        let mut mag = [0; N];
+        mag[limb] = 1 << (k % 64);
+        Some(Fx { neg: false, mag })
+    }
+
+    #[inline]
+    fn is_zero(&self) -> bool {
+        is_zero(&self.mag)
+    }
+
+    #[inline]
+    fn negated(&self) -> Self {
+        Fx::new(!self.neg, self.mag)
+    }
+
+    /// `self + other`, or `None` on overflow.
+    #[inline]
+    fn add(&self, other: &Self) -> Option<Self> {
+        let mut sum = *self;
+        sum.add_assign(other, false).then_some(sum)
+    }
+
+    /// `self − other`, or `None` on overflow.
+    #[inline]
+    fn sub(&self, other: &Self) -> Option<Self> {
+        let mut difference = *self;
+        difference.add_assign(other, true).then_some(difference)
+    }
+
+    /// `self += other` (`self −= other` when `subtract`); `false` on overflow.
+    #[inline]
+    fn add_assign(&mut self, other: &Self, subtract: bool) -> bool {
+        let other_neg = other.neg != subtract;
+        if self.neg == other_neg {
+            let mut carry = false;
+            for (a, &b) in self.mag.iter_mut().zip(&other.mag) {
+                let (s, c1) = a.overflowing_add(b);
+                let (s, c2) = s.overflowing_add(u64::from(carry));
+                *a = s;
+                carry = c1 || c2;
+            }
+            return !carry;
+        }
+        if cmp_mag(&self.mag, &other.mag) == Ordering::Less {
+            // |other| − |self|, with the sign of other.
+            let mut borrow = false;
+            for (a, &b) in self.mag.iter_mut().zip(&other.mag) {
+                let (d, b1) = b.overflowing_sub(*a);
+                let (d, b2) = d.overflowing_sub(u64::from(borrow));
+                *a = d;
+                borrow = b1 || b2;
+            }
+            self.neg = other_neg;
+        } else {
+            let mut borrow = false;
+            for (a, &b) in self.mag.iter_mut().zip(&other.mag) {
+                let (d, b1) = a.overflowing_sub(b);
+                let (d, b2) = d.overflowing_sub(u64::from(borrow));
+                *a = d;
+                borrow = b1 || b2;
+            }
+            self.neg = self.neg && !is_zero(&self.mag);
+        }
+        true
+    }
+
+    /// `self = ⌊self · other / 2ᵏ⌋` for `k < 64·N`; `false` if it does not fit. `W` must be
+    /// `2·N` (the product's width).
+    ///
+    /// The partial products of the lowest columns are first left out (a short product): the
+    /// quotient and whether it is inexact then follow from the high columns alone unless those
+    /// leave them undetermined, in which case the full product is computed (see
+    /// [`short_product_columns`]).
+    #[inline]
+    fn mul_shr_floor_assign<const W: usize>(&mut self, other: &Self, k: u32) -> bool {
+        const { assert!(W == 2 * N) };
+        let (len_a, len_b) = (len(&self.mag), len(&other.mag));
+        if len_a == 0 || len_b == 0 {
+            *self = Fx::new(false, [0; N]);
+            return true;
+        }
+        let neg = self.neg != other.neg;
+        let (a, b) = (&self.mag[..len_a], &other.mag[..len_b]);
+        let mut product = [0u64; W];
+        let skipped = short_product_columns(k);
+        product_columns(a, b, skipped, &mut product);
+        let used = len_a + len_b;
+        // Whether the quotient is inexact, needed only for a negative product.
+        let mut inexact = neg && product_bits_below(&product[..used], k);
+        if skipped > 0 {
+            // The left-out part L is < 2ᵗ with t = 64·skipped + 69 < k. Write H mod 2ᵏ (H the
+            // high part) as h·2ᵗ + l with l < 2ᵗ: unless h is all ones (bits t..k of H),
+            // h ≤ 2^(k−t) − 2 and H mod 2ᵏ + L < (h + 2)·2ᵗ ≤ 2ᵏ, so L cannot carry past bit k
+            // and ⌊(H + L) / 2ᵏ⌋ = ⌊H / 2ᵏ⌋; the quotient is then inexact if H mod 2ᵏ ≠ 0
+            // (needed only for a negative product). Otherwise compute every column.
+            // Only the top 16 of the bits t..k are looked at: if they are not all ones,
+            // neither are all of them (t ≤ k − 16).
+            if bits_all_ones(&product[..used], k - SHORT_PRODUCT_WINDOW_BITS, k)
+                || (neg && !inexact)
+            {
+                product = [0u64; W];
+                product_columns(a, b, 0, &mut product);
+                inexact = neg && product_bits_below(&product[..used], k);
+            }
+        }
+        if !shr_into(&product[..used], k, &mut self.mag) {
+            return false;
+        }
+        if inexact && !increment(&mut self.mag) {
+            return false;
+        }
+        self.neg = neg && !is_zero(&self.mag);
+        true
+    }
+
+    /// `out = ⌊self / n⌋` for `0 < n < 2³²`.
+    #[inline]
+    fn div_floor_small_into(&self, n: u32, out: &mut Self) {
+        let used = len(&self.mag);
+        out.mag[used..].fill(0);
+        let remainder = if used == 0 {
+            0
+        } else {
+            div_rem_by_reciprocal(&self.mag[..used], n, &mut out.mag[..used])
+        };
+        if self.neg && remainder != 0 {
+            // |q| < |self| (n ≥ 2 when there is a remainder), so this cannot overflow.
+            increment(&mut out.mag);
+        }
+        out.neg = self.neg && !is_zero(&out.mag);
+    }
+
+    /// `self · m`, or `None` on overflow.
+    fn mul_small(&self, m: u64) -> Option<Self> {
+        let mut mag = [0; N];
+        let mut carry = 0u64;
+        for (out, &limb) in mag.iter_mut().zip(&self.mag) {
+            let t = u128::from(limb) * u128::from(m) + u128::from(carry);
+            *out = t as u64;
+            carry = (t >> 64) as u64;
+        }
+        (carry == 0).then(|| Fx::new(self.neg, mag))
+    }
+
+    /// `out = round_to_precision(self, 2²⁴)`: to nearest, ties away from zero.
+    #[inline]
+    fn round_into(&self, out: &mut Self) {
+        shr_into(&self.mag, GUARD_BITS, &mut out.mag);
+        if self.mag[0] & (1 << (GUARD_BITS - 1)) != 0 {
+            // The quotient is < 2^(64·N − 24), so adding 1 cannot overflow.
+            increment(&mut out.mag);
+        }
+        out.neg = self.neg && !is_zero(&out.mag);
+    }
+
+    /// `round_to_precision(self, 2²⁴)`.
+    #[inline]
+    fn rounded(&self) -> Self {
+        let mut rounded = *self;
+        self.round_into(&mut rounded);
+        rounded
+    }
+
+    /// `self == other`, without a call to `memcmp`.
+    #[inline]
+    fn equals(&self, other: &Self) -> bool {
+        let differ = self
+            .mag
+            .iter()
+            .zip(&other.mag)
+            .fold(0, |acc, (a, b)| acc | (a ^ b));
+        differ == 0 && self.neg == other.neg
+    }
+
+    /// `|self| < 2²⁴`.
+    #[inline]
+    fn below_guard(&self) -> bool {
+        self.mag[0] < 1 << GUARD_BITS && self.mag[1..].iter().all(|&l| l == 0)
+    }
+}
+
+/// Bits above its lowest column that a left-out part of a product can reach: 69, as
+/// [`short_product_columns`] shows.
+const SHORT_PRODUCT_SLACK_BITS: u32 = 69;
+/// Fewest bits between the left-out part's bound and the shift: the high part must not have
+/// these all ones, which fails for about one product in 2¹⁶.
+const SHORT_PRODUCT_WINDOW_BITS: u32 = 16;
+
+/// How many of the lowest columns of a product [`Fx::mul_shr_floor_assign`] first leaves out
+/// for a shift by `k` bits: the largest `c` with `64·c + 69 + 16 ≤ k` (none for `k < 149`).
+///
+/// The left-out columns hold at most `min(len a, len b) ≤ 18 < 2⁵` partial products each, so
+/// their sum is `L ≤ 18·(2⁶⁴−1)·(2^(64c)−1) < 2^(64c + 69)`.
+#[inline]
+fn short_product_columns(k: u32) -> usize {
+    const MIN_SHIFT: u32 = 64 + SHORT_PRODUCT_SLACK_BITS + SHORT_PRODUCT_WINDOW_BITS;
+    if k >= MIN_SHIFT {
+        ((k - SHORT_PRODUCT_SLACK_BITS - SHORT_PRODUCT_WINDOW_BITS) / 64) as usize
+    } else {
+        0
+    }
+}
+
+/// `out` = the partial products `a[i]·b[j]` of the product `a·b` in the columns `i + j` from
+/// `first` up, summed exactly (`out` zeroed, `a` and `b` non-empty), row by row.
+#[inline]
+fn product_columns(a: &[u64], b: &[u64], first: usize, out: &mut [u64]) {
+    let len_b = b.len();
+    for (i, &a_limb) in a.iter().enumerate() {
+        let start = first.saturating_sub(i);
+        if start >= len_b {
+            continue;
+        }
+        let a_limb = u128::from(a_limb);
+        let mut carry = 0u64;
+        for (o, &b_limb) in out[i + start..i + len_b].iter_mut().zip(&b[start..]) {
+            let t = a_limb * u128::from(b_limb) + u128::from(*o) + u128::from(carry);
+            *o = t as u64;
+            carry = (t >> 64) as u64;
+        }
+        out[i + len_b] = carry;
+    }
+}
+
+/// Reciprocals [`reciprocal`] of the divisors `n < RECIPROCAL_TABLE_LEN` (index `n`; 0 unused),
+/// computed at compile time: every series index of the fixed-width path
+/// (`n ≤ max_iters ≤ MAX_INTERNAL_PRECISION + 128`).
+static RECIPROCALS: [u64; RECIPROCAL_TABLE_LEN] = reciprocal_table();
+const RECIPROCAL_TABLE_LEN: usize = MAX_INTERNAL_PRECISION as usize + 129;
+
+const fn reciprocal_table() -> [u64; RECIPROCAL_TABLE_LEN] {
+    let mut table = [0; RECIPROCAL_TABLE_LEN];
+    let mut n = 1;
+    while n < RECIPROCAL_TABLE_LEN {
+        table[n] = reciprocal(n as u32, (n as u64).leading_zeros());
+        n += 1;
+    }
+    table
+}
+
+/// `quotient = ⌊a / n⌋` for `0 < n < 2³²` and non-empty `a`, by Möller and Granlund's
+/// division by an invariant integer ("Improved division by invariant integers", 2011,
+/// algorithm 4): the divisor normalised to `d = n·2ˢ` with its top bit set, the dividend
+/// shifted by `s` on the fly (the quotient is unchanged, the remainder scaled by `2ˢ`), and
+/// each 128-by-64-bit step done with the reciprocal `v = ⌊(2¹²⁸ − 1) / d⌋ − 2⁶⁴`; returns
+/// the remainder.
+#[inline]
+fn div_rem_by_reciprocal(a: &[u64], n: u32, quotient: &mut [u64]) -> u64 {
+    let s = u64::from(n).leading_zeros(); // ≥ 32, so the shifts below are in range.
+    let d = u64::from(n) << s;
+    let v = match RECIPROCALS.get(n as usize) {
+        Some(&v) => v,
+        None => reciprocal(n, s),
+    };
+    let top = a.len() - 1;
+    // The bits shifted out of the top limb: < 2ˢ ≤ d.
+    let mut r = a[top] >> (64 - s);
+    for i in (0..=top).rev() {
+        let below = if i > 0 { a[i - 1] >> (64 - s) } else { 0 };
+        let (q, rem) = div_2by1(r, (a[i] << s) | below, d, v);
+        quotient[i] = q;
+        r = rem;
+    }
+    r >> s
+}
+
+/// `⌊(2¹²⁸ − 1) / d⌋ − 2⁶⁴` for `d = n·2ˢ` normalised (`0 < n < 2³²`, so `s ≥ 32`).
+///
+/// `⌊(2¹²⁸ − 1) / (n·2ˢ)⌋ = ⌊⌊(2¹²⁸ − 1) / 2ˢ⌋ / n⌋ = ⌊(2^(128−s) − 1) / n⌋`, a dividend below
+/// 2⁹⁶ divided by a 32-bit divisor in two 64-bit steps; the quotient is in [2⁶⁴, 2⁶⁵), so
+/// dropping 2⁶⁴ is the truncation to 64 bits.
+#[inline]
+const fn reciprocal(n: u32, s: u32) -> u64 {
+    let n = n as u64;
+    let dividend = (1u128 << (128 - s)) - 1;
+    let high = (dividend >> 32) as u64;
+    let (q_high, r_high) = (high / n, high % n);
+    // r_high < n < 2³², so the second partial dividend fits 64 bits.
+    let q_low = ((r_high << 32) | (dividend as u64 & 0xffff_ffff)) / n;
+    (q_high << 32).wrapping_add(q_low)
+}
+
+/// `(⌊(u1·2⁶⁴ + u0) / d⌋, remainder)` for a normalised `d` (top bit set), `u1 < d` and
+/// `v = ⌊(2¹²⁸ − 1) / d⌋ − 2⁶⁴` (Möller–Granlund algorithm 4).
+#[inline]
+fn div_2by1(u1: u64, u0: u64, d: u64, v: u64) -> (u64, u64) {
+    let q = (u128::from(v) * u128::from(u1)).wrapping_add((u128::from(u1) << 64) | u128::from(u0));
+    let mut q1 = ((q >> 64) as u64).wrapping_add(1);
+    let q0 = q as u64;
+    let mut r = u0.wrapping_sub(q1.wrapping_mul(d));
+    if r > q0 {
+        q1 = q1.wrapping_sub(1);
+        r = r.wrapping_add(d);
+    }
+    if r >= d {
+        q1 += 1;
+        r -= d;
+    }
+    (q1, r)
+}
+
+/// Whether bits `from .. to` of `src` are all ones (`from < to ≤ from + 64`).
+#[inline]
+fn bits_all_ones(src: &[u64], from: u32, to: u32) -> bool {
+    let (limb, bits) = ((from / 64) as usize, from % 64);
+    let at = |i: usize| src.get(i).copied().unwrap_or(0);
+    let chunk = if bits == 0 {
+        at(limb)
+    } else {
+        (at(limb) >> bits) | (at(limb + 1) << (64 - bits))
+    };
+    let width = to - from;
+    let mask = if width == 64 {
+        u64::MAX
+    } else {
+        (1 << width) - 1
+    };
+    chunk & mask == mask
+}
+
+/// Whether any bit of `src` below bit `k` is set.
+#[inline]
+fn product_bits_below(src: &[u64], k: u32) -> bool {
+    let (limbs, bits) = ((k / 64) as usize, k % 64);
+    src[..limbs.min(src.len())].iter().any(|&l| l != 0)
+        || (bits != 0 && src.get(limbs).is_some_and(|&l| l & ((1 << bits) - 1) != 0))
+}
+
+#[inline]
+fn is_zero(mag: &[u64]) -> bool {
+    mag.iter().all(|&l| l == 0)
+}
+
+/// Limbs up to the highest non-zero one.
+#[inline]
+fn len(mag: &[u64]) -> usize {
+    mag.iter().rposition(|&l| l != 0).map_or(0, |i| i + 1)
+}
+
+#[inline]
+fn cmp_mag<const N: usize>(a: &[u64; N], b: &[u64; N]) -> Ordering {
+    for i in (0..N).rev() {
+        match a[i].cmp(&b[i]) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    Ordering::Equal
+}
+
+/// `mag + 1`; `false` on overflow.
+#[inline]
+fn increment(mag: &mut [u64]) -> bool {
+    for limb in mag.iter_mut() {
+        let (s, carry) = limb.overflowing_add(1);
+        *limb = s;
+        if !carry {
+            return true;
+        }
+    }
+    false
+}
+
+/// `dst = ⌊src / 2ᵏ⌋` (magnitudes); whether the quotient fit `dst`.
+#[inline]
+fn shr_into(src: &[u64], k: u32, dst: &mut [u64]) -> bool {
+    let (limbs, bits) = ((k / 64) as usize, k % 64);
+    let high = src.get(limbs..).unwrap_or(&[]);
+    let used = high.len().min(dst.len());
+    for i in 0..used {
+        let next = high.get(i + 1).copied().unwrap_or(0);
+        dst[i] = if bits == 0 {
+            high[i]
+        } else {
+            (high[i] >> bits) | (next << (64 - bits))
+        };
+    }
+    dst[used..].fill(0);
+    // The quotient fits iff src < 2^(k + 64·len(dst)).
+    let top = dst.len();
+    high.get(top).is_none_or(|&l| l >> bits == 0) && high.iter().skip(top + 1).all(|&l| l == 0)
+}
+
+/// The floor of a quotient of sign `neg` whose magnitude truncated to `mag`: one more in
+/// magnitude when negative and inexact.
+#[inline]
+fn floor_result<const N: usize>(neg: bool, mut mag: [u64; N], inexact: bool) -> Option<Fx<N>> {
+    if neg && inexact && !increment(&mut mag) {
+        return None;
+    }
+    Some(Fx::new(neg, mag))
+}
+
+/// `ln1p_fixed(x, 2ᵏ, 2²⁴, max_iters)`: `ln(1 + x)` by its Taylor series.
+fn ln1p<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> Option<Fx<N>> {
+    let mut term = *x;
+    let mut result = *x;
+    let mut next = *x;
+    // rounded[current] is the last rounded value, rounded[1 − current] the new one.
+    let mut rounded = [result.rounded(); 2];
+    let mut current = 0;
+    for n in 2..=max_iters {
+        if !term.mul_shr_floor_assign::<W>(x, k) {
+            return None;
+        }
+        if term.is_zero() {
+            break;
+        }
+        term.div_floor_small_into(n as u32, &mut next);
+        if next.is_zero() {
+            break;
+        }
+        if !result.add_assign(&next, n % 2 == 0) {
+            return None;
+        }
+        let (old, new) = rounded.split_at_mut(1);
+        let (prev, now) = if current == 0 {
+            (&old[0], &mut new[0])
+        } else {
+            (&new[0], &mut old[0])
+        };
+        result.round_into(now);
+        if next.below_guard() || now.equals(prev) {
+            break;
+        }
+        current = 1 - current;
+    }
+    Some(result)
+}
+
+/// `exp_fixed(x, 2ᵏ, 2²⁴, max_iters)`: `exp(x)` by its Taylor series.
+fn exp<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> Option<Fx<N>> {
+    let mut term = Fx::pow2(k)?;
+    let mut result = term;
+    let mut rounded = [result.rounded(); 2];
+    let mut current = 0;
+    for n in 1..=max_iters {
+        let mut product = term;
+        if !product.mul_shr_floor_assign::<W>(x, k) {
+            return None;
+        }
+        product.div_floor_small_into(n as u32, &mut term);
+        if term.is_zero() {
+            break;
+        }
+        if !result.add_assign(&term, false) {
+            return None;
+        }
+        let (old, new) = rounded.split_at_mut(1);
+        let (prev, now) = if current == 0 {
+            (&old[0], &mut new[0])
+        } else {
+            (&new[0], &mut old[0])
+        };
+        result.round_into(now);
+        if term.below_guard() || now.equals(prev) {
+            break;
+        }
+        current = 1 - current;
+    }
+    Some(result)
+}
+
+/// `ln_biguint(value, k, …)`: `ln(m) + shift·ln 2` with the mantissa `m = value·2ᵏ / 2^shift`
+/// in [0.75, 1.5)·2ᵏ.
+fn ln<const N: usize, const W: usize>(
+    value: u128,
+    k: u32,
+    ln_two: &Fx<N>,
+    max_iters: usize,
+) -> Option<Fx<N>> {
+    debug_assert!(value != 0);
+    let mut shift = 127 - value.leading_zeros();
+    // (value << k) >> shift, exactly as the two shifts on the unbounded integer.
+    let mantissa_bits = if k >= shift {
+        let mut limbs = [0u64; W];
+        let wide = [value as u64, (value >> 64) as u64];
+        shl_into(&wide, k - shift, &mut limbs);
+        Fx::<N>::from_limbs(&limbs)?
+    } else {
+        Fx::from_u128(value >> (shift - k))?
+    };
+    let mut mantissa = mantissa_bits;
+    let scale = Fx::<N>::pow2(k)?;
+    let scale_plus_half = scale.add(&Fx::pow2(k - 1)?)?;
+    if cmp_mag(&mantissa.mag, &scale_plus_half.mag) != Ordering::Less {
+        let mut halved = [0; N];
+        shr_into(&mantissa.mag, 1, &mut halved);
+        mantissa = Fx::new(false, halved);
+        shift += 1;
+    }
+    let ln_mantissa = ln1p::<N, W>(&mantissa.sub(&scale)?, k, max_iters)?;
+    ln_mantissa.add(&ln_two.mul_small(u64::from(shift))?)
+}
+
+/// `dst = src · 2ˢ` (`dst` wide enough for the caller).
+fn shl_into(src: &[u64], s: u32, dst: &mut [u64]) {
+    let (limbs, bits) = ((s / 64) as usize, s % 64);
+    for (i, &limb) in src.iter().enumerate() {
+        if let Some(out) = dst.get_mut(i + limbs) {
+            *out |= limb << bits;
+        }
+        if bits != 0
+            && let Some(out) = dst.get_mut(i + limbs + 1)
+        {
+            *out |= limb >> (64 - bits);
+        }
+    }
+}
+
+/// `|value| · m` into `W` limbs.
+fn mul_u128_wide<const N: usize, const W: usize>(value: &Fx<N>, m: u128) -> [u64; W] {
+    const { assert!(W >= N + 2) };
+    let mut out = [0u64; W];
+    for (j, part) in [m as u64, (m >> 64) as u64].into_iter().enumerate() {
+        let mut carry = 0u64;
+        for i in 0..N {
+            let t = u128::from(value.mag[i]) * u128::from(part)
+                + u128::from(out[i + j])
+                + u128::from(carry);
+            out[i + j] = t as u64;
+            carry = (t >> 64) as u64;
+        }
+        out[N + j] = carry;
+    }
+    out
+}
+
+/// `limbs = ⌊limbs / d⌋` for `d > 0`; returns the remainder.
+fn div_rem_u128(limbs: &mut [u64], d: u128) -> u128 {
+    let mut r = 0u128;
+    if let Ok(d) = u64::try_from(d) {
+        for limb in limbs.iter_mut().rev() {
+            let n = (r << 64) | u128::from(*limb);
+            *limb = (n / u128::from(d)) as u64;
+            r = n % u128::from(d);
+        }
+        return r;
+    }
+    for limb in limbs.iter_mut().rev() {
+        // r < d, so the quotient digit is below 2⁶⁴.
+        let n = U256 {
+            hi: r >> 64,
+            lo: (r << 64) | u128::from(*limb),
+        };
+        let (q, rem) = n.div_rem_u128(d).unwrap_or((U256::ZERO, 0));
+        *limb = q.lo as u64;
+        r = rem;
+    }
+    r
+}
+
+/// `ln 2` at internal precision 280 (requested 256) with the default iteration cap, as
+/// `−ln1p_fixed(−2²⁷⁹, 2²⁸⁰, 2²⁴, 408)` gives it; checked against the `BigInt` code in tests.
+pub(super) const LN_TWO_280: [u64; 5] = [
+    0x5b8b_aafa_2b65_2aba,
+    0x2672_98b6_2d8a_0d17,
+    0x9803_f2f6_af40_f343,
+    0xf7d1_cf79_abc9_e3b3,
+    0xb1_7217,
+];
+/// `ln 2` at internal precision 1 048 (requested 1 024), likewise (cap 1 176).
+pub(super) const LN_TWO_1048: [u64; 17] = [
+    0xc50f_3fd5_c587_135d,
+    0x872f_20e3_a2da_2d97,
+    0xbd38_3032_4865_5fa1,
+    0xb19d_6548_caf5_dfa6,
+    0xec76_57f7_4b72_ce87,
+    0xc3b1_3660_3b25_6fa0,
+    0x1131_7c38_7eb9_ea9b,
+    0x1622_4ae8_c51a_cbda,
+    0x2911_69b8_253e_96ca,
+    0x35c1_3821_4427_573b,
+    0xfb4a_fa1b_10ed_2eae,
+    0x206d_ebac_9855_9552,
+    0x5b8b_aafa_2be7_b876,
+    0x2672_98b6_2d8a_0d17,
+    0x9803_f2f6_af40_f343,
+    0xf7d1_cf79_abc9_e3b3,
+    0xb1_7217,
+];
+
+/// `ln 2` as the series path computes it at internal precision `k` with the default cap.
+fn ln_two<const N: usize, const W: usize>(k: u32, max_iters: usize) -> Option<Fx<N>> {
+    match k {
+        280 => Fx::from_limbs(&LN_TWO_280),
+        1048 => Fx::from_limbs(&LN_TWO_1048),
+        _ => Some(ln1p::<N, W>(&Fx::pow2(k - 1)?.negated(), k, max_iters)?.negated()),
+    }
+}
+
+/// The series path for `u128` operands: `(a/b)^(p/q) × scale` with `p/q` reduced, at
+/// `requested_precision` bits (`precision.max(32).max(scale_bits + 8)`), the result saturated
+/// to `u128` as [`super::pow_ratio_scaled`] does; `None` when an intermediate does not fit the
+/// fixed widths (the caller then runs the `BigInt` code).
+pub(super) fn pow_series(
+    a: u128,
+    b: u128,
+    p: u128,
+    q: u128,
+    requested_precision: u32,
+    scale: u128,
+) -> Option<u128> {
+    let internal_precision = requested_precision.checked_add(GUARD_BITS)?;
+    if internal_precision <= SMALL_INTERNAL_PRECISION {
+        pow_series_n::<6, 12>(a, b, p, q, requested_precision, scale)
+    } else if internal_precision <= MAX_INTERNAL_PRECISION {
+        pow_series_n::<18, 36>(a, b, p, q, requested_precision, scale)
+    } else {
+        None
+    }
+}
+
+fn pow_series_n<const N: usize, const W: usize>(
+    a: u128,
+    b: u128,
+    p: u128,
+    q: u128,
+    requested_precision: u32,
+    scale: u128,
+) -> Option<u128> {
+    let k = requested_precision + GUARD_BITS;
+    let max_iters = super::DEFAULT_MAX_ITERS.min(k as usize + 128).max(1);
+    let ln_two = ln_two::<N, W>(k, max_iters)?;
+    let ln_a = ln::<N, W>(a, k, &ln_two, max_iters)?;
+    let ln_b = ln::<N, W>(b, k, &ln_two, max_iters)?;
+    let ln_base = ln_a.sub(&ln_b)?;
+
+    // ⌊ln_base · p / q⌋.
+    let mut wide = mul_u128_wide::<N, W>(&ln_base, p);
+    let rem = div_rem_u128(&mut wide, q);
+    let ln_scaled = floor_result(ln_base.neg, Fx::<N>::from_limbs(&wide)?.mag, rem != 0)?;
+
+    let exp_fp = exp::<N, W>(&ln_scaled, k, max_iters)?;
+    let exp_requested = exp_fp.rounded();
+    // ⌊exp_requested · scale / 2^requested_precision⌋, saturated to u128.
+    let wide = mul_u128_wide::<N, W>(&exp_requested, scale);
+    let mut result = [0u64; 2];
+    let fits = shr_into(&wide, requested_precision, &mut result);
+    if exp_requested.neg {
+        // Any non-zero negative quotient floors to ≤ −1, which saturates.
+        return Some(if is_zero(&wide) { 0 } else { u128::MAX });
+    }
+    if !fits {
+        return Some(u128::MAX);
+    }
+    Some(u128::from(result[0]) | (u128::from(result[1]) << 64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_bigint::{BigInt, BigUint, Sign};
+    use num_integer::Integer;
+    use proptest::prelude::*;
+
+    /// A limb with the patterns that stress carries: 0, all ones, a power of two, anything.
+    fn limb() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            1 => Just(0u64),
+            2 => Just(u64::MAX),
+            1 => (0u32..64).prop_map(|s| 1 << s),
+            4 => any::<u64>(),
+        ]
+    }
+
+    /// A value of up to `N` limbs (random length), random sign.
+    fn value<const N: usize>() -> impl Strategy<Value = Fx<N>> {
+        (proptest::collection::vec(limb(), 0..=N), any::<bool>()).prop_map(|(limbs, neg)| {
+            let mut mag = [0; N];
+            mag[..limbs.len()].copy_from_slice(&limbs);
+            Fx::new(neg, mag)
+        })
+    }
+
+    fn big<const N: usize>(v: &Fx<N>) -> BigInt {
+        let sign = if v.neg { Sign::Minus } else { Sign::Plus };
+        BigInt::from_biguint(sign, BigUint::from_slice(&u32_digits(&v.mag)))
+    }
+
+    fn u32_digits(mag: &[u64]) -> Vec<u32> {
+        mag.iter()
+            .flat_map(|&l| [l as u32, (l >> 32) as u32])
+            .collect()
+    }
+
+    /// `value` as an `Fx<N>`, or `None` if it does not fit.
+    fn from_big<const N: usize>(value: &BigInt) -> Option<Fx<N>> {
+        let fx = Fx::<N>::from_limbs(&value.magnitude().to_u64_digits())?;
+        Some(if value.is_negative() {
+            fx.negated()
+        } else {
+            fx
+        })
+    }
+
+    use num_traits::Signed;
+
+    fn check_mul<const N: usize, const W: usize>(a: Fx<N>, b: Fx<N>, k: u32) {
+        let expected = (big(&a) * big(&b)).div_floor(&(BigInt::from(1) << k));
+        let mut got = a;
+        let fits = got.mul_shr_floor_assign::<W>(&b, k);
+        match from_big::<N>(&expected) {
+            Some(e) => assert!(fits && got == e, "{a:?} × {b:?} >> {k}"),
+            None => assert!(!fits, "{a:?} × {b:?} >> {k} should overflow"),
+        }
+    }
+
+    fn check_div<const N: usize>(a: Fx<N>, n: u32) {
+        let expected = big(&a).div_floor(&BigInt::from(n));
+        let mut got = Fx::new(false, [7; N]);
+        a.div_floor_small_into(n, &mut got);
+        assert_eq!(Some(got), from_big::<N>(&expected), "{a:?} / {n}");
+        let used = len(&a.mag);
+        if used > 0 {
+            let mut q = [0u64; N];
+            let r = div_rem_by_reciprocal(&a.mag[..used], n, &mut q[..used]);
+            let (expected_q, expected_r) = a.div_rem_abs(n);
+            assert_eq!((q, r), (expected_q, expected_r), "{a:?} / {n}");
+        }
+    }
+
+    impl<const N: usize> Fx<N> {
+        /// `(⌊|self| / n⌋, |self| mod n)` through `BigUint`.
+        fn div_rem_abs(&self, n: u32) -> ([u64; N], u64) {
+            let (q, r) = BigUint::from_slice(&u32_digits(&self.mag)).div_rem(&BigUint::from(n));
+            let r = r.to_u64_digits().first().copied().unwrap_or(0);
+            (Fx::<N>::from_limbs(&q.to_u64_digits()).unwrap().mag, r)
+        }
+    }
+
+    /// Every entry of the compile-time reciprocal table.
+    #[test]
+    fn reciprocal_table_is_exact() {
+        for (n, &v) in RECIPROCALS.iter().enumerate().skip(1) {
+            let d = (n as u64) << (n as u64).leading_zeros();
+            assert_eq!(v, (u128::MAX / u128::from(d)) as u64, "n = {n}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4_000))]
+
+        /// The fixed-point product at the two widths and their internal precisions (short
+        /// products there), and at shifts without short products.
+        #[test]
+        fn products_match_bigint(
+            (a, b) in (value::<6>(), value::<6>()),
+            (c, d) in (value::<18>(), value::<18>()),
+            k6 in prop_oneof![Just(280u32), Just(149), Just(148), Just(212), Just(213), 64u32..384],
+            k18 in prop_oneof![Just(1048u32), Just(1080), 64u32..1152],
+        ) {
+            check_mul::<6, 12>(a, b, k6);
+            check_mul::<18, 36>(c, d, k18);
+        }
+
+        /// Short products whose high part leaves the quotient undetermined: bits k−64..k all
+        /// ones, or the high part a multiple of 2ᵏ with a negative sign.
+        #[test]
+        fn undetermined_short_products_match_bigint(
+            a in value::<18>(),
+            b in value::<18>(),
+            c in value::<6>(),
+            ones in 1usize..=17,
+            power in 0u32..1100,
+        ) {
+            // a·(2^(64m) − 1) = a·2^(64m) − a: long runs of ones in the product.
+            let all_ones = Fx::<18>::from_limbs(&vec![u64::MAX; ones]).unwrap();
+            check_mul::<18, 36>(a, all_ones, 1048);
+            check_mul::<18, 36>(b.negated(), all_ones, 1048);
+            let all_ones = Fx::<6>::from_limbs(&vec![u64::MAX; ones.min(5)]).unwrap();
+            check_mul::<6, 12>(c, all_ones, 280);
+            // −a·2ʲ: a high part that is a multiple of 2ᵏ when a is small or has low zeros.
+            let power18 = Fx::<18>::pow2(power).unwrap().negated();
+            check_mul::<18, 36>(a, power18, 1048);
+            let power6 = Fx::<6>::pow2(power % 380).unwrap().negated();
+            check_mul::<6, 12>(c, power6, 280);
+        }
+
+        /// Division by the series index (both methods), sums, rounding to the guard factor.
+        #[test]
+        fn division_sums_and_rounding_match_bigint(
+            a in value::<6>(),
+            b in value::<6>(),
+            c in value::<18>(),
+            n in prop_oneof![1u32..5_000, any::<u32>().prop_map(|n| n.max(1))],
+        ) {
+            check_div(a, n);
+            check_div(c, n);
+            let shift = u64::from(n).leading_zeros();
+            let d = u64::from(n) << shift;
+            prop_assert_eq!(reciprocal(n, shift), (u128::MAX / u128::from(d)) as u64);
+            if let Some(&table) = RECIPROCALS.get(n as usize) {
+                prop_assert_eq!(table, reciprocal(n, shift));
+            }
+            let sum = from_big::<6>(&(big(&a) + big(&b)));
+            prop_assert_eq!(a.add(&b), sum);
+            let difference = from_big::<6>(&(big(&a) - big(&b)));
+            prop_assert_eq!(a.sub(&b), difference);
+            let guard = BigInt::from(1) << GUARD_BITS;
+            let rounded = super::super::round_to_precision(&big(&c), &guard);
+            prop_assert_eq!(Some(c.rounded()), from_big::<18>(&rounded));
+            prop_assert_eq!(c.below_guard(), big(&c).abs() < guard);
+        }
+    }
+}
