@@ -151,13 +151,18 @@ impl<const N: usize> Fx<N> {
         }
         let neg = self.neg != other.neg;
         let (a, b) = (&self.mag[..len_a], &other.mag[..len_b]);
-        let mut product = [0u64; W];
+        // Partial products with a zero limb are zero: none falls below the column of the
+        // lowest non-zero limbs (values from u128 operands often have many zero low limbs).
+        let lowest = |v: &[u64]| v.iter().position(|&l| l != 0).unwrap_or(0);
+        let (low_a, low_b) = (lowest(a), lowest(b));
         let skipped = short_product_columns(k);
-        product_columns(a, b, skipped, &mut product);
+        let mut product = [0u64; W];
+        product_columns(a, b, skipped, low_b, &mut product);
         let used = len_a + len_b;
         // Whether the quotient is inexact, needed only for a negative product.
         let mut inexact = neg && product_bits_below(&product[..used], k);
-        if skipped > 0 {
+        // Nothing left out when every non-zero partial product is in the columns computed.
+        if skipped > low_a + low_b {
             // The left-out part L is < 2ᵗ with t = 64·skipped + 69 < k. Write H mod 2ᵏ (H the
             // high part) as h·2ᵗ + l with l < 2ᵗ: unless h is all ones (bits t..k of H),
             // h ≤ 2^(k−t) − 2 and H mod 2ᵏ + L < (h + 2)·2ᵗ ≤ 2ᵏ, so L cannot carry past bit k
@@ -169,7 +174,7 @@ impl<const N: usize> Fx<N> {
                 || (neg && !inexact)
             {
                 product = [0u64; W];
-                product_columns(a, b, 0, &mut product);
+                product_columns(a, b, 0, low_b, &mut product);
                 inexact = neg && product_bits_below(&product[..used], k);
             }
         }
@@ -272,13 +277,14 @@ fn short_product_columns(k: u32) -> usize {
 }
 
 /// `out` = the partial products `a[i]·b[j]` of the product `a·b` in the columns `i + j` from
-/// `first` up, summed exactly (`out` zeroed, `a` and `b` non-empty), row by row.
+/// `first` up, summed exactly (`out` zeroed, `a` and `b` non-empty), row by row; `b[..low_b]`
+/// are zero limbs and rows of zero limbs of `a` are skipped (their partial products are 0).
 #[inline]
-fn product_columns(a: &[u64], b: &[u64], first: usize, out: &mut [u64]) {
+fn product_columns(a: &[u64], b: &[u64], first: usize, low_b: usize, out: &mut [u64]) {
     let len_b = b.len();
     for (i, &a_limb) in a.iter().enumerate() {
-        let start = first.saturating_sub(i);
-        if start >= len_b {
+        let start = first.saturating_sub(i).max(low_b);
+        if start >= len_b || a_limb == 0 {
             continue;
         }
         let a_limb = u128::from(a_limb);
