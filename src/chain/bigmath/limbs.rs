@@ -178,7 +178,7 @@ impl<const N: usize> Fx<N> {
                 inexact = neg && product_bits_below(&product[..used], k);
             }
         }
-        if !shr_into(&product[..used], k, &mut self.mag) {
+        if !shr_product(&product, k, &mut self.mag) {
             return false;
         }
         if inexact && !increment(&mut self.mag) {
@@ -220,7 +220,10 @@ impl<const N: usize> Fx<N> {
     /// `out = round_to_precision(self, 2²⁴)`: to nearest, ties away from zero.
     #[inline]
     fn round_into(&self, out: &mut Self) {
-        shr_into(&self.mag, GUARD_BITS, &mut out.mag);
+        for i in 0..N {
+            let next = if i + 1 < N { self.mag[i + 1] } else { 0 };
+            out.mag[i] = (self.mag[i] >> GUARD_BITS) | (next << (64 - GUARD_BITS));
+        }
         if self.mag[0] & (1 << (GUARD_BITS - 1)) != 0 {
             // The quotient is < 2^(64·N − 24), so adding 1 cannot overflow.
             increment(&mut out.mag);
@@ -455,6 +458,23 @@ fn shr_into(src: &[u64], k: u32, dst: &mut [u64]) -> bool {
     // The quotient fits iff src < 2^(k + 64·len(dst)).
     let top = dst.len();
     high.get(top).is_none_or(|&l| l >> bits == 0) && high.iter().skip(top + 1).all(|&l| l == 0)
+}
+
+/// `dst = ⌊product / 2ᵏ⌋` for `k < 64·N` (`W = 2·N` limbs, so every limb read exists);
+/// whether the quotient fit `dst`. The same as [`shr_into`], over fixed lengths.
+#[inline]
+fn shr_product<const N: usize, const W: usize>(
+    product: &[u64; W],
+    k: u32,
+    dst: &mut [u64; N],
+) -> bool {
+    let (limbs, bits) = ((k / 64) as usize, k % 64);
+    for (i, out) in dst.iter_mut().enumerate() {
+        // (x << 1) << (63 − bits) is x << (64 − bits), and 0 for bits = 0.
+        *out = (product[i + limbs] >> bits) | ((product[i + limbs + 1] << 1) << (63 - bits));
+    }
+    // The quotient fits iff product < 2^(k + 64·N).
+    product[limbs + N] >> bits == 0 && product[limbs + N + 1..].iter().all(|&l| l == 0)
 }
 
 /// The floor of a quotient of sign `neg` whose magnitude truncated to `mag`: one more in
