@@ -13,13 +13,13 @@
 //!   stopping when the rounded digits stop changing.
 //!
 //! [`pow_ratio_scaled`] (the pool's `u128` entry point) computes the same integers faster:
-//! the series path on fixed-width stack integers ([`limbs`], the same operations in the same
+//! the series path on fixed-width stack integers (module `limbs`, the same operations in the same
 //! order) and `q = 1` on the exact path by a division (the largest `r` with `r·d ≤ n` is
 //! `⌊n/d⌋`, which is what the integer root's binary search finds for `q = 1`), falling back to
 //! the `BigInt` code ([`pow_ratio_scaled_reference`]) whenever an intermediate would not fit.
 //!
 //! May depend on: `num-bigint`, `num-integer`, `num-traits` (pure Rust, used without default
-//! features: their `std` features add no arithmetic).
+//! features: their `std` features add no arithmetic), `chain::wide`.
 //!
 //! Licence: the ported code is MIT-licensed, "Copyright (c) sam0x17"; the MIT licence's
 //! permission notice is reproduced in full in `src/chain/LICENSE-safe-bigmath`, which must
@@ -55,7 +55,7 @@ pub fn pow_ratio_scaled(
     precision: u32,
     scale: u128,
 ) -> Option<u128> {
-    let (a, b, scale) = (base_numerator, base_denominator, scale);
+    let (a, b) = (base_numerator, base_denominator);
     if b == 0 || exponent_denominator == 0 {
         return None;
     }

@@ -13,6 +13,15 @@
 //! * `round_to_precision` by the guard factor 2²⁴: `sign(v) · ⌊(|v| + 2²³) / 2²⁴⌋`, which is
 //!   the truncated quotient plus the remainder's sign when `2·|remainder| ≥ 2²⁴`.
 //!
+//! What makes them fast, each exact: no allocation (values of 6 limbs for internal precisions
+//! up to 300 bits, the pool's 256 + 24, and 18 up to 1 080, its 1 024 + 24); products leave out
+//! partial products with a zero limb (the series' `x` comes from a `u128` shifted up, so its
+//! low limbs are zero) and first the lowest columns altogether, computing them only when the
+//! high columns leave the quotient undetermined ([`Fx::mul_shr_floor_assign`]); the division
+//! by the series index multiplies by a reciprocal from a compile-time table
+//! ([`div_rem_by_reciprocal`]); `ln 2` at the pool's two precisions is a constant (the
+//! series' own value, checked in tests).
+//!
 //! May depend on: `chain::wide` (the 192-by-128-bit steps of a division by a `u128`).
 //!
 //! Licence: part of the port of safe-bigmath 0.4.2 (MIT, © sam0x17), see [`super`] and
@@ -151,13 +160,18 @@ impl<const N: usize> Fx<N> {
         }
         let neg = self.neg != other.neg;
         let (a, b) = (&self.mag[..len_a], &other.mag[..len_b]);
-        let mut product = [0u64; W];
+        // Partial products with a zero limb are zero: none falls below the column of the
+        // lowest non-zero limbs (values from u128 operands often have many zero low limbs).
+        let lowest = |v: &[u64]| v.iter().position(|&l| l != 0).unwrap_or(0);
+        let (low_a, low_b) = (lowest(a), lowest(b));
         let skipped = short_product_columns(k);
-        product_columns(a, b, skipped, &mut product);
+        let mut product = [0u64; W];
+        product_columns(a, b, skipped, low_b, &mut product);
         let used = len_a + len_b;
         // Whether the quotient is inexact, needed only for a negative product.
         let mut inexact = neg && product_bits_below(&product[..used], k);
-        if skipped > 0 {
+        // Nothing left out when every non-zero partial product is in the columns computed.
+        if skipped > low_a + low_b {
             // The left-out part L is < 2ᵗ with t = 64·skipped + 69 < k. Write H mod 2ᵏ (H the
             // high part) as h·2ᵗ + l with l < 2ᵗ: unless h is all ones (bits t..k of H),
             // h ≤ 2^(k−t) − 2 and H mod 2ᵏ + L < (h + 2)·2ᵗ ≤ 2ᵏ, so L cannot carry past bit k
@@ -169,11 +183,11 @@ impl<const N: usize> Fx<N> {
                 || (neg && !inexact)
             {
                 product = [0u64; W];
-                product_columns(a, b, 0, &mut product);
+                product_columns(a, b, 0, low_b, &mut product);
                 inexact = neg && product_bits_below(&product[..used], k);
             }
         }
-        if !shr_into(&product[..used], k, &mut self.mag) {
+        if !shr_product(&product, k, &mut self.mag) {
             return false;
         }
         if inexact && !increment(&mut self.mag) {
@@ -215,7 +229,10 @@ impl<const N: usize> Fx<N> {
     /// `out = round_to_precision(self, 2²⁴)`: to nearest, ties away from zero.
     #[inline]
     fn round_into(&self, out: &mut Self) {
-        shr_into(&self.mag, GUARD_BITS, &mut out.mag);
+        for i in 0..N {
+            let next = if i + 1 < N { self.mag[i + 1] } else { 0 };
+            out.mag[i] = (self.mag[i] >> GUARD_BITS) | (next << (64 - GUARD_BITS));
+        }
         if self.mag[0] & (1 << (GUARD_BITS - 1)) != 0 {
             // The quotient is < 2^(64·N − 24), so adding 1 cannot overflow.
             increment(&mut out.mag);
@@ -272,13 +289,14 @@ fn short_product_columns(k: u32) -> usize {
 }
 
 /// `out` = the partial products `a[i]·b[j]` of the product `a·b` in the columns `i + j` from
-/// `first` up, summed exactly (`out` zeroed, `a` and `b` non-empty), row by row.
+/// `first` up, summed exactly (`out` zeroed, `a` and `b` non-empty), row by row; `b[..low_b]`
+/// are zero limbs and rows of zero limbs of `a` are skipped (their partial products are 0).
 #[inline]
-fn product_columns(a: &[u64], b: &[u64], first: usize, out: &mut [u64]) {
+fn product_columns(a: &[u64], b: &[u64], first: usize, low_b: usize, out: &mut [u64]) {
     let len_b = b.len();
     for (i, &a_limb) in a.iter().enumerate() {
-        let start = first.saturating_sub(i);
-        if start >= len_b {
+        let start = first.saturating_sub(i).max(low_b);
+        if start >= len_b || a_limb == 0 {
             continue;
         }
         let a_limb = u128::from(a_limb);
@@ -449,6 +467,23 @@ fn shr_into(src: &[u64], k: u32, dst: &mut [u64]) -> bool {
     // The quotient fits iff src < 2^(k + 64·len(dst)).
     let top = dst.len();
     high.get(top).is_none_or(|&l| l >> bits == 0) && high.iter().skip(top + 1).all(|&l| l == 0)
+}
+
+/// `dst = ⌊product / 2ᵏ⌋` for `k < 64·N` (`W = 2·N` limbs, so every limb read exists);
+/// whether the quotient fit `dst`. The same as [`shr_into`], over fixed lengths.
+#[inline]
+fn shr_product<const N: usize, const W: usize>(
+    product: &[u64; W],
+    k: u32,
+    dst: &mut [u64; N],
+) -> bool {
+    let (limbs, bits) = ((k / 64) as usize, k % 64);
+    for (i, out) in dst.iter_mut().enumerate() {
+        // (x << 1) << (63 − bits) is x << (64 − bits), and 0 for bits = 0.
+        *out = (product[i + limbs] >> bits) | ((product[i + limbs + 1] << 1) << (63 - bits));
+    }
+    // The quotient fits iff product < 2^(k + 64·N).
+    product[limbs + N] >> bits == 0 && product[limbs + N + 1..].iter().all(|&l| l == 0)
 }
 
 /// The floor of a quotient of sign `neg` whose magnitude truncated to `mag`: one more in
