@@ -298,6 +298,40 @@ impl Pool {
         *self = pool;
         Ok(receipt)
     }
+
+    /// Stakes' purchase leg without a price limit: `tao` in, `(alpha out, TAO into the pool,
+    /// fee)`. A stable pool (root) trades 1:1 with no fee and only its TAO reserve moves.
+    pub fn buy_unlimited(
+        &mut self,
+        tao: u64,
+        drop_fees: bool,
+        params: SwapParams,
+    ) -> Result<(u64, u64, u64), SwapError> {
+        if self.mechanism == Mechanism::Stable {
+            self.tao_reserve = self.tao_reserve.saturating_add(tao);
+            return Ok((tao, tao, 0));
+        }
+        let q = self
+            .swap(Order::Buy, tao, u64::MAX, drop_fees, params)?
+            .quote;
+        Ok((q.paid_out, q.paid_in, q.fee))
+    }
+
+    /// Unstaking's sale leg without a price limit: `alpha` in, `(TAO out, alpha into the
+    /// pool)` (the rest of `alpha` is the fee). A stable pool trades 1:1 with no fee.
+    pub fn sell_unlimited(
+        &mut self,
+        alpha: u64,
+        drop_fees: bool,
+        params: SwapParams,
+    ) -> Result<(u64, u64), SwapError> {
+        if self.mechanism == Mechanism::Stable {
+            self.tao_reserve = self.tao_reserve.saturating_sub(alpha);
+            return Ok((alpha, alpha));
+        }
+        let q = self.swap(Order::Sell, alpha, 0, drop_fees, params)?.quote;
+        Ok((q.paid_out, q.paid_in))
+    }
 }
 
 /// `update_weights_for_added_liquidity`: the new quote weight (parts) that keeps the price when

@@ -458,7 +458,12 @@ impl Chain {
     /// After `remove_stake` (spec §11): if `hotkey`'s total stake is now below
     /// `StakeThreshold`, its `PendingChildKeys` are dropped on every subnet.
     pub(super) fn clear_pending_children_below_threshold(&mut self, hotkey: AccountId) {
-        if self.get_total_stake_for_hotkey(hotkey) < self.params.stake_threshold {
+        // Valuing the hotkey's stake prices every subnet: only when something could be dropped.
+        let pending = self
+            .subnets
+            .iter()
+            .any(|s| s.child_keys.pending.contains_key(&hotkey));
+        if pending && self.get_total_stake_for_hotkey(hotkey) < self.params.stake_threshold {
             for s in &mut self.subnets {
                 s.child_keys.pending.remove(&hotkey);
             }

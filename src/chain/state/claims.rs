@@ -21,7 +21,7 @@
 use super::{AccountId, Chain, OpError, ROOT, Subnet};
 use crate::chain::root_claim::{ClaimExecutor, ClaimReceipt, RootClaimType, auto_claim_indices};
 use crate::chain::staking::SharePool;
-use crate::chain::swap::{Mechanism, Order, Pool, SwapParams};
+use crate::chain::swap::{Pool, SwapParams};
 use std::collections::BTreeMap;
 
 /// `StakingHotkeys` and `StakingColdkeysByIndex` / `StakingColdkeys` / `NumStakingColdkeys`:
@@ -160,15 +160,9 @@ impl<'a> ClaimTxn<'a> {
     /// (the chain's minimum price, 1_000 rao per alpha, binds only on a pool priced below it).
     fn sell(&mut self, netuid: u16, alpha: u64) -> Result<(u64, u64), OpError> {
         let params = self.swap;
-        let pool = self.pool(netuid);
-        if pool.mechanism == Mechanism::Stable {
-            pool.tao_reserve = pool.tao_reserve.saturating_sub(alpha);
-            return Ok((alpha, alpha));
-        }
-        let receipt = pool
-            .swap(Order::Sell, alpha, 0, true, params)
-            .map_err(OpError::Swap)?;
-        Ok((receipt.quote.paid_out, receipt.quote.paid_in))
+        self.pool(netuid)
+            .sell_unlimited(alpha, true, params)
+            .map_err(OpError::Swap)
     }
 }
 

@@ -21,7 +21,7 @@ use crate::chain::fixed::U96F32;
 use crate::chain::staking::{
     SharePool, StakingError, get_nominator_min_required_stake, should_clear_small_nomination,
 };
-use crate::chain::swap::{Mechanism, Order, Pool};
+use crate::chain::swap::Pool;
 
 /// Who moves what where: the arguments of `transition_stake_internal`.
 #[derive(Clone, Copy, Debug)]
@@ -36,7 +36,7 @@ struct Transition {
 
 /// `unstake_from_subnet` worked out on copies: the origin's pool and share pool after the
 /// removal and the sale.
-struct Unstake {
+pub(super) struct Unstake {
     pool: Pool,
     shares: SharePool<AccountId>,
     /// Alpha taken out of the stake, rao.
@@ -44,22 +44,22 @@ struct Unstake {
     /// Alpha that entered the pool (`amount_paid_in`); the rest is the fee, rao.
     sold: u64,
     /// TAO out of the pool, rao.
-    tao: u64,
+    pub(super) tao: u64,
 }
 
 /// `stake_into_subnet` worked out on copies: the destination's pool and share pool after the
 /// purchase and the stake.
-struct Stake {
+pub(super) struct Stake {
     pool: Pool,
     shares: SharePool<AccountId>,
     /// TAO spent, fee included, rao.
     tao: u64,
-    /// TAO that entered the pool (`amount_paid_in`), rao.
-    paid_in: u64,
+    /// TAO booked as inflow (`amount_paid_in`, what entered the pool), rao.
+    pub(super) inflow: u64,
     /// The fee, TAO rao (burned: there is no block author).
     fee: u64,
     /// Alpha staked, rao.
-    alpha: u64,
+    pub(super) alpha: u64,
 }
 
 impl Chain {
@@ -284,7 +284,7 @@ impl Chain {
     /// `netuid` and sells it (1:1 on root and stable subnets), paying the swap fee unless
     /// `drop_fees`. Without a price limit, like `remove_stake` here: the chain's limit, the
     /// minimum price of 1_000 rao per alpha, would bind only on a pool priced below it.
-    fn plan_unstake(
+    pub(super) fn plan_unstake(
         &self,
         netuid: u16,
         hotkey: AccountId,
@@ -294,15 +294,9 @@ impl Chain {
     ) -> Result<Unstake, OpError> {
         let s = &self.subnets[usize::from(netuid)];
         let mut pool = s.pool;
-        let (tao, sold) = if pool.mechanism == Mechanism::Stable {
-            pool.tao_reserve = pool.tao_reserve.saturating_sub(alpha);
-            (alpha, alpha)
-        } else {
-            let receipt = pool
-                .swap(Order::Sell, alpha, 0, drop_fees, self.params.swap)
-                .map_err(OpError::Swap)?;
-            (receipt.quote.paid_out, receipt.quote.paid_in)
-        };
+        let (tao, sold) = pool
+            .sell_unlimited(alpha, drop_fees, self.params.swap)
+            .map_err(OpError::Swap)?;
         let mut shares = s.stakes.get(&hotkey).cloned().unwrap_or_default();
         shares
             .decrease_stake_for_hotkey_and_coldkey_on_subnet(coldkey, alpha)
@@ -320,7 +314,13 @@ impl Chain {
     /// −= tao`, the TAO outflow, the root-claim adjustment on root. The fee's alpha stays
     /// counted in `SubnetAlphaOut`, held by no one (no block author). The TAO is the caller's
     /// to place.
-    fn commit_unstake(&mut self, netuid: u16, hotkey: AccountId, coldkey: AccountId, u: Unstake) {
+    pub(super) fn commit_unstake(
+        &mut self,
+        netuid: u16,
+        hotkey: AccountId,
+        coldkey: AccountId,
+        u: Unstake,
+    ) {
         let s = &mut self.subnets[usize::from(netuid)];
         s.pool = u.pool;
         s.stakes.insert(hotkey, u.shares);
@@ -340,7 +340,7 @@ impl Chain {
     /// limit (1:1 on root and stable subnets), paying the swap fee unless `drop_fees`, and
     /// stakes it to (hotkey, coldkey). Rejects a stake that would buy no shares, as `add_stake`
     /// does (unverified for moves: the spec states the check for `add_stake` only).
-    fn plan_stake(
+    pub(super) fn plan_stake(
         &self,
         netuid: u16,
         hotkey: AccountId,
@@ -350,16 +350,9 @@ impl Chain {
     ) -> Result<Stake, OpError> {
         let s = &self.subnets[usize::from(netuid)];
         let mut pool = s.pool;
-        let (alpha, paid_in, fee) = if pool.mechanism == Mechanism::Stable {
-            pool.tao_reserve = pool.tao_reserve.saturating_add(tao);
-            (tao, tao, 0)
-        } else {
-            let receipt = pool
-                .swap(Order::Buy, tao, u64::MAX, drop_fees, self.params.swap)
-                .map_err(OpError::Swap)?;
-            let q = receipt.quote;
-            (q.paid_out, q.paid_in, q.fee)
-        };
+        let (alpha, paid_in, fee) = pool
+            .buy_unlimited(tao, drop_fees, self.params.swap)
+            .map_err(OpError::Swap)?;
         let mut shares = s.stakes.get(&hotkey).cloned().unwrap_or_default();
         shares
             .try_increase_stake_for_hotkey_and_coldkey_on_subnet(coldkey, alpha)
@@ -368,7 +361,7 @@ impl Chain {
             pool,
             shares,
             tao,
-            paid_in,
+            inflow: paid_in,
             fee,
             alpha,
         })
@@ -377,14 +370,20 @@ impl Chain {
     /// Commits a [`Stake`]: the pool and share pool, `SubnetAlphaOut += alpha`, `TotalStake +=
     /// tao`, the TAO inflow (`amount_paid_in`), the fee burned, the root-claim adjustment on
     /// root, and the staking index.
-    fn commit_stake(&mut self, netuid: u16, hotkey: AccountId, coldkey: AccountId, st: Stake) {
+    pub(super) fn commit_stake(
+        &mut self,
+        netuid: u16,
+        hotkey: AccountId,
+        coldkey: AccountId,
+        st: Stake,
+    ) {
         let s = &mut self.subnets[usize::from(netuid)];
         s.pool = st.pool;
         s.stakes.insert(hotkey, st.shares);
         s.alpha_out = s.alpha_out.saturating_add(st.alpha);
         s.tao_flow = s
             .tao_flow
-            .saturating_add(i64::try_from(st.paid_in).unwrap_or(i64::MAX));
+            .saturating_add(i64::try_from(st.inflow).unwrap_or(i64::MAX));
         self.ledger.burned_tao = self.ledger.burned_tao.saturating_add(st.fee);
         self.total_stake = self.total_stake.saturating_add(st.tao);
         if netuid == ROOT {
@@ -394,7 +393,7 @@ impl Chain {
         self.staking_index.record_stake(coldkey, hotkey);
     }
 
-    fn credit(&mut self, coldkey: AccountId, amount: u64) {
+    pub(super) fn credit(&mut self, coldkey: AccountId, amount: u64) {
         let balance = self.balances.entry(coldkey).or_insert(0);
         *balance = balance.saturating_add(amount);
     }

@@ -111,38 +111,14 @@ impl Chain {
         if !stable && tao > s.pool.tao_reserve.saturating_mul(1000) {
             return Err(OpError::AmountTooLarge);
         }
-        // Work on copies of the pool and of the hotkey's share pool; commit both on success.
-        let mut pool = s.pool;
-        let (alpha, fee) = if stable {
-            (tao, 0)
-        } else {
-            let receipt = pool
-                .swap(Order::Buy, tao, u64::MAX, false, self.params.swap)
-                .map_err(OpError::Swap)?;
-            (receipt.quote.paid_out, receipt.quote.fee)
-        };
-        let mut shares = s.stakes.get(&hotkey).cloned().unwrap_or_default();
-        shares
-            .try_increase_stake_for_hotkey_and_coldkey_on_subnet(coldkey, alpha)
-            .map_err(OpError::Staking)?;
-        if stable {
-            pool.tao_reserve = pool.tao_reserve.saturating_add(tao);
-        }
-        let subnet = &mut self.subnets[usize::from(netuid)];
-        subnet.pool = pool;
-        subnet.stakes.insert(hotkey, shares);
-        subnet.alpha_out = subnet.alpha_out.saturating_add(alpha);
-        subnet.tao_flow = subnet
-            .tao_flow
-            .saturating_add(i64::try_from(tao).unwrap_or(i64::MAX));
+        // Worked out on copies of the pool and the hotkey's share pool, committed on success.
+        let mut stake = self.plan_stake(netuid, hotkey, coldkey, tao, false)?;
+        // This operation books the gross amount as TAO inflow, where the spec says
+        // `amount_paid_in` (the stake moves do): kept, a known difference of one swap fee.
+        stake.inflow = tao;
+        let alpha = stake.alpha;
         self.debit(coldkey, tao);
-        self.ledger.burned_tao = self.ledger.burned_tao.saturating_add(fee);
-        self.total_stake = self.total_stake.saturating_add(tao);
-        if netuid == ROOT {
-            self.root_claims
-                .add_stake_adjust_root_claimed(hotkey, coldkey, tao);
-        }
-        self.staking_index.record_stake(coldkey, hotkey);
+        self.commit_stake(netuid, hotkey, coldkey, stake);
         Ok(alpha)
     }
 
@@ -170,41 +146,13 @@ impl Chain {
         if !stable && alpha > s.pool.alpha_reserve.saturating_mul(1000) {
             return Err(OpError::AmountTooLarge);
         }
-        let mut pool = s.pool;
-        let (tao, sold) = if stable {
-            (alpha, alpha)
-        } else {
-            let receipt = pool
-                .swap(Order::Sell, alpha, 0, false, self.params.swap)
-                .map_err(OpError::Swap)?;
-            (receipt.quote.paid_out, receipt.quote.paid_in)
-        };
+        let sale = self.plan_unstake(netuid, hotkey, coldkey, alpha, false)?;
+        let tao = sale.tao;
         if alpha < held && tao < self.params.default_min_stake {
             return Err(OpError::StakeBelowMinimum);
         }
-        let mut shares = s.stakes.get(&hotkey).cloned().unwrap_or_default();
-        shares
-            .decrease_stake_for_hotkey_and_coldkey_on_subnet(coldkey, alpha)
-            .map_err(OpError::Staking)?;
-        if stable {
-            pool.tao_reserve = pool.tao_reserve.saturating_sub(tao);
-        }
-        // What was not sold (the fee) stays counted in SubnetAlphaOut, held by no one.
-        let fee_alpha = alpha - sold;
-        let subnet = &mut self.subnets[usize::from(netuid)];
-        subnet.pool = pool;
-        subnet.stakes.insert(hotkey, shares);
-        subnet.alpha_out = subnet.alpha_out.saturating_sub(sold);
-        subnet.tao_flow = subnet
-            .tao_flow
-            .saturating_sub(i64::try_from(tao).unwrap_or(i64::MAX));
-        *self.ledger.unassigned_alpha.entry(netuid).or_insert(0) += fee_alpha;
-        *self.balances.entry(coldkey).or_insert(0) += tao;
-        self.total_stake = self.total_stake.saturating_sub(tao);
-        if netuid == ROOT {
-            self.root_claims
-                .remove_stake_adjust_root_claimed(hotkey, coldkey, alpha);
-        }
+        self.commit_unstake(netuid, hotkey, coldkey, sale);
+        self.credit(coldkey, tao);
         self.clear_small_nomination_if_required(hotkey, coldkey, netuid);
         self.clear_pending_children_below_threshold(hotkey);
         Ok(tao)
