@@ -12,7 +12,7 @@ mod validate;
 
 pub use validate::{
     AgentSpec, BLOCKS_PER_DAY, EventAction, EventSpec, OUTSIDE, Role, Scenario, StrategySpec,
-    SubnetSpec, When, apply_hyper_checked, strategy_name,
+    SubnetSpec, When, apply_hyper_checked, strategy_name, to_rao,
 };
 
 use raw::RawScenario;

@@ -251,8 +251,13 @@ impl Ctx<'_> {
         if x > SUPPLY_TAO {
             return self.err(field, format!("{x} exceeds the 21 000 000 supply"));
         }
-        Ok((x * 1e9).round() as u64)
+        Ok(to_rao(x))
     }
+}
+
+/// Decimal TAO or alpha → rao (rounded), clamped to [0, supply].
+pub fn to_rao(x: f64) -> u64 {
+    (x.clamp(0.0, SUPPLY_TAO) * 1e9).round() as u64
 }
 
 /// Fraction → u16 proportion (round to nearest).
@@ -294,7 +299,7 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
     }
     let blocks = duration_blocks(&ctx, &raw, &subnets)?;
     let agents = agent_specs(&ctx, &raw, &chain, &mut ids)?;
-    check_supply(&ctx, &raw, &subnets, &agents, issued_tao)?;
+    check_supply(&ctx, &subnets, &agents, issued_tao)?;
     let events = event_specs(&ctx, &raw, &subnets, &agents)?;
     let rc = ctx.at("record".into(), None);
     if raw.record.every_blocks == 0 {
@@ -587,8 +592,14 @@ fn role_of(ctx: &Ctx, a: &RawAgent) -> Result<Role, ScenarioError> {
             );
         }
     };
+    check_fits(ctx, &a.strategy, role)?;
+    Ok(role)
+}
+
+/// Whether `role` can have `strategy`.
+fn check_fits(ctx: &Ctx, strategy: &RawStrategy, role: Role) -> Result<(), ScenarioError> {
     let fits = matches!(
-        (&a.strategy, role),
+        (strategy, role),
         (RawStrategy::Serve { .. } | RawStrategy::Idle, Role::Miner)
             | (
                 RawStrategy::Honest { .. }
@@ -615,12 +626,12 @@ fn role_of(ctx: &Ctx, a: &RawAgent) -> Result<Role, ScenarioError> {
             "strategy",
             format!(
                 "strategy '{}' is not one a {} can have",
-                strategy_name(&a.strategy),
-                a.role
+                strategy_name(strategy),
+                role.name()
             ),
         );
     }
-    Ok(role)
+    Ok(())
 }
 
 /// The YAML key of a strategy.
@@ -1005,7 +1016,6 @@ fn resolve_strategy(
 /// Genesis TAO (balances, pools, root stakes, pre-issued) must fit the supply.
 fn check_supply(
     ctx: &Ctx,
-    raw: &RawScenario,
     subnets: &[SubnetSpec],
     agents: &[AgentSpec],
     issued: u64,
@@ -1016,7 +1026,6 @@ fn check_supply(
             .iter()
             .map(|a| u128::from(a.balance) + u128::from(a.root_stake))
             .sum::<u128>();
-    let _ = raw;
     if total > 21_000_000_000_000_000 {
         return ctx.err(
             "",
@@ -1102,21 +1111,11 @@ fn event_spec(
     if let Some(s) = &e.set_strategy {
         let found = lookup.population(ctx, "set_strategy.agents", &s.agents, None)?;
         let role = lookup.agents[found[0]].role;
-        let fake = RawAgent {
-            name: s.agents.clone(),
-            role: role.name().to_string(),
-            count: found.len() as u32,
-            balance: 0.0,
-            stake: Amount::Fixed(0.0),
-            root_stake: 0.0,
-            take: None,
-            delegate_to: None,
-            shared_coldkey: false,
-            registered: false,
-            join: None,
-            strategy: s.strategy.clone(),
-        };
-        role_of(&ctx.at(format!("{}.set_strategy", ctx.path), None), &fake)?;
+        check_fits(
+            &ctx.at(format!("{}.set_strategy", ctx.path), None),
+            &s.strategy,
+            role,
+        )?;
         let sc = ctx.at(format!("{}.set_strategy.strategy", ctx.path), None);
         check_strategy(&sc, &s.strategy, found.len() as u32)?;
         actions.push(EventAction::SetStrategy {

@@ -12,7 +12,7 @@ use super::{
 use crate::chain::fixed::I96F32;
 use crate::chain::state::{Chain, ROOT, Subnet};
 use crate::scenario::raw::{Amount, RawDist, RawStrategy};
-use crate::scenario::{AgentSpec, Role, Scenario, StrategySpec, SubnetSpec, When};
+use crate::scenario::{AgentSpec, Role, Scenario, StrategySpec, SubnetSpec, When, to_rao};
 use crate::strategy::nominator::ScheduledMove;
 use crate::strategy::{
     MinerStrategy, NominatorStrategy, ScriptStep, ServeParams, TraderStrategy, ValidatorStrategy,
@@ -75,8 +75,7 @@ pub fn world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     world.insert_resource(ChainState(chain));
     world.insert_resource(Clock {
         end_block: scenario.blocks,
-        fresh: (1..n as u16).collect(),
-        drained: Vec::new(),
+        epoch_ran: (1..n as u16).collect(),
     });
     let mut public = vec![SubnetPublic::default(); n];
     let mut delays = vec![0; n];
@@ -181,8 +180,7 @@ fn genesis_agent(chain: &mut Chain, a: &AgentSpec, rng: &mut ChaCha8Rng) -> Resu
 
 /// One draw of an amount (decimal units) in rao.
 fn draw_rao(amount: &Amount, index: u32, rng: &mut impl Rng) -> u64 {
-    let x = draw(amount, index, rng);
-    (x.clamp(0.0, 21e6) * 1e9).round() as u64
+    to_rao(draw(amount, index, rng))
 }
 
 /// One draw of an amount in its own units.
@@ -242,7 +240,6 @@ enum Behaviour {
 
 /// The strategy of agent `index` of its population, with its per-agent draws.
 fn strategy(spec: &StrategySpec, index: u32, rng: &mut ChaCha8Rng) -> Behaviour {
-    let rao = |x: f64| (x * 1e9).round() as u64;
     match &spec.raw {
         RawStrategy::Serve {
             quality,
@@ -326,7 +323,7 @@ fn strategy(spec: &StrategySpec, index: u32, rng: &mut ChaCha8Rng) -> Behaviour 
             stop_block,
         } => Behaviour::Trader(TraderStrategy::Schedule {
             every_blocks: *every_blocks,
-            buy_tao: rao(*buy),
+            buy_tao: to_rao(*buy),
             start_block: *start_block,
             stop_block: *stop_block,
         }),
@@ -335,7 +332,7 @@ fn strategy(spec: &StrategySpec, index: u32, rng: &mut ChaCha8Rng) -> Behaviour 
             max_tao,
         } => Behaviour::Trader(TraderStrategy::Random {
             every_blocks: *every_blocks,
-            max_tao: rao(*max_tao),
+            max_tao: to_rao(*max_tao),
         }),
     }
 }

@@ -38,11 +38,9 @@ pub struct ChainState(pub Chain);
 pub struct Clock {
     /// The last block to simulate.
     pub end_block: u64,
-    /// Subnets whose epoch ran in the last step (all subnets before the first step): their
-    /// agents act in this block.
-    pub fresh: Vec<u16>,
-    /// Subnets whose epoch ran in this block's step.
-    pub drained: Vec<u16>,
+    /// Subnets whose epoch ran in the latest step (all subnets before the first step): the
+    /// observers read it right after the step, and their agents act on it in the next block.
+    pub epoch_ran: Vec<u16>,
 }
 
 /// The public metagraph history of one subnet, as participants and explorers see it.
@@ -109,6 +107,15 @@ pub struct Recorder {
     pub accounts: bool,
     /// Operations the chain rejected, by kind.
     pub rejected: BTreeMap<&'static str, u64>,
+}
+
+impl Recorder {
+    /// Counts `result` under `kind` if the chain rejected it.
+    pub fn tally<T, E>(&mut self, kind: &'static str, result: &Result<T, E>) {
+        if result.is_err() {
+            *self.rejected.entry(kind).or_insert(0) += 1;
+        }
+    }
 }
 
 /// Who an agent is, for the rows.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// For every subnet whose epoch ran: consensus history, validator yields, epoch counter.
 pub fn observe(chain: Res<ChainState>, clock: Res<Clock>, mut public: ResMut<Public>) {
-    for netuid in &clock.drained {
+    for netuid in &clock.epoch_ran {
         let s = &chain.0.subnets[usize::from(*netuid)];
         let p = &mut public.0[usize::from(*netuid)];
         let Some(out) = &s.last_epoch else {
@@ -43,7 +43,7 @@ pub fn record_epochs(
     mut public: ResMut<Public>,
     mut recorder: ResMut<Recorder>,
 ) {
-    for netuid in &clock.drained {
+    for netuid in &clock.epoch_ran {
         let p = &mut public.0[usize::from(*netuid)];
         let epoch = p.epochs.saturating_sub(1);
         if recorder.neurons {

@@ -68,7 +68,9 @@ fn apply_event(world: &mut World, action: &EventAction) {
             let alpha = (held as f64 * fraction) as u64;
             let result =
                 chain.move_stake(*coldkey, *from_hotkey, *to_hotkey, *netuid, *netuid, alpha);
-            count(world, "move_stake", result.is_err());
+            world
+                .resource_mut::<Recorder>()
+                .tally("move_stake", &result);
         }
         EventAction::ResetBonds { netuid, hotkey } => {
             let chain = &mut world.resource_mut::<ChainState>().0;
@@ -99,17 +101,6 @@ fn switch_strategy(world: &mut World, agents: &[usize], spec: &crate::scenario::
     }
 }
 
-/// Counts a rejected operation.
-fn count(world: &mut World, kind: &'static str, rejected: bool) {
-    if rejected {
-        *world
-            .resource_mut::<Recorder>()
-            .rejected
-            .entry(kind)
-            .or_insert(0) += 1;
-    }
-}
-
 /// Registrations due this block, in agent order: (block, netuid, coldkey, hotkey).
 #[derive(Resource, Default)]
 pub struct Joins(pub std::collections::VecDeque<(u64, u16, AccountId, AccountId)>);
@@ -123,10 +114,9 @@ pub fn register_joiners(
 ) {
     let block = chain.0.block + 1;
     while joins.0.front().is_some_and(|j| j.0 <= block) {
-        if let Some((_, netuid, coldkey, hotkey)) = joins.0.pop_front()
-            && chain.0.burned_register(coldkey, hotkey, netuid).is_err()
-        {
-            *recorder.rejected.entry("burned_register").or_insert(0) += 1;
+        if let Some((_, netuid, coldkey, hotkey)) = joins.0.pop_front() {
+            let result = chain.0.burned_register(coldkey, hotkey, netuid);
+            recorder.tally("burned_register", &result);
         }
     }
 }
@@ -138,16 +128,16 @@ pub fn miners_serve(
     clock: Res<Clock>,
     mut public: ResMut<Public>,
 ) {
-    if clock.fresh.is_empty() {
+    if clock.epoch_ran.is_empty() {
         return;
     }
-    for netuid in &clock.fresh {
+    for netuid in &clock.epoch_ran {
         let n = chain.0.subnets[usize::from(*netuid)].neurons.len();
         public.0[usize::from(*netuid)].performance = vec![0.0; n];
     }
     let mut list: Vec<_> = miners
         .iter_mut()
-        .filter(|(a, _, _)| clock.fresh.contains(&a.netuid))
+        .filter(|(a, _, _)| clock.epoch_ran.contains(&a.netuid))
         .collect();
     list.sort_unstable_by_key(|(a, _, _)| a.index);
     for (agent, mut miner, mut rng) in list {
@@ -162,35 +152,33 @@ pub fn miners_serve(
     }
 }
 
-/// Validators of subnets with a fresh epoch set their weights, or commit them when the
-/// subnet's weights are revealed later.
+/// Validators of subnets whose epoch just ran commit their weights; [`reveal_commits`] puts
+/// them on chain once the subnet's commit-reveal delay has passed.
 pub fn validators_act(
     mut validators: Query<(&Agent, &Validator, &mut AgentRng)>,
-    mut chain: ResMut<ChainState>,
+    chain: Res<ChainState>,
     clock: Res<Clock>,
     public: Res<Public>,
     mut reveals: ResMut<Reveals>,
-    mut recorder: ResMut<Recorder>,
     delays: Res<RevealDelays>,
 ) {
-    if clock.fresh.is_empty() {
+    if clock.epoch_ran.is_empty() {
         return;
     }
     let mut list: Vec<_> = validators
         .iter_mut()
-        .filter(|(a, _, _)| clock.fresh.contains(&a.netuid))
+        .filter(|(a, _, _)| clock.epoch_ran.contains(&a.netuid))
         .collect();
     list.sort_unstable_by_key(|(a, _, _)| a.index);
     let block = chain.0.block + 1;
     for (agent, validator, mut rng) in list {
         let netuid = usize::from(agent.netuid);
         let p = &public.0[netuid];
-        let hotkeys = chain.0.subnets[netuid].neurons.hotkeys.clone();
         let view = SubnetView {
             netuid: agent.netuid,
             block,
             epoch: p.epochs,
-            hotkeys: &hotkeys,
+            hotkeys: &chain.0.subnets[netuid].neurons.hotkeys,
             consensus_history: &p.consensus_history,
         };
         let Some(weights) = validator
@@ -200,23 +188,15 @@ pub fn validators_act(
             continue;
         };
         let (uids, values): (Vec<u16>, Vec<u16>) = weights.into_iter().unzip();
+        // Without commit-reveal (delay 0) the commit is revealed by `reveal_commits` later in
+        // this same block, before anyone else acts.
         let delay = delays.0.get(netuid).copied().unwrap_or(0);
-        if delay == 0 {
-            let rejected = chain
-                .0
-                .set_weights(agent.hotkey, agent.netuid, &uids, &values);
-            if rejected.is_err() {
-                *recorder.rejected.entry("set_weights").or_insert(0) += 1;
-            }
-        } else {
-            let at = p.epochs + u64::from(delay);
-            reveals.0[netuid].push_back(super::Commit {
-                reveal_at: at,
-                hotkey: agent.hotkey,
-                uids,
-                values,
-            });
-        }
+        reveals.0[netuid].push_back(super::Commit {
+            reveal_at: p.epochs + u64::from(delay),
+            hotkey: agent.hotkey,
+            uids,
+            values,
+        });
     }
 }
 
@@ -232,17 +212,13 @@ pub fn reveal_commits(
     mut reveals: ResMut<Reveals>,
     mut recorder: ResMut<Recorder>,
 ) {
-    for netuid in &clock.fresh {
+    for netuid in &clock.epoch_ran {
         let queue = &mut reveals.0[usize::from(*netuid)];
         let epochs = public.0[usize::from(*netuid)].epochs;
         while queue.front().is_some_and(|c| c.reveal_at <= epochs) {
-            if let Some(c) = queue.pop_front()
-                && chain
-                    .0
-                    .set_weights(c.hotkey, *netuid, &c.uids, &c.values)
-                    .is_err()
-            {
-                *recorder.rejected.entry("set_weights").or_insert(0) += 1;
+            if let Some(c) = queue.pop_front() {
+                let result = chain.0.set_weights(c.hotkey, *netuid, &c.uids, &c.values);
+                recorder.tally("set_weights", &result);
             }
         }
     }
@@ -263,7 +239,7 @@ pub fn nominators_act(
     for (agent, nominator, mut rng) in list {
         if !nominator
             .0
-            .may_act(block, clock.fresh.contains(&agent.netuid))
+            .may_act(block, clock.epoch_ran.contains(&agent.netuid))
         {
             continue;
         }
@@ -273,7 +249,7 @@ pub fn nominators_act(
         let yields = published_yields(&public.0[netuid], validators);
         let view = NominatorView {
             block,
-            epoch_ran: clock.fresh.contains(&agent.netuid),
+            epoch_ran: clock.epoch_ran.contains(&agent.netuid),
             epoch: public.0[netuid].epochs,
             positions: &positions,
             validators: &yields,
@@ -287,9 +263,7 @@ pub fn nominators_act(
                 agent.netuid,
                 m.alpha,
             );
-            if result.is_err() {
-                *recorder.rejected.entry("move_stake").or_insert(0) += 1;
-            }
+            recorder.tally("move_stake", &result);
         }
     }
 }
@@ -351,15 +325,11 @@ pub fn traders_act(
             ),
             None => continue,
         };
-        if result.is_err() {
-            *recorder.rejected.entry(kind).or_insert(0) += 1;
-        }
+        recorder.tally(kind, &result);
     }
 }
 
 /// One block of the chain.
 pub fn step_chain(mut chain: ResMut<ChainState>, mut clock: ResMut<Clock>) {
-    let drained = chain.0.step_block();
-    clock.fresh = drained.clone();
-    clock.drained = drained;
+    clock.epoch_ran = chain.0.step_block();
 }
