@@ -496,14 +496,37 @@ fn floor_result<const N: usize>(neg: bool, mut mag: [u64; N], inexact: bool) -> 
     Some(Fx::new(neg, mag))
 }
 
+/// The series' stopping rule: the sum rounded to the target precision (`round_to_precision`)
+/// no longer changes. Keeps the previous rounding and a buffer for the next, swapped each step.
+struct Rounding<const N: usize> {
+    previous: Fx<N>,
+    current: Fx<N>,
+}
+
+impl<const N: usize> Rounding<N> {
+    fn new(sum: &Fx<N>) -> Self {
+        let rounded = sum.rounded();
+        Rounding {
+            previous: rounded,
+            current: rounded,
+        }
+    }
+
+    /// Rounds `sum`; whether that equals the previous rounding, which it then replaces.
+    fn unchanged(&mut self, sum: &Fx<N>) -> bool {
+        sum.round_into(&mut self.current);
+        let same = self.current.equals(&self.previous);
+        core::mem::swap(&mut self.current, &mut self.previous);
+        same
+    }
+}
+
 /// `ln1p_fixed(x, 2ᵏ, 2²⁴, max_iters)`: `ln(1 + x)` by its Taylor series.
 fn ln1p<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> Option<Fx<N>> {
     let mut term = *x;
     let mut result = *x;
     let mut next = *x;
-    // rounded[current] is the last rounded value, rounded[1 − current] the new one.
-    let mut rounded = [result.rounded(); 2];
-    let mut current = 0;
+    let mut rounding = Rounding::new(&result);
     for n in 2..=max_iters {
         if !term.mul_shr_floor_assign::<W>(x, k) {
             return None;
@@ -518,17 +541,9 @@ fn ln1p<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> 
         if !result.add_assign(&next, n % 2 == 0) {
             return None;
         }
-        let (old, new) = rounded.split_at_mut(1);
-        let (prev, now) = if current == 0 {
-            (&old[0], &mut new[0])
-        } else {
-            (&new[0], &mut old[0])
-        };
-        result.round_into(now);
-        if next.below_guard() || now.equals(prev) {
+        if next.below_guard() || rounding.unchanged(&result) {
             break;
         }
-        current = 1 - current;
     }
     Some(result)
 }
@@ -537,8 +552,7 @@ fn ln1p<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> 
 fn exp<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> Option<Fx<N>> {
     let mut term = Fx::pow2(k)?;
     let mut result = term;
-    let mut rounded = [result.rounded(); 2];
-    let mut current = 0;
+    let mut rounding = Rounding::new(&result);
     for n in 1..=max_iters {
         let mut product = term;
         if !product.mul_shr_floor_assign::<W>(x, k) {
@@ -551,17 +565,9 @@ fn exp<const N: usize, const W: usize>(x: &Fx<N>, k: u32, max_iters: usize) -> O
         if !result.add_assign(&term, false) {
             return None;
         }
-        let (old, new) = rounded.split_at_mut(1);
-        let (prev, now) = if current == 0 {
-            (&old[0], &mut new[0])
-        } else {
-            (&new[0], &mut old[0])
-        };
-        result.round_into(now);
-        if term.below_guard() || now.equals(prev) {
+        if term.below_guard() || rounding.unchanged(&result) {
             break;
         }
-        current = 1 - current;
     }
     Some(result)
 }
