@@ -3,14 +3,17 @@
 //! schedules and takes leaving the chain unchanged, and conservation of TAO and alpha to the
 //! rao over random runs with random child relations.
 
+mod chain_support;
+
+use chain_support::{
+    NEURONS, SUBNETS, TAO, assert_rejected, conserved, hotkey, owner, set_cycled_weights,
+};
 use proptest::prelude::*;
 use taosim::chain::coinbase::scheduler::PendingBuckets;
 use taosim::chain::epoch::stake::total_stake;
 use taosim::chain::fixed::{I64F64, I96F32};
 use taosim::chain::staking::StakingError;
 use taosim::chain::state::{AccountId, Chain, ChainParams, ChildKeyError, OpError, ROOT, Subnet};
-
-const TAO: u64 = 1_000_000_000;
 
 // ---------------------------------------------------------------------------------------------
 // Upstream drain vectors
@@ -172,20 +175,6 @@ fn chain() -> Chain {
     chain.genesis_stake(netuid, 11, 2, 50 * TAO);
     chain.create_hotkey(12, 1);
     chain
-}
-
-/// Runs `op` and checks it fails with `expected` leaving the chain as it was.
-fn assert_rejected(
-    mut chain: Chain,
-    op: impl FnOnce(&mut Chain) -> Result<(), OpError>,
-    expected: OpError,
-) {
-    let before = chain.clone();
-    assert_eq!(op(&mut chain), Err(expected));
-    assert!(
-        chain == before,
-        "a rejected operation changed the chain ({expected})"
-    );
 }
 
 fn children_error(e: ChildKeyError) -> OpError {
@@ -393,19 +382,6 @@ fn total_stake_values_alpha_at_the_spot_price_and_root_at_one() {
 // Conservation with random child relations
 // ---------------------------------------------------------------------------------------------
 
-const SUBNETS: u16 = 3;
-const NEURONS: u32 = 6;
-const COLDKEYS: u32 = 4;
-
-/// Hotkey of neuron `i` on subnet `netuid`, owned by coldkey `i % COLDKEYS + 1`.
-fn hotkey(netuid: u16, i: u32) -> AccountId {
-    1000 * u32::from(netuid) + i
-}
-
-fn owner(i: u32) -> AccountId {
-    i % COLDKEYS + 1
-}
-
 /// Chain-wide settings of a random run.
 #[derive(Clone, Debug)]
 struct Settings {
@@ -425,26 +401,7 @@ fn network(settings: &Settings) -> Chain {
         pending_childkey_cooldown: settings.cooldown,
         ..ChainParams::default()
     };
-    let mut chain = Chain::new(1, params);
-    for coldkey in 1..=COLDKEYS {
-        chain.fund(coldkey, 10_000 * TAO);
-    }
-    for netuid in 1..=SUBNETS {
-        let mut subnet = Subnet::new(1_000 * TAO, 1_000 * TAO, settings.tempo, 1);
-        subnet.moving_price = I96F32::from_num(1) / I96F32::from_num(u32::from(netuid) + 1);
-        subnet.owner = Some(1);
-        subnet.owner_hotkey = Some(hotkey(netuid, 0));
-        let netuid = chain.add_subnet(subnet);
-        for i in 0..NEURONS {
-            chain.genesis_neuron(netuid, hotkey(netuid, i), owner(i));
-            if i < 3 {
-                let stake = u64::from(i + 1) * 100 * TAO;
-                chain.genesis_stake(netuid, hotkey(netuid, i), owner(i), stake);
-                chain.genesis_stake(ROOT, hotkey(netuid, i), owner(i), stake / 2);
-            }
-        }
-    }
-    chain
+    chain_support::network(params, settings.tempo, |_| 1_000 * TAO)
 }
 
 /// A child of a random relation: a proportion and a neuron of the parent's subnet (`None`) or
@@ -640,17 +597,7 @@ fn apply(chain: &mut Chain, op: &Op) -> Result<(), TestCaseError> {
             neuron,
             netuid,
             values,
-        } => {
-            let n = chain.subnets[usize::from(*netuid)].neurons.len() as u16;
-            let uids: Vec<u16> = (0..n).collect();
-            let values: Vec<u16> = values
-                .iter()
-                .copied()
-                .cycle()
-                .take(usize::from(n))
-                .collect();
-            let _ = chain.set_weights(hotkey(*netuid, *neuron), *netuid, &uids, &values);
-        }
+        } => set_cycled_weights(chain, *netuid, *neuron, values),
         Op::Step { blocks } => {
             for _ in 0..*blocks {
                 chain.step_block();
@@ -664,12 +611,8 @@ fn apply(chain: &mut Chain, op: &Op) -> Result<(), TestCaseError> {
 /// The conservation identities of `tests/chain_conservation.rs`, to the rao, plus the
 /// child/parent mirror.
 fn check(chain: &Chain) -> Result<(), TestCaseError> {
-    let (issuance, held) = chain.tao_accounts();
-    prop_assert_eq!(u128::from(issuance), held, "TAO at block {}", chain.block);
+    conserved(chain).map_err(TestCaseError::fail)?;
     for netuid in 1..chain.subnets.len() as u16 {
-        let (net_minted, issued, out, held) = chain.alpha_accounts(netuid);
-        prop_assert_eq!(net_minted, issued, "alpha issuance of {}", netuid);
-        prop_assert_eq!(out, held, "alpha out of {} at {}", netuid, chain.block);
         let keys = &chain.subnets[usize::from(netuid)].child_keys;
         for (parent, children) in &keys.children {
             for (p, child) in children {

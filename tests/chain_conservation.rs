@@ -8,52 +8,25 @@
 //! rao. Balances never wrap (they are unsigned and the operations saturate; a wrap would break
 //! the identities).
 
+mod chain_support;
+
+use chain_support::{
+    COLDKEYS, NEURONS, SUBNETS, TAO, conserved, hotkey, network, set_cycled_weights,
+};
 use proptest::prelude::*;
-use taosim::chain::fixed::I96F32;
-use taosim::chain::state::{AccountId, Chain, ChainParams, ROOT, Subnet};
+use taosim::chain::state::{Chain, ChainParams};
 
-const TAO: u64 = 1_000_000_000;
-const SUBNETS: u16 = 3;
-const NEURONS: u32 = 6;
-const COLDKEYS: u32 = 4;
-
-/// Hotkey of neuron `i` on subnet `netuid` (1-based), owned by coldkey `i % COLDKEYS + 1`.
-fn hotkey(netuid: u16, i: u32) -> AccountId {
-    1000 * u32::from(netuid) + i
-}
-
-/// A small network: root stake on the first hotkeys, three subnets of six neurons (three
-/// staked validators weighting the miners), funded coldkeys.
-fn network(tempo: u16, tao_weight: u64) -> Chain {
-    let params = ChainParams {
+/// The network's parameters: the runtime's, with this `TaoWeight`.
+fn params(tao_weight: u64) -> ChainParams {
+    ChainParams {
         tao_weight,
         ..ChainParams::default()
-    };
-    let mut chain = Chain::new(1, params);
-    for coldkey in 1..=COLDKEYS {
-        chain.fund(coldkey, 10_000 * TAO);
     }
-    for netuid in 1..=SUBNETS {
-        let mut subnet = Subnet::new(1_000 * TAO, 1_000 * TAO / u64::from(netuid), tempo, 1);
-        subnet.moving_price = I96F32::from_num(1) / I96F32::from_num(u32::from(netuid) + 1);
-        subnet.owner = Some(1);
-        subnet.owner_hotkey = Some(hotkey(netuid, 0));
-        let netuid = chain.add_subnet(subnet);
-        for i in 0..NEURONS {
-            let owner = i % COLDKEYS + 1;
-            chain.genesis_neuron(netuid, hotkey(netuid, i), owner);
-            if i < 3 {
-                chain.genesis_stake(
-                    netuid,
-                    hotkey(netuid, i),
-                    owner,
-                    u64::from(i + 1) * 100 * TAO,
-                );
-                chain.genesis_stake(ROOT, hotkey(netuid, i), owner, u64::from(i + 1) * 50 * TAO);
-            }
-        }
-    }
-    chain
+}
+
+/// Alpha reserve of each subnet's pool: 1 000 alpha / netuid (different prices).
+fn alpha_reserve(netuid: u16) -> u64 {
+    1_000 * TAO / u64::from(netuid)
 }
 
 /// A participant operation.
@@ -163,17 +136,7 @@ fn apply(chain: &mut Chain, op: &Op) -> Result<(), TestCaseError> {
             neuron,
             netuid,
             values,
-        } => {
-            let n = chain.subnets[usize::from(*netuid)].neurons.len() as u16;
-            let uids: Vec<u16> = (0..n).collect();
-            let values: Vec<u16> = values
-                .iter()
-                .copied()
-                .cycle()
-                .take(usize::from(n))
-                .collect();
-            let _ = chain.set_weights(hotkey(*netuid, *neuron), *netuid, &uids, &values);
-        }
+        } => set_cycled_weights(chain, *netuid, *neuron, values),
         Op::Step { blocks } => {
             for _ in 0..*blocks {
                 chain.step_block();
@@ -186,26 +149,7 @@ fn apply(chain: &mut Chain, op: &Op) -> Result<(), TestCaseError> {
 
 /// The conservation identities, to the rao.
 fn check(chain: &Chain) -> Result<(), TestCaseError> {
-    let (issuance, held) = chain.tao_accounts();
-    prop_assert_eq!(u128::from(issuance), held, "TAO at block {}", chain.block);
-    for netuid in 1..chain.subnets.len() as u16 {
-        let (net_minted, issued, out, held) = chain.alpha_accounts(netuid);
-        prop_assert_eq!(
-            net_minted,
-            issued,
-            "alpha issuance of subnet {} at block {}",
-            netuid,
-            chain.block
-        );
-        prop_assert_eq!(
-            out,
-            held,
-            "alpha out of subnet {} at block {}",
-            netuid,
-            chain.block
-        );
-    }
-    Ok(())
+    conserved(chain).map_err(TestCaseError::fail)
 }
 
 proptest! {
@@ -217,7 +161,7 @@ proptest! {
         tao_weight in prop_oneof![Just(0u64), Just(u64::MAX / 5), Just(u64::MAX)],
         ops in prop::collection::vec(op(), 1..60),
     ) {
-        let mut chain = network(tempo, tao_weight);
+        let mut chain = network(params(tao_weight), tempo, alpha_reserve);
         check(&chain)?;
         for op in &ops {
             apply(&mut chain, op)?;
@@ -228,7 +172,7 @@ proptest! {
 
 #[test]
 fn epochs_run_and_pay_out_with_validators_setting_weights() {
-    let mut chain = network(12, u64::MAX / 5);
+    let mut chain = network(params(u64::MAX / 5), 12, alpha_reserve);
     let stake_before = chain.subnets[1].hotkey_stake(hotkey(1, 3));
     let mut epochs = 0;
     for block in 0..600 {

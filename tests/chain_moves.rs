@@ -8,19 +8,16 @@
 //! property test runs random operations and blocks checking that TAO and alpha are conserved to
 //! the rao after each of them.
 
+mod chain_support;
+
+use chain_support::{COLDKEYS, NEURONS, SUBNETS, TAO, assert_rejected, hotkey};
 use proptest::prelude::*;
-use taosim::chain::fixed::I96F32;
 use taosim::chain::root_claim::{ClaimAction, RootClaimType};
 use taosim::chain::staking::StakingError;
 use taosim::chain::state::{
     AccountId, Chain, ChainParams, OpError, ROOT, Subnet, parent_hash_stand_in,
 };
 use taosim::chain::swap::{Order, SwapError};
-
-const TAO: u64 = 1_000_000_000;
-const SUBNETS: u16 = 3;
-const NEURONS: u32 = 6;
-const COLDKEYS: u32 = 4;
 
 // ---------------------------------------------------------------------------------------------
 // Networks
@@ -43,11 +40,6 @@ fn small_chain() -> Chain {
     chain
 }
 
-/// Hotkey of neuron `i` on subnet `netuid` (1-based), owned by coldkey `i % COLDKEYS + 1`.
-fn hotkey(netuid: u16, i: u32) -> AccountId {
-    1000 * u32::from(netuid) + i
-}
-
 /// The network of `chain_conservation.rs`: three subnets of six neurons, three staked
 /// validators each with root stake, funded coldkeys.
 fn network(tempo: u16, tao_weight: u64, auto_claim: bool) -> Chain {
@@ -56,27 +48,7 @@ fn network(tempo: u16, tao_weight: u64, auto_claim: bool) -> Chain {
         auto_claim_root_divs: auto_claim,
         ..ChainParams::default()
     };
-    let mut chain = Chain::new(1, params);
-    for coldkey in 1..=COLDKEYS {
-        chain.fund(coldkey, 10_000 * TAO);
-    }
-    for netuid in 1..=SUBNETS {
-        let mut subnet = Subnet::new(1_000 * TAO, 1_000 * TAO / u64::from(netuid), tempo, 1);
-        subnet.moving_price = I96F32::from_num(1) / I96F32::from_num(u32::from(netuid) + 1);
-        subnet.owner = Some(1);
-        subnet.owner_hotkey = Some(hotkey(netuid, 0));
-        let netuid = chain.add_subnet(subnet);
-        for i in 0..NEURONS {
-            let owner = i % COLDKEYS + 1;
-            chain.genesis_neuron(netuid, hotkey(netuid, i), owner);
-            if i < 3 {
-                let stake = u64::from(i + 1) * 100 * TAO;
-                chain.genesis_stake(netuid, hotkey(netuid, i), owner, stake);
-                chain.genesis_stake(ROOT, hotkey(netuid, i), owner, stake / 2);
-            }
-        }
-    }
-    chain
+    chain_support::network(params, tempo, |netuid| 1_000 * TAO / u64::from(netuid))
 }
 
 /// The three validators of every subnet weight the miners 65535 / 30000 / 10000.
@@ -113,18 +85,7 @@ fn network_with_root_dividends() -> Chain {
 /// issuance is minted − recycled and `SubnetAlphaOut` is held; root's pool holds exactly its
 /// stakes.
 fn conserved(chain: &Chain) -> Result<(), String> {
-    let (issuance, held) = chain.tao_accounts();
-    if u128::from(issuance) != held {
-        return Err(format!("TAO: issuance {issuance}, held {held}"));
-    }
-    for netuid in 1..chain.subnets.len() as u16 {
-        let (net_minted, issued, out, held) = chain.alpha_accounts(netuid);
-        if net_minted != issued || out != held {
-            return Err(format!(
-                "alpha of subnet {netuid}: minted {net_minted}, issued {issued}, out {out}, held {held}"
-            ));
-        }
-    }
+    chain_support::conserved(chain)?;
     let root = &chain.subnets[usize::from(ROOT)];
     let staked: u64 = root.stakes.values().map(|p| p.shared_value()).sum();
     if root.pool.tao_reserve != staked || root.alpha_out != staked {
@@ -134,20 +95,6 @@ fn conserved(chain: &Chain) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// Runs `op` and checks it fails with `expected` leaving the chain as it was.
-fn assert_rejected(
-    mut chain: Chain,
-    op: impl FnOnce(&mut Chain) -> Result<u64, OpError>,
-    expected: OpError,
-) {
-    let before = chain.clone();
-    assert_eq!(op(&mut chain), Err(expected));
-    assert!(
-        chain == before,
-        "a rejected operation changed the chain ({expected})"
-    );
 }
 
 // ---------------------------------------------------------------------------------------------

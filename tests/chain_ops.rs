@@ -1,12 +1,13 @@
 //! Operations the chain rejects return a typed error naming the reason and change nothing
 //! (issue: chain-exact economy, "Bad input"). Each case compares the whole chain before and after.
 
+mod chain_support;
+
+use chain_support::{TAO, assert_rejected};
 use taosim::chain::registration::RegistrationError;
 use taosim::chain::staking::StakingError;
 use taosim::chain::state::{Chain, ChainParams, OpError, ROOT, Subnet};
 use taosim::chain::swap::SwapError;
-
-const TAO: u64 = 1_000_000_000;
 
 /// One subnet with two neurons (hotkeys 10 and 11 of coldkeys 1 and 2), coldkey 1 funded.
 fn chain() -> Chain {
@@ -17,20 +18,6 @@ fn chain() -> Chain {
     chain.genesis_neuron(netuid, 11, 2);
     chain.genesis_stake(netuid, 10, 1, 50 * TAO);
     chain
-}
-
-/// Runs `op` and checks it fails with `expected` leaving the chain as it was.
-fn assert_rejected(
-    mut chain: Chain,
-    op: impl FnOnce(&mut Chain) -> Result<(), OpError>,
-    expected: OpError,
-) {
-    let before = chain.clone();
-    assert_eq!(op(&mut chain), Err(expected));
-    assert!(
-        chain == before,
-        "a rejected operation changed the chain ({expected})"
-    );
 }
 
 #[test]
