@@ -63,8 +63,6 @@ pub fn world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
             role: a.role,
             strategy: kind,
             coldkey: a.coldkey,
-            hotkey: a.hotkey,
-            netuid: a.netuid,
         });
     }
     spawn_owners(&mut world, scenario, &mut recorder);
@@ -357,8 +355,6 @@ fn spawn_owners(world: &mut World, scenario: &Scenario, recorder: &mut Recorder)
             role: Role::Owner,
             strategy: "hold",
             coldkey: s.owner_coldkey,
-            hotkey: s.owner_hotkey,
-            netuid: s.netuid,
         });
     }
 }

@@ -129,10 +129,6 @@ pub struct AgentMeta {
     pub strategy: &'static str,
     /// Its coldkey.
     pub coldkey: AccountId,
-    /// Its hotkey.
-    pub hotkey: AccountId,
-    /// Its subnet.
-    pub netuid: u16,
 }
 
 /// An agent's identity.

@@ -16,16 +16,14 @@ use bevy_ecs::prelude::*;
 pub fn fire_events(world: &mut World) {
     let next_block = world.resource::<ChainState>().0.block + 1;
     let epochs = world.resource::<Public>().0.get(1).map_or(0, |p| p.epochs);
-    let due: Vec<EventSpec> = {
-        let mut pending = world.resource_mut::<PendingEvents>();
-        let (due, rest): (Vec<EventSpec>, Vec<EventSpec>) =
-            pending.0.drain(..).partition(|e| match e.when {
-                When::Block(b) => b <= next_block,
-                When::Epoch(k) => k <= epochs,
-            });
-        pending.0 = rest;
-        due
-    };
+    let due: Vec<EventSpec> = world
+        .resource_mut::<PendingEvents>()
+        .0
+        .extract_if(.., |e| match e.when {
+            When::Block(b) => b <= next_block,
+            When::Epoch(k) => k <= epochs,
+        })
+        .collect();
     for event in due {
         apply_event(world, &event.action);
     }
