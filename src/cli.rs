@@ -43,6 +43,37 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// A/B: also run this scenario on the same seeds and compare every metric
+        /// (writes `<out>/<A>-vs-<B>/`).
+        #[arg(long, value_name = "B")]
+        compare: Option<PathBuf>,
+        /// With `--compare`: seeds per side (seed, seed + 1, …).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+        replicates: u32,
+        /// With `--compare`: threads (default: all cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        jobs: Option<u64>,
+    },
+    /// Run every point and replicate of a scenario's `sweep` in parallel
+    /// (writes `<out>/<scenario>/sweep/`).
+    Sweep {
+        /// Scenario YAML with a `sweep` section (without one: its replicates only).
+        scenario: PathBuf,
+        /// Root of the output directories.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Threads (default: all cores). Outputs do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        jobs: Option<u64>,
+        /// Run only every N-th run starting at the K-th (`K/N`, 1-based), into `shard-K-of-N/`.
+        #[arg(long, value_name = "K/N", value_parser = crate::cli_sweep::parse_shard)]
+        shard: Option<(u32, u32)>,
+        /// Master seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// List and validate the scenario files under a directory.
     Scenarios {
@@ -87,8 +118,40 @@ fn run(cli: Cli) -> Result<(), CliError> {
             out,
             seed,
             quiet,
-        } => crate::cli_run::run(scenario.as_deref(), &out, seed, quiet),
+            compare,
+            replicates,
+            jobs,
+        } => match (compare, scenario) {
+            (None, scenario) => crate::cli_run::run(scenario.as_deref(), &out, seed, quiet),
+            (Some(b), Some(a)) => {
+                let options = sweep_options(jobs, None, quiet);
+                crate::cli_sweep::compare(&a, &b, &out, seed, replicates, options)
+            }
+            (Some(_), None) => Err(CliError::Input(
+                "--compare needs a scenario file to compare against".into(),
+            )),
+        },
+        Command::Sweep {
+            scenario,
+            out,
+            jobs,
+            shard,
+            seed,
+            quiet,
+        } => crate::cli_sweep::sweep(&scenario, &out, seed, sweep_options(jobs, shard, quiet)),
         Command::Scenarios { dir } => crate::cli_run::scenarios(&dir),
+    }
+}
+
+fn sweep_options(
+    jobs: Option<u64>,
+    shard: Option<(u32, u32)>,
+    quiet: bool,
+) -> crate::cli_sweep::SweepOptions {
+    crate::cli_sweep::SweepOptions {
+        jobs: jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX)),
+        shard,
+        quiet,
     }
 }
 

@@ -53,28 +53,33 @@ fn input_error(e: ReportError) -> CliError {
 
 /// Runs the simulation with a progress bar on a terminal.
 fn simulate(scenario: &Scenario, seed: u64, quiet: bool) -> Result<RunRecord, CliError> {
-    let bar = if quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::new(scenario.blocks);
-        let style = ProgressStyle::with_template(
-            "{spinner} {msg} [{bar:30}] {pos}/{len} blocks ({per_sec}, eta {eta})",
-        )
-        .map(|s| s.progress_chars("=> "));
-        if let Ok(style) = style {
-            bar.set_style(style);
-        }
-        bar.set_message(scenario.name.clone());
-        bar
-    };
+    let bar = progress_bar(
+        scenario.blocks,
+        "{spinner} {msg} [{bar:30}] {pos}/{len} blocks ({per_sec}, eta {eta})",
+        quiet,
+    );
+    bar.set_message(scenario.name.clone());
     let result = crate::sim::run(scenario, seed, &mut |block| bar.set_position(block));
     bar.finish_and_clear();
     result.map_err(|e| CliError::Input(e.to_string()))
 }
 
+/// A progress bar on a terminal (hidden when `quiet` or when stderr is not a terminal).
+pub fn progress_bar(len: u64, template: &str, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 /// `manifest.json`: what produced the run.
 pub fn manifest(scenario: &Scenario, seed: u64) -> serde_json::Value {
     serde_json::json!({
+        "kind": "run",
         "scenario": scenario.name,
         "seed": seed,
         "blocks": scenario.blocks,

@@ -8,9 +8,12 @@
 pub mod chain;
 pub mod cli;
 pub mod cli_run;
+pub mod cli_sweep;
 pub mod epoch_json;
+pub mod metrics;
 pub mod record;
 pub mod report;
+pub mod runner;
 pub mod scenario;
 pub mod sim;
 pub mod strategy;

@@ -156,4 +156,7 @@ pub struct RunRecord {
     pub final_issuance: u64,
     /// Operations the chain rejected, by kind, with their counts.
     pub rejected_ops: Vec<(String, u64)>,
+    /// Headline numbers an experiment computes itself (e.g. the consensus experiment's
+    /// `honest_emission_share`), by name; they join the run's metrics.
+    pub outcomes: Vec<(String, f64)>,
 }

@@ -10,8 +10,10 @@
 
 mod parquet;
 mod summary;
+mod sweep;
 
 pub use summary::summary;
+pub use sweep::{AxisColumn, SweepRun, SweepWriter};
 
 use crate::record::RunRecord;
 use std::path::{Path, PathBuf};
@@ -111,7 +113,7 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
 }
 
 /// Moves `tmp` to `run_dir`, replacing an older run directory only after the move.
-fn commit(tmp: &Path, run_dir: &Path) -> Result<(), ReportError> {
+pub fn commit(tmp: &Path, run_dir: &Path) -> Result<(), ReportError> {
     let old = run_dir.with_extension(format!("old-{}", std::process::id()));
     let had_old = run_dir.exists();
     if had_old {

@@ -7,7 +7,9 @@
 //!
 //! May depend on: `chain` (parameter types), `strategy`, serde, serde-saphyr.
 
+pub mod consensus;
 pub mod raw;
+pub mod sweep;
 mod validate;
 
 pub use validate::{
@@ -65,6 +67,18 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// Parses and validates scenario text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     let raw = parse_raw(text, origin)?;
+    validate::validate(raw, origin)
+}
+
+/// Validates a resolved scenario given as a value tree (a sweep point); errors carry the path
+/// but no line.
+pub fn parse_value(tree: serde_json::Value, origin: &str) -> Result<Scenario, ScenarioError> {
+    let raw = sweep::raw_from_value(tree).map_err(|(path, message)| ScenarioError {
+        origin: origin.to_string(),
+        line: None,
+        path: clean_path(&path),
+        message: first_line(&message),
+    })?;
     validate::validate(raw, origin)
 }
 

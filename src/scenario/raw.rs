@@ -20,19 +20,27 @@ pub struct RawScenario {
     /// Master seed (overridable with `--seed`).
     #[serde(default)]
     pub seed: u64,
-    /// How long to run.
+    /// How long to run (required with `subnets`).
+    #[serde(default)]
     pub duration: Duration,
     /// Chain-wide parameters.
     #[serde(default)]
     pub chain: RawChain,
     /// The subnets (netuid 1, 2, … in this order).
+    #[serde(default)]
     pub subnets: Vec<Spanned<RawSubnet>>,
+    /// A one-epoch consensus experiment instead of subnets (catalogue §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consensus: Option<super::consensus::RawConsensus>,
     /// Timed events.
     #[serde(default)]
     pub events: Vec<Spanned<RawEvent>>,
     /// What to record.
     #[serde(default)]
     pub record: RawRecord,
+    /// The runs to make of this scenario with `taosim sweep`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<super::sweep::RawSweep>,
 }
 
 /// Exactly one of the three.

@@ -29,6 +29,8 @@ pub struct Scenario {
     pub name: String,
     /// The master seed.
     pub seed: u64,
+    /// A one-epoch consensus experiment instead of subnets (then `blocks` is 0).
+    pub consensus: Option<super::consensus::ConsensusSpec>,
     /// Blocks to simulate.
     pub blocks: u64,
     /// Chain parameters.
@@ -279,8 +281,11 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
     };
     check_name(&ctx, "name", &raw.name)?;
     let (chain, issued_tao) = chain_params(&ctx.at("chain".into(), None), &raw.chain)?;
+    if let Some(c) = &raw.consensus {
+        return consensus_scenario(&ctx, &raw, c, chain);
+    }
     if raw.subnets.is_empty() {
-        return ctx.err("subnets", "at least one subnet is required");
+        return ctx.err("subnets", "at least one subnet (or a consensus experiment) is required");
     }
     if raw.subnets.len() > 128 {
         return ctx.err("subnets", "at most 128 subnets (the chain's SubnetLimit)");
@@ -308,6 +313,7 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
     Ok(Scenario {
         name: raw.name.clone(),
         seed: raw.seed,
+        consensus: None,
         blocks,
         chain,
         issued_tao,
@@ -318,6 +324,44 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
         record_neurons: raw.record.neurons,
         record_accounts: raw.record.accounts,
         raw,
+    })
+}
+
+/// A scenario made of one consensus experiment: no subnets, events or duration.
+fn consensus_scenario(
+    ctx: &Ctx,
+    raw: &RawScenario,
+    c: &super::consensus::RawConsensus,
+    chain: ChainParams,
+) -> Result<Scenario, ScenarioError> {
+    let d = &raw.duration;
+    if !raw.subnets.is_empty() || !raw.events.is_empty() || d.blocks.or(d.epochs).is_some() || d.days.is_some() {
+        return ctx.err(
+            "consensus",
+            "a consensus experiment is one epoch: leave out subnets, events and duration",
+        );
+    }
+    let fail = |field: &str, message: String| ScenarioError {
+        origin: ctx.origin.to_string(),
+        line: None,
+        path: format!("consensus.{field}"),
+        message,
+    };
+    let spec = super::consensus::validate(c, &fail)?;
+    Ok(Scenario {
+        name: raw.name.clone(),
+        seed: raw.seed,
+        consensus: Some(spec),
+        blocks: 0,
+        chain,
+        issued_tao: 0,
+        subnets: Vec::new(),
+        agents: Vec::new(),
+        events: Vec::new(),
+        record_every: raw.record.every_blocks.max(1),
+        record_neurons: raw.record.neurons,
+        record_accounts: false,
+        raw: raw.clone(),
     })
 }
 

@@ -18,6 +18,7 @@
 //! May depend on: `chain`, `strategy`, `scenario`, `record`, bevy_ecs, rand. Never touches files.
 
 mod build;
+pub mod consensus;
 mod observe;
 mod systems;
 
@@ -197,6 +198,9 @@ pub fn run(
     seed: u64,
     progress: &mut dyn FnMut(u64),
 ) -> Result<RunRecord, SimError> {
+    if let Some(spec) = &scenario.consensus {
+        return Ok(consensus::run(scenario, spec, seed));
+    }
     let mut world = build::world(scenario, seed)?;
     observe::record_genesis_accounts(&mut world);
     let mut schedule = schedule();

@@ -1,0 +1,304 @@
+//! The `sweep` subcommand and `run --compare`: many runs of one scenario (or of two), in
+//! parallel, streamed into a sweep directory.
+//!
+//! Layout: `<out>/<scenario>/sweep/` (`--shard K/N`: `<out>/<scenario>/sweep/shard-K-of-N/`)
+//! with `manifest.json` (kind `sweep`), `runs.parquet`, `metrics.parquet`, `series.parquet`;
+//! `run A --compare B`: `<out>/<A>-vs-<B>/` with `manifest.json` (kind `compare`),
+//! `compare.json` and the two sides as sweep directories `a/` and `b/`.
+//!
+//! May depend on: everything in the crate, indicatif.
+
+use crate::cli::CliError;
+use crate::cli_run::progress_bar;
+use crate::metrics::RunMetrics;
+use crate::report::{self, AxisColumn, SweepRun, SweepWriter};
+use crate::runner::{self, RunResult};
+use crate::scenario::sweep::{RunSpec, SweepPlan};
+use crate::scenario::{self, Scenario};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// How to run a sweep.
+#[derive(Clone, Copy, Debug)]
+pub struct SweepOptions {
+    /// Threads (None: all cores).
+    pub jobs: Option<usize>,
+    /// Only shard `k` of `n` (1-based).
+    pub shard: Option<(u32, u32)>,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// `taosim sweep`.
+pub fn sweep(
+    file: &Path,
+    out: &Path,
+    seed: Option<u64>,
+    options: SweepOptions,
+) -> Result<(), CliError> {
+    let scenario = load(file, seed)?;
+    let origin = file.display().to_string();
+    let plan = SweepPlan::new(scenario, &origin).map_err(|e| CliError::Input(e.to_string()))?;
+    let mut dir = out.join(&plan.base.name).join("sweep");
+    if let Some((k, n)) = options.shard {
+        let parent_manifest = dir.join("manifest.json");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", dir.display())))?;
+        if !parent_manifest.exists() {
+            report::write_json(&parent_manifest, &manifest(&plan, None))
+                .map_err(|e| CliError::Input(e.to_string()))?;
+        }
+        dir = dir.join(format!("shard-{k}-of-{n}"));
+    }
+    let tmp = report::prepare(&dir).map_err(|e| CliError::Input(e.to_string()))?;
+    let runs = plan.runs(options.shard);
+    let failed = match write_sweep(&tmp, Arc::new(plan.clone()), &runs, options) {
+        Ok(failed) => failed,
+        Err(e) => {
+            report::discard(&tmp);
+            return Err(e);
+        }
+    };
+    report::write_json(&tmp.join("manifest.json"), &manifest(&plan, options.shard))
+        .and_then(|()| report::commit(&tmp, &dir))
+        .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
+    if failed > 0 {
+        eprintln!("{failed} of {} runs failed (see runs.parquet)", runs.len());
+    }
+    println!("{}", dir.display());
+    Ok(())
+}
+
+/// Loads a scenario, with `--seed` applied.
+fn load(file: &Path, seed: Option<u64>) -> Result<Scenario, CliError> {
+    let mut scenario = scenario::load(file).map_err(|e| CliError::Input(e.to_string()))?;
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+        scenario.raw.seed = seed;
+    }
+    Ok(scenario)
+}
+
+/// Runs `runs` into the sweep tables in `dir`; returns the number of failed runs.
+fn write_sweep(
+    dir: &Path,
+    plan: Arc<SweepPlan>,
+    runs: &[RunSpec],
+    options: SweepOptions,
+) -> Result<usize, CliError> {
+    collect_sweep(dir, plan, runs, options, &mut |_| {})
+}
+
+/// As [`write_sweep`], also showing each result to `seen`.
+fn collect_sweep(
+    dir: &Path,
+    plan: Arc<SweepPlan>,
+    runs: &[RunSpec],
+    options: SweepOptions,
+    seen: &mut dyn FnMut(&RunResult),
+) -> Result<usize, CliError> {
+    let axes = plan
+        .axes
+        .iter()
+        .map(|a| AxisColumn {
+            name: a.path.clone(),
+            numeric: a.values.iter().all(Value::is_number),
+        })
+        .collect();
+    let mut writer = SweepWriter::create(dir, axes).map_err(|e| CliError::Input(e.to_string()))?;
+    let bar = progress_bar(
+        runs.len() as u64,
+        "{spinner} {msg} [{bar:30}] {pos}/{len} runs ({per_sec}, eta {eta})",
+        options.quiet,
+    );
+    bar.set_message(plan.base.name.clone());
+    let jobs = options.jobs.unwrap_or_else(default_jobs);
+    let mut failed = 0;
+    let mut sink = |result: RunResult| -> Result<(), report::ReportError> {
+        seen(&result);
+        let spec = result.spec;
+        let params = plan.values(spec.subset).into_iter().map(|(_, v)| v).collect();
+        failed += usize::from(result.outcome.is_err());
+        writer.push(&SweepRun {
+            run: spec.run,
+            subset: spec.subset,
+            replicate: spec.replicate,
+            seed: spec.seed,
+            params,
+            outcome: result.outcome.as_ref().map_err(String::as_str),
+        })?;
+        bar.inc(1);
+        Ok(())
+    };
+    let outcome = runner::run_all(Arc::clone(&plan), runs, jobs, &mut sink);
+    bar.finish_and_clear();
+    outcome
+        .and_then(|()| writer.finish())
+        .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
+    Ok(failed)
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// A sweep directory's `manifest.json`.
+fn manifest(plan: &SweepPlan, shard: Option<(u32, u32)>) -> Value {
+    let axes: Vec<Value> = plan
+        .axes
+        .iter()
+        .map(|a| json!({"path": a.path, "values": a.values, "mode": a.mode}))
+        .collect();
+    let runs = plan.points() * u64::from(plan.replicates);
+    json!({
+        "kind": "sweep",
+        "scenario": plan.base.name,
+        "seed": plan.base.seed,
+        "axes": axes,
+        "replicates": plan.replicates,
+        "points": plan.points(),
+        "runs": runs,
+        "shard": shard.map(|(k, n)| json!({"index": k, "count": n})),
+        "heatmaps": plan.heatmaps,
+        "taosim_version": env!("CARGO_PKG_VERSION"),
+        "git_revision": env!("TAOSIM_GIT_REVISION"),
+        "chain_revision": "subtensor 14bc6f9f (2026-06-30)",
+        "resolved_scenario": serde_json::to_value(&plan.base.raw).unwrap_or(Value::Null),
+    })
+}
+
+/// `taosim run A --compare B`: both scenarios on the same `replicates` seeds.
+pub fn compare(
+    a: &Path,
+    b: &Path,
+    out: &Path,
+    seed: Option<u64>,
+    replicates: u32,
+    options: SweepOptions,
+) -> Result<(), CliError> {
+    let sa = load(a, seed)?;
+    let mut sb = load(b, seed)?;
+    // Same seeds on both sides: B runs on A's seeds.
+    sb.seed = sa.seed;
+    sb.raw.seed = sa.seed;
+    let dir = out.join(format!("{}-vs-{}", sa.name, sb.name));
+    let tmp = report::prepare(&dir).map_err(|e| CliError::Input(e.to_string()))?;
+    let sides = [("a", sa, a), ("b", sb, b)];
+    let mut means: Vec<BTreeMap<String, Vec<f64>>> = Vec::new();
+    for (side, scenario, file) in &sides {
+        let plan = SweepPlan::replicates(scenario.clone(), &file.display().to_string(), replicates)
+            .map_err(|e| CliError::Input(e.to_string()))?;
+        let side_dir = tmp.join(side);
+        let result = std::fs::create_dir(&side_dir)
+            .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", side_dir.display())))
+            .and_then(|()| side_metrics(&side_dir, plan, options));
+        match result {
+            Ok(m) => means.push(m),
+            Err(e) => {
+                report::discard(&tmp);
+                return Err(e);
+            }
+        }
+    }
+    let table = compare_table(&means[0], &means[1]);
+    let manifest = json!({
+        "kind": "compare",
+        "a": sides[0].1.name,
+        "b": sides[1].1.name,
+        "seed": sides[0].1.seed,
+        "replicates": replicates,
+        "taosim_version": env!("CARGO_PKG_VERSION"),
+        "git_revision": env!("TAOSIM_GIT_REVISION"),
+    });
+    report::write_json(&tmp.join("compare.json"), &json!({ "metrics": table }))
+        .and_then(|()| report::write_json(&tmp.join("manifest.json"), &manifest))
+        .and_then(|()| report::commit(&tmp, &dir))
+        .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
+    println!("{}", dir.display());
+    Ok(())
+}
+
+/// Runs one side; returns each metric's values by replicate (NaN where a run failed).
+fn side_metrics(
+    dir: &Path,
+    plan: SweepPlan,
+    options: SweepOptions,
+) -> Result<BTreeMap<String, Vec<f64>>, CliError> {
+    let runs = plan.runs(None);
+    let n = runs.len();
+    let plan = Arc::new(plan);
+    let mut by_metric: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut record = |r: &RunResult| {
+        if let Ok(m) = &r.outcome {
+            add_metrics(&mut by_metric, m, r.spec.replicate as usize, n);
+        }
+    };
+    collect_sweep(dir, plan, &runs, options, &mut record)?;
+    Ok(by_metric)
+}
+
+fn add_metrics(into: &mut BTreeMap<String, Vec<f64>>, m: &RunMetrics, at: usize, n: usize) {
+    for x in &m.metrics {
+        into.entry(x.name.clone()).or_insert_with(|| vec![f64::NAN; n])[at] = x.value;
+    }
+}
+
+/// Per metric present on both sides: means, and the paired difference's mean and sd over the
+/// replicates where both sides have a value.
+fn compare_table(a: &BTreeMap<String, Vec<f64>>, b: &BTreeMap<String, Vec<f64>>) -> Vec<Value> {
+    a.iter()
+        .filter_map(|(name, xs)| {
+            let ys = b.get(name)?;
+            let pairs: Vec<(f64, f64)> = xs
+                .iter()
+                .zip(ys)
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .map(|(x, y)| (*x, *y))
+                .collect();
+            if pairs.is_empty() {
+                return None;
+            }
+            let (ma, mb) = (
+                mean(pairs.iter().map(|p| p.0)),
+                mean(pairs.iter().map(|p| p.1)),
+            );
+            let diffs: Vec<f64> = pairs.iter().map(|(x, y)| y - x).collect();
+            Some(json!({
+                "metric": name,
+                "a_mean": ma,
+                "b_mean": mb,
+                "diff_mean": mean(diffs.iter().copied()),
+                "diff_sd": sd(&diffs),
+                "n": pairs.len(),
+            }))
+        })
+        .collect()
+}
+
+fn mean(xs: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
+/// Sample standard deviation (0 for a single value).
+fn sd(xs: &[f64]) -> f64 {
+    if xs.len() < 2 {
+        return 0.0;
+    }
+    let m = mean(xs.iter().copied());
+    let ss: f64 = xs.iter().map(|x| (x - m) * (x - m)).sum();
+    (ss / (xs.len() - 1) as f64).sqrt()
+}
+
+/// Parses `K/N` (1 ≤ K ≤ N).
+pub fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
+    match parsed {
+        Some((k, n)) if k >= 1 && k <= n => Ok((k, n)),
+        _ => Err(format!("expected K/N with 1 ≤ K ≤ N, got '{text}'")),
+    }
+}
