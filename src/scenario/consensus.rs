@@ -12,6 +12,7 @@
 //!   stake_sd: 0.3         # validator stakes ~ N(1, stake_sd²), clamped at 0
 //!   weight_sd: 0.0        # weights ~ N(1, weight_sd²), clamped at 0 (σ as a fraction of the mean)
 //!   hyperparameters: { kappa: 0.5, bonds_penalty: 1.0 }
+//!   baseline: false       # also run the cabal playing honestly and report its gain
 //! ```
 
 use super::ScenarioError;
@@ -44,6 +45,10 @@ pub struct RawConsensus {
     /// The epoch's hyperparameters (chain defaults otherwise).
     #[serde(default)]
     pub hyperparameters: RawHyper,
+    /// Also run the epoch with the cabal playing honestly (weight `1 − W_H` on its own
+    /// servers, the honest row mirrored) on the same draws, and report the cabal's gain.
+    #[serde(default)]
+    pub baseline: bool,
 }
 
 fn default_neurons() -> u16 {
@@ -81,6 +86,8 @@ pub struct ConsensusSpec {
     pub weight_sd: f64,
     /// Epoch parameters.
     pub epoch: EpochParams,
+    /// Also run the honest-play baseline.
+    pub baseline: bool,
 }
 
 /// Checks the section. `fail(field, message)` builds the error at `consensus.<field>`.
@@ -134,6 +141,7 @@ pub fn validate(
         stake_sd: sd("stake_sd", raw.stake_sd)?,
         weight_sd: sd("weight_sd", raw.weight_sd)?,
         epoch,
+        baseline: raw.baseline,
     })
 }
 

@@ -13,7 +13,10 @@
 //! is the chain's split).
 //!
 //! Outcome: E_H = (honest validators' + honest servers' emission) / total emission, and
-//! `retained` = 1 if E_H ≥ S_H, else 0.
+//! `retained` = 1 if E_H ≥ S_H, else 0. With `baseline`, the epoch also runs with the cabal
+//! mirroring the honest row (W_C = 1 − W_H) on the same draws — the minimal cabal attack of
+//! catalogue §3 — and `cabal_gain` = E_H(baseline) − E_H is what deviating earns the cabal
+//! (its share is 1 − E_H).
 //!
 //! May depend on: `chain`, `scenario`, `record`, `strategy` (the normal draw), rand.
 
@@ -30,22 +33,30 @@ const BLOCK: u64 = 1_000;
 
 /// Runs the experiment of `scenario` with `seed`.
 pub fn run(scenario: &Scenario, spec: &ConsensusSpec, seed: u64) -> RunRecord {
-    let mut rng = super::build::agent_rng(seed, 0);
-    let input = input(spec, &mut rng);
-    let out = epoch(&input, &spec.epoch);
-    let honest = |uid: usize| is_honest(spec, uid);
-    let total: u128 = out.emission.iter().map(|&e| u128::from(e)).sum();
-    let honest_emission: u128 = (0..out.emission.len())
-        .filter(|&uid| honest(uid))
-        .map(|uid| u128::from(out.emission[uid]))
-        .sum();
-    let share = if total == 0 {
-        0.0
-    } else {
-        honest_emission as f64 / total as f64
-    };
+    let played = input(spec, &mut super::build::agent_rng(seed, 0));
+    let out = epoch(&played, &spec.epoch);
+    let share = honest_share(spec, &out.emission);
+    let mut outcomes = vec![
+        ("honest_emission_share".to_string(), share),
+        ("honest_stake_share".to_string(), spec.honest_stake),
+        (
+            "retained".to_string(),
+            f64::from(u8::from(share >= spec.honest_stake)),
+        ),
+    ];
+    if spec.baseline {
+        // The same draws, the cabal mirroring the honest row.
+        let honest_play = ConsensusSpec {
+            cabal_weight: 1.0 - spec.honest_weight,
+            ..spec.clone()
+        };
+        let mirrored = input(&honest_play, &mut super::build::agent_rng(seed, 0));
+        let baseline = honest_share(spec, &epoch(&mirrored, &spec.epoch).emission);
+        outcomes.push(("honest_emission_share_baseline".into(), baseline));
+        outcomes.push(("cabal_gain".into(), baseline - share));
+    }
     let neurons = if scenario.record_neurons {
-        rows(spec, &input, &out)
+        rows(spec, &played, &out)
     } else {
         Vec::new()
     };
@@ -59,15 +70,22 @@ pub fn run(scenario: &Scenario, spec: &ConsensusSpec, seed: u64) -> RunRecord {
         neurons,
         blocks: 0,
         epochs: 1,
-        outcomes: vec![
-            ("honest_emission_share".into(), share),
-            ("honest_stake_share".into(), spec.honest_stake),
-            (
-                "retained".into(),
-                f64::from(u8::from(share >= spec.honest_stake)),
-            ),
-        ],
+        outcomes,
         ..RunRecord::default()
+    }
+}
+
+/// E_H: the honest uids' share of the epoch's emission.
+fn honest_share(spec: &ConsensusSpec, emission: &[u64]) -> f64 {
+    let total: u128 = emission.iter().map(|&e| u128::from(e)).sum();
+    let honest: u128 = (0..emission.len())
+        .filter(|&uid| is_honest(spec, uid))
+        .map(|uid| u128::from(emission[uid]))
+        .sum();
+    if total == 0 {
+        0.0
+    } else {
+        honest as f64 / total as f64
     }
 }
 
@@ -231,6 +249,21 @@ mod tests {
         let s = scenario(0.75, 0.0, 1.0);
         assert!(outcome(&s, "honest_emission_share") < 0.75);
         assert_eq!(outcome(&s, "retained"), 0.0);
+    }
+
+    #[test]
+    fn mirroring_the_honest_row_gains_nothing() {
+        let mut s = scenario(0.7, 0.6, 0.4);
+        s.consensus.as_mut().unwrap().baseline = true;
+        assert_eq!(outcome(&s, "cabal_gain"), 0.0);
+        s.consensus.as_mut().unwrap().cabal_weight = 1.0;
+        let gain = outcome(&s, "cabal_gain");
+        let (now, before) = (
+            outcome(&s, "honest_emission_share"),
+            outcome(&s, "honest_emission_share_baseline"),
+        );
+        assert_eq!(gain, before - now);
+        assert_ne!(gain, 0.0);
     }
 
     #[test]
