@@ -119,7 +119,11 @@ fn collect_sweep(
     let mut sink = |result: RunResult| -> Result<(), report::ReportError> {
         seen(&result);
         let spec = result.spec;
-        let params = plan.values(spec.subset).into_iter().map(|(_, v)| v).collect();
+        let params = plan
+            .values(spec.subset)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
         failed += usize::from(result.outcome.is_err());
         writer.push(&SweepRun {
             run: spec.run,
@@ -241,7 +245,8 @@ fn side_metrics(
 
 fn add_metrics(into: &mut BTreeMap<String, Vec<f64>>, m: &RunMetrics, at: usize, n: usize) {
     for x in &m.metrics {
-        into.entry(x.name.clone()).or_insert_with(|| vec![f64::NAN; n])[at] = x.value;
+        into.entry(x.name.clone())
+            .or_insert_with(|| vec![f64::NAN; n])[at] = x.value;
     }
 }
 

@@ -44,7 +44,8 @@ pub fn run_metrics(scenario: &Scenario, record: &RunRecord) -> RunMetrics {
 pub fn execute(plan: &SweepPlan, spec: RunSpec) -> Result<RunMetrics, String> {
     let attempt = catch_unwind(AssertUnwindSafe(|| {
         let scenario = plan.scenario(spec.subset).map_err(|e| e.to_string())?;
-        let record = crate::sim::run(&scenario, spec.seed, &mut |_| {}).map_err(|e| e.to_string())?;
+        let record =
+            crate::sim::run(&scenario, spec.seed, &mut |_| {}).map_err(|e| e.to_string())?;
         Ok(run_metrics(&scenario, &record))
     }));
     attempt.unwrap_or_else(|panic| {

@@ -44,7 +44,9 @@ fn every_shipped_scenario_validates_and_runs_a_few_epochs() {
         let plan = SweepPlan::new(s, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
         // A sweep's first and last points (a plain scenario is one point).
         for subset in [0, plan.points() - 1] {
-            let s = plan.scenario(subset as u32).unwrap_or_else(|e| panic!("{e}"));
+            let s = plan
+                .scenario(subset as u32)
+                .unwrap_or_else(|e| panic!("{e}"));
             let seed = s.seed;
             let at = format!("{} point {subset}", path.display());
             if s.consensus.is_some() {

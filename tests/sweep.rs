@@ -68,9 +68,17 @@ const FILES: [&str; 4] = [
 
 fn assert_same_files(a: &Path, b: &Path) {
     for f in FILES {
-        let (x, y) = (std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
         assert!(!x.is_empty(), "{f} is empty");
-        assert!(x == y, "{f} differs between {} and {}", a.display(), b.display());
+        assert!(
+            x == y,
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
     }
 }
 
@@ -106,7 +114,10 @@ fn shards_partition_the_runs() {
     let shard = root.join("shard-2-of-3");
     assert_eq!(manifest(&shard)["shard"]["index"], 2);
     for k in 1..=3 {
-        assert!(root.join(format!("shard-{k}-of-3/metrics.parquet")).exists());
+        assert!(
+            root.join(format!("shard-{k}-of-3/metrics.parquet"))
+                .exists()
+        );
     }
     let mut from_shards: Vec<MetricRow> = (1..=3)
         .flat_map(|k| metric_rows(&root.join(format!("shard-{k}-of-3"))))
@@ -115,7 +126,10 @@ fn shards_partition_the_runs() {
     let whole = metric_rows(&whole.join("cg/sweep"));
     assert_eq!(whole.len(), 60);
     assert_eq!(from_shards, whole);
-    let first: Vec<u32> = metric_rows(&root.join("shard-2-of-3")).iter().map(|r| r.0).collect();
+    let first: Vec<u32> = metric_rows(&root.join("shard-2-of-3"))
+        .iter()
+        .map(|r| r.0)
+        .collect();
     assert_eq!(first.first(), Some(&1), "shard 2 of 3 starts at run 1");
     assert!(first.iter().all(|r| r % 3 == 1));
 }
@@ -133,7 +147,11 @@ fn metric_rows(dir: &Path) -> Vec<MetricRow> {
     (0..frame.height())
         .map(|i| {
             let v = value.get(i).unwrap();
-            (run.get(i).unwrap(), metric.get(i).unwrap().to_string(), v.to_bits())
+            (
+                run.get(i).unwrap(),
+                metric.get(i).unwrap().to_string(),
+                v.to_bits(),
+            )
         })
         .collect()
 }
@@ -152,17 +170,32 @@ fn a_failing_run_is_recorded_and_the_sweep_goes_on() {
     assert!(stderr.contains("2 of 8 runs failed"), "{stderr}");
     let runs = std::fs::read(dir.path().join("sim/sweep/runs.parquet")).unwrap();
     let text = String::from_utf8_lossy(&runs);
-    assert!(text.contains("max_allowed_uids"), "the error names the field");
+    assert!(
+        text.contains("max_allowed_uids"),
+        "the error names the field"
+    );
 }
 
 #[test]
 fn bad_sweeps_are_rejected_before_any_run() {
     let dir = TempDir::new("bad");
     let cases = [
-        ("consensus.honest_stake: [0.55, 0.75]", "consensus.honest_stak: [0.55, 0.75]", "sweep.grid.consensus.honest_stak[0]"),
-        ("consensus.honest_stake: [0.55, 0.75]", "consensus.honest_stake: [0.55, 1.5]", "sweep.grid.consensus.honest_stake[1]"),
+        (
+            "consensus.honest_stake: [0.55, 0.75]",
+            "consensus.honest_stak: [0.55, 0.75]",
+            "sweep.grid.consensus.honest_stak[0]",
+        ),
+        (
+            "consensus.honest_stake: [0.55, 0.75]",
+            "consensus.honest_stake: [0.55, 1.5]",
+            "sweep.grid.consensus.honest_stake[1]",
+        ),
         ("replicates: 2", "replicates: 0", "sweep.replicates"),
-        ("{from: 0, to: 1, step: 0.25}", "{from: 1, to: 0, step: 0.25}", "sweep.grid.consensus.honest_weight"),
+        (
+            "{from: 0, to: 1, step: 0.25}",
+            "{from: 1, to: 0, step: 0.25}",
+            "sweep.grid.consensus.honest_weight",
+        ),
     ];
     for (i, (from, to, needle)) in cases.iter().enumerate() {
         let text = CONSENSUS.replace(from, to);
@@ -176,7 +209,12 @@ fn bad_sweeps_are_rejected_before_any_run() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(!out.join("cg").exists(), "nothing written for {needle}");
     }
-    let output = taosim(&["sweep", &write(&dir, "ok.yaml", CONSENSUS), "--shard", "4/3"]);
+    let output = taosim(&[
+        "sweep",
+        &write(&dir, "ok.yaml", CONSENSUS),
+        "--shard",
+        "4/3",
+    ]);
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -193,9 +231,21 @@ fn compare_reports_paired_differences() {
     );
     let out = dir.path().join("out");
     let output = taosim(&[
-        "run", &a, "--compare", &b, "--replicates", "3", "--out", out.to_str().unwrap(), "--quiet",
+        "run",
+        &a,
+        "--compare",
+        &b,
+        "--replicates",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let root = out.join("low-vs-high");
     let compare: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root.join("compare.json")).unwrap()).unwrap();
@@ -206,7 +256,10 @@ fn compare_reports_paired_differences() {
         .find(|m| m["metric"] == "honest_emission_share")
         .expect("the consensus metric is compared");
     assert_eq!(share["n"], 3);
-    let (a_mean, b_mean) = (share["a_mean"].as_f64().unwrap(), share["b_mean"].as_f64().unwrap());
+    let (a_mean, b_mean) = (
+        share["a_mean"].as_f64().unwrap(),
+        share["b_mean"].as_f64().unwrap(),
+    );
     // Honest validators that put only 10 % of their weight on honest servers lose emission.
     assert!(b_mean < a_mean, "{a_mean} vs {b_mean}");
     let diff = share["diff_mean"].as_f64().unwrap();

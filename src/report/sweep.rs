@@ -212,20 +212,35 @@ impl SweepWriter {
     fn flush(&mut self) -> Result<(), ReportError> {
         let rows = &mut self.rows;
         let mut runs = rows.run_ids.columns();
-        runs.push(Column::new("status".into(), std::mem::take(&mut rows.status)));
+        runs.push(Column::new(
+            "status".into(),
+            std::mem::take(&mut rows.status),
+        ));
         runs.push(Column::new("error".into(), std::mem::take(&mut rows.error)));
         for (axis, values) in self.axes.iter().zip(rows.params.iter_mut()) {
             runs.push(axis_column(axis, std::mem::take(values)));
         }
         self.runs.write(runs)?;
         let mut metrics = rows.metric_ids.columns();
-        metrics.push(Column::new("metric".into(), std::mem::take(&mut rows.metric)));
-        metrics.push(Column::new("value".into(), std::mem::take(&mut rows.metric_value)));
+        metrics.push(Column::new(
+            "metric".into(),
+            std::mem::take(&mut rows.metric),
+        ));
+        metrics.push(Column::new(
+            "value".into(),
+            std::mem::take(&mut rows.metric_value),
+        ));
         self.metrics.write(metrics)?;
         let mut series = rows.series_ids.columns();
-        series.push(Column::new("series".into(), std::mem::take(&mut rows.series)));
+        series.push(Column::new(
+            "series".into(),
+            std::mem::take(&mut rows.series),
+        ));
         series.push(Column::new("step".into(), std::mem::take(&mut rows.step)));
-        series.push(Column::new("value".into(), std::mem::take(&mut rows.series_value)));
+        series.push(Column::new(
+            "value".into(),
+            std::mem::take(&mut rows.series_value),
+        ));
         self.series.write(series)?;
         self.buffered = 0;
         Ok(())

@@ -120,7 +120,10 @@ pub fn validate(
         ));
     }
     if raw.neurons > 4096 {
-        return Err(fail("neurons", format!("at most 4096, got {}", raw.neurons)));
+        return Err(fail(
+            "neurons",
+            format!("at most 4096, got {}", raw.neurons),
+        ));
     }
     let servers = raw.neurons - raw.validators;
     let mut epoch = EpochParams {

@@ -344,7 +344,11 @@ impl SweepPlan {
     /// Every heatmap names swept axes.
     fn check_heatmaps(&self) -> Result<(), ScenarioError> {
         for (i, h) in self.heatmaps.iter().enumerate() {
-            let axes = [("x", Some(&h.x)), ("y", Some(&h.y)), ("minimize", h.minimize.as_ref())];
+            let axes = [
+                ("x", Some(&h.x)),
+                ("y", Some(&h.y)),
+                ("minimize", h.minimize.as_ref()),
+            ];
             for (field, path) in axes {
                 if let Some(p) = path
                     && !self.axes.iter().any(|a| &a.path == p)
@@ -470,8 +474,9 @@ fn set(tree: &mut Value, segments: &[Segment], value: Value) -> Result<(), Strin
             }
             (Segment::Index(i), Value::Array(list)) => {
                 let len = list.len();
-                list.get_mut(*i)
-                    .ok_or_else(|| format!("index {i} out of range at '{}' ({len} items)", here()))?
+                list.get_mut(*i).ok_or_else(|| {
+                    format!("index {i} out of range at '{}' ({len} items)", here())
+                })?
             }
             (_, _) => return Err(format!("'{}' is not a map or list", here())),
         };

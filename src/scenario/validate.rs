@@ -285,7 +285,10 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
         return consensus_scenario(&ctx, &raw, c, chain);
     }
     if raw.subnets.is_empty() {
-        return ctx.err("subnets", "at least one subnet (or a consensus experiment) is required");
+        return ctx.err(
+            "subnets",
+            "at least one subnet (or a consensus experiment) is required",
+        );
     }
     if raw.subnets.len() > 128 {
         return ctx.err("subnets", "at most 128 subnets (the chain's SubnetLimit)");
@@ -335,7 +338,11 @@ fn consensus_scenario(
     chain: ChainParams,
 ) -> Result<Scenario, ScenarioError> {
     let d = &raw.duration;
-    if !raw.subnets.is_empty() || !raw.events.is_empty() || d.blocks.or(d.epochs).is_some() || d.days.is_some() {
+    if !raw.subnets.is_empty()
+        || !raw.events.is_empty()
+        || d.blocks.or(d.epochs).is_some()
+        || d.days.is_some()
+    {
         return ctx.err(
             "consensus",
             "a consensus experiment is one epoch: leave out subnets, events and duration",

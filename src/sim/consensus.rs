@@ -190,7 +190,11 @@ fn rows(
     (0..usize::from(spec.neurons))
         .map(|uid| {
             let validator = uid < usize::from(spec.validators);
-            let side = if is_honest(spec, uid) { "honest" } else { "cabal" };
+            let side = if is_honest(spec, uid) {
+                "honest"
+            } else {
+                "cabal"
+            };
             let role = if validator { "validator" } else { "miner" };
             NeuronRow {
                 block: BLOCK,
