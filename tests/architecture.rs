@@ -239,6 +239,10 @@ const LAYER_RULES: &[(&str, &[&str])] = &[
         &["bevy_ecs", "crate::sim", "crate::chain", "crate::scenario"],
     ),
     ("src/record.rs", &["polars", "bevy_ecs", "crate::"]),
+    (
+        "src/runner.rs",
+        &["polars", "plotters", "std::fs", "crate::report", "crate::cli"],
+    ),
 ];
 
 /// `(file, line, text)` of every forbidden name in the files under `root`.
