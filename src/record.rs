@@ -156,4 +156,7 @@ pub struct RunRecord {
     pub final_issuance: u64,
     /// Operations the chain rejected, by kind, with their counts.
     pub rejected_ops: Vec<(String, u64)>,
+    /// Each serving miner's true quality as drawn at genesis from its `serve` strategy, by
+    /// hotkey, in agent order (the truth miners are ranked against; not written as a table).
+    pub miner_quality: Vec<(u32, f64)>,
 }
