@@ -9,6 +9,7 @@ pub mod chain;
 pub mod cli;
 pub mod cli_run;
 pub mod epoch_json;
+pub mod metrics;
 pub mod record;
 pub mod report;
 pub mod scenario;

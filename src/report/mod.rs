@@ -13,6 +13,7 @@ mod summary;
 
 pub use summary::summary;
 
+use crate::metrics::RunMetrics;
 use crate::record::RunRecord;
 use std::path::{Path, PathBuf};
 
@@ -61,10 +62,12 @@ pub fn write_run(
     tmp: &Path,
     run_dir: &Path,
     record: &RunRecord,
+    metrics: &RunMetrics,
     manifest: &serde_json::Value,
     tables: Tables,
 ) -> Result<(), ReportError> {
-    let result = write_files(tmp, record, manifest, tables).and_then(|()| commit(tmp, run_dir));
+    let result =
+        write_files(tmp, record, metrics, manifest, tables).and_then(|()| commit(tmp, run_dir));
     if result.is_err() {
         discard(tmp);
     }
@@ -83,6 +86,7 @@ pub struct Tables {
 fn write_files(
     dir: &Path,
     record: &RunRecord,
+    metrics: &RunMetrics,
     manifest: &serde_json::Value,
     tables: Tables,
 ) -> Result<(), ReportError> {
@@ -94,7 +98,7 @@ fn write_files(
         parquet::write(&dir.join("accounts.parquet"), parquet::accounts(record))?;
     }
     write_json(&dir.join("manifest.json"), manifest)?;
-    write_json(&dir.join("summary.json"), &summary(record))
+    write_json(&dir.join("summary.json"), &summary(record, metrics))
 }
 
 /// Pretty JSON with a final newline.
