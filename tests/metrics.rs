@@ -116,3 +116,35 @@ fn same_seed_same_metrics() {
     let (_, c) = metrics_of(&s, 12);
     assert_ne!(a.metrics, c.metrics);
 }
+
+fn scenario_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            scenario_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_shipped_scenario_gives_finite_sorted_metrics() {
+    let mut files = Vec::new();
+    scenario_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+        &mut files,
+    );
+    files.sort();
+    for path in files {
+        let s = shortened(scenario::load(&path).unwrap_or_else(|e| panic!("{e}")), 4);
+        let (_, m) = metrics_of(&s, s.seed);
+        let at = path.display();
+        assert!(m.get("issuance.final_tao").is_some(), "{at}");
+        assert!(m.metrics.iter().all(|x| x.value.is_finite()), "{at}");
+        assert!(m.series.iter().all(|p| p.value.is_finite()), "{at}");
+        assert!(m.metrics.windows(2).all(|w| w[0].name < w[1].name), "{at}");
+        let key = |p: &metrics::SeriesPoint| (p.series.clone(), p.step);
+        assert!(m.series.windows(2).all(|w| key(&w[0]) < key(&w[1])), "{at}");
+    }
+}

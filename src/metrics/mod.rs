@@ -6,7 +6,9 @@
 //! sorted by name, series by (series, step). A metric that is undefined for a run (its group is
 //! absent, a denominator is zero) is left out, never written as NaN.
 //!
-//! May depend on: `record`, `scenario` (and the chain constants it carries), `strategy`.
+//! May depend on: `record`, `scenario`, `strategy`, and the chain's parameter types and
+//! constants that a scenario carries (scheduler regime, default delegate take). Never on `sim`,
+//! `report`, files, randomness or data frames.
 //!
 //! # Groups
 //!
@@ -85,22 +87,29 @@ use std::collections::BTreeMap;
 /// One headline number of a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Metric {
+    /// Dotted lowercase name, stable across versions (see the table above).
     pub name: String,
+    /// The value, in the unit the table gives; always finite.
     pub value: f64,
 }
 
 /// One point of a per-run time series (for charts with seed bands).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesPoint {
+    /// The series' name (see the table above).
     pub series: String,
+    /// The subnet epoch counter.
     pub step: u64,
+    /// The value; always finite.
     pub value: f64,
 }
 
 /// Every metric and series of one run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunMetrics {
+    /// Headline numbers, sorted by name.
     pub metrics: Vec<Metric>,
+    /// Series points, sorted by (series, step).
     pub series: Vec<SeriesPoint>,
 }
 
