@@ -22,7 +22,9 @@ fn end_to_end(scenario: &Scenario, out: &Path) -> Duration {
         accounts: scenario.record_accounts,
     };
     let manifest = taosim::cli_run::manifest(scenario, scenario.seed);
-    taosim::report::write_run(&tmp, &run_dir, &record, &manifest, tables).expect("written");
+    let metrics = taosim::runner::run_metrics(scenario, &record);
+    taosim::report::write_run(&tmp, &run_dir, &record, &metrics, &manifest, tables)
+        .expect("written");
     start.elapsed()
 }
 

@@ -36,7 +36,9 @@ pub fn run(
         neurons: scenario.record_neurons,
         accounts: scenario.record_accounts,
     };
-    report::write_run(&tmp, &run_dir, &record, &manifest(&scenario, seed), tables)
+    let metrics = crate::runner::run_metrics(&scenario, &record);
+    let manifest = manifest(&scenario, seed);
+    report::write_run(&tmp, &run_dir, &record, &metrics, &manifest, tables)
         .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
     println!("{}", run_dir.display());
     Ok(())

@@ -159,4 +159,7 @@ pub struct RunRecord {
     /// Headline numbers an experiment computes itself (e.g. the consensus experiment's
     /// `honest_emission_share`), by name; they join the run's metrics.
     pub outcomes: Vec<(String, f64)>,
+    /// Each serving miner's true quality as drawn at genesis from its `serve` strategy, by
+    /// hotkey, in agent order (the truth miners are ranked against; not written as a table).
+    pub miner_quality: Vec<(u32, f64)>,
 }

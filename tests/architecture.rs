@@ -205,7 +205,8 @@ fn the_purity_check_catches_forbidden_imports() {
 
 /// Each layer above the chain and what its code may not name (architecture.md: `sim` never
 /// touches files, `report` never reaches into `sim` or `chain`, polars stays in `report`,
-/// strategies are plain Rust testable without a World).
+/// strategies are plain Rust testable without a World, metrics are pure and deterministic
+/// functions of the rows).
 const LAYER_RULES: &[(&str, &[&str])] = &[
     (
         "src/sim",
@@ -242,6 +243,19 @@ const LAYER_RULES: &[(&str, &[&str])] = &[
     (
         "src/runner.rs",
         &["polars", "plotters", "std::fs", "crate::report", "crate::cli"],
+    ),
+    (
+        "src/metrics",
+        &[
+            "polars",
+            "plotters",
+            "bevy_ecs",
+            "std::fs",
+            "rand",
+            "HashMap",
+            "crate::sim",
+            "crate::report",
+        ],
     ),
 ];
 

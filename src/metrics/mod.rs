@@ -1,38 +1,180 @@
-//! Placeholder until the metrics module lands: the types only.
+//! A run's headline numbers and per-epoch series, computed from its rows and its scenario:
+//! validator and nominator APY, dividends against stake, the weight-copier ratio, cabal shares,
+//! concentration (Gini, Nakamoto), miner rank correlation, churn and prices.
+//!
+//! Pure and deterministic: no files, no randomness, no data frames, no `HashMap`. Metrics come
+//! sorted by name, series by (series, step). A metric that is undefined for a run (its group is
+//! absent, a denominator is zero) is left out, never written as NaN.
+//!
+//! May depend on: `record`, `scenario`, `strategy`, and the chain's parameter types and
+//! constants that a scenario carries (scheduler regime, default delegate take). Never on `sim`,
+//! `report`, files, randomness or data frames.
+//!
+//! # Groups
+//!
+//! Agents are grouped as `<role>:<strategy>` from the neuron rows, as in `summary.json`
+//! (`validator:honest`, `validator:copier`, `validator:cabal`, `miner:serve`, ...). A row
+//! belongs to the group of its strategy at that epoch (a strategy switched by an event moves
+//! later rows to the new group). Rows of hotkeys no agent owns have no group.
+//!
+//! # Yields
+//!
+//! For validator hotkey h on subnet s after epoch e (spec §10.2, §14), with E_h the epoch's
+//! emission to h's uid (a validator's emission is its dividends plus any incentive), I its
+//! incentive, α its alpha stake (after the payout), R its root stake and τ the chain's
+//! `tao_weight`:
+//! * i_h = ΣE · I_h / (Σ I + Σ D), the incentive part (spec §8.10), and δ_h = E_h − i_h the
+//!   dividend part (the chain's validator emission: dividend-weighted, or stake-weighted while
+//!   no dividends exist yet);
+//! * ρ_h = τR / (α + τR), the share of h's dividend paid to root stakers;
+//! * alpha dividend a_h = V · δ_h(1 − ρ_h) / Σ_k δ_k(1 − ρ_k), V the drained validator bucket
+//!   (plus the server bucket when no miner earned incentive, as the chain pays it);
+//! * stake before the payout b_h = α − a_h − i_h (both are staked into h's pool);
+//! * per-epoch return to a nominator y_h = (1 − take_h) · a_h / b_h (the take is the agent's
+//!   `take`, else the chain's default delegate take, 11 796 / 65 535 ≈ 18 %).
+//!
+//! Epoch 0 of every subnet is a warm-up and skipped. APY = (1 + ȳ)^N − 1 with ȳ the mean of
+//! y_h over the run and N = 2 628 000 / tempo epochs per year (tempo + 1 under the legacy
+//! scheduler). Returns are alpha-denominated (prices are not applied).
+//!
+//! # Metrics
+//!
+//! | name | meaning | unit |
+//! |---|---|---|
+//! | `apy.<group>.median` | median over the group's validator hotkeys of their APY | fraction per year |
+//! | `apy.<group>.mean` | mean of the same | fraction per year |
+//! | `apy.nominator.median` | median APY over genesis nominations: each nominator counts its validator's APY once (weight = number of nominators delegating to it at genesis) | fraction per year |
+//! | `relative_dividends.<group>` | group's dividend share − its stake share among validator rows, per subnet epoch, mean over subnet epochs | fraction |
+//! | `dividends_per_1000.<group>` | alpha dividends per 1 000 alpha staked (b_h), per subnet epoch, mean over subnet epochs after the warm-up | alpha per epoch |
+//! | `copier_g.last` | G = mean over copiers of D/S ÷ median over honest validators of D/S at each subnet's last epoch, mean over subnets (catalogue §4) | ratio |
+//! | `copier_g.mean` | the same G averaged over each subnet's last 10 epochs | ratio |
+//! | `cabal.emission_share` | emission share of cabal validators plus the miners they favour (their `members`), per subnet epoch on subnets with cabal validators, mean | fraction |
+//! | `cabal.stake_share` | their share of the epoch's stake weight, same scope | fraction |
+//! | `honest.emission_share` | emission share of validators and miners that are neither cabal (validators or favoured miners) nor copiers, on subnets with cabal or copier validators, mean over subnet epochs | fraction |
+//! | `gini.stake` | Gini of validator alpha stake valued in TAO (spot price) at each subnet's last epoch, over all subnets' validator hotkeys | 0–1 |
+//! | `gini.emission` | Gini of whole-run emission per hotkey (all hotkeys), valued in TAO at each epoch's spot price | 0–1 |
+//! | `nakamoto.stake` | fewest validator hotkeys holding > 50 % of that stake | hotkeys |
+//! | `nakamoto.emission` | fewest hotkeys receiving > 50 % of that emission | hotkeys |
+//! | `miner.rank_correlation` | Spearman correlation of miners' mean incentive over the run with their true quality (the genesis draw of their `serve` strategy), per subnet, mean over subnets | −1–1 |
+//! | `validator.churn` | fraction of a subnet's epoch transitions in which the set of permit holders changed, mean over subnets | fraction |
+//! | `miner.churn` | fraction of a subnet's epoch transitions in which some uid changed hotkey (a registration replaced a neuron), mean over subnets | fraction |
+//! | `price.final.sn<netuid>` | spot price after the subnet's last epoch | TAO per alpha |
+//! | `price.mean.sn<netuid>` | mean spot price over the subnet's epochs | TAO per alpha |
+//! | `issuance.final_tao` | total TAO issuance at the end | TAO |
+//!
+//! # Series
+//!
+//! Step = the subnet epoch counter; values aggregate all subnets' epoch `step`.
+//!
+//! | series | meaning | unit |
+//! |---|---|---|
+//! | `emission.<group>` | emission to the group's hotkeys | alpha |
+//! | `dividends_share.<group>` | validator groups: Σ dividends of the group ÷ Σ dividends of all validators | fraction |
+//! | `stake_share.<group>` | validator groups: Σ stake weight of the group ÷ Σ stake weight of all validators | fraction |
+//! | `price.sn<netuid>` | spot price | TAO per alpha |
+//! | `apy.<group>` | mean over the group's validators of the annualised per-epoch yield (1 + y)^N − 1 | fraction per year |
+
+mod concentration;
+mod shares;
+pub mod stats;
+mod view;
+mod yields;
 
 use crate::record::RunRecord;
 use crate::scenario::Scenario;
+use std::collections::BTreeMap;
 
 /// One headline number of a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Metric {
-    /// Its name.
+    /// Dotted lowercase name, stable across versions (see the table above).
     pub name: String,
-    /// Its value.
+    /// The value, in the unit the table gives; always finite.
     pub value: f64,
 }
 
-/// One point of a per-run time series.
+/// One point of a per-run time series (for charts with seed bands).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesPoint {
-    /// The series.
+    /// The series' name (see the table above).
     pub series: String,
-    /// The epoch.
+    /// The subnet epoch counter.
     pub step: u64,
-    /// The value.
+    /// The value; always finite.
     pub value: f64,
 }
 
-/// A run's metrics and series.
+/// Every metric and series of one run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunMetrics {
     /// Headline numbers, sorted by name.
     pub metrics: Vec<Metric>,
-    /// Time series, sorted by (series, step).
+    /// Series points, sorted by (series, step).
     pub series: Vec<SeriesPoint>,
 }
 
-/// Every metric of one run.
-pub fn compute(_scenario: &Scenario, _record: &RunRecord) -> RunMetrics {
-    RunMetrics::default()
+impl RunMetrics {
+    /// The value of metric `name`, if the run has it.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.value)
+    }
 }
+
+/// Every metric of one run, computed from its rows and its scenario. Deterministic:
+/// metrics sorted by name, series sorted by (series, step); no HashMap iteration.
+pub fn compute(scenario: &Scenario, record: &RunRecord) -> RunMetrics {
+    let run = view::RunView::new(scenario, record);
+    let mut out = Collector::default();
+    yields::add(&run, &mut out);
+    shares::add(&run, &mut out);
+    concentration::add(&run, &mut out);
+    out.finish()
+}
+
+/// Metrics and series as they are computed, keyed for sorted output.
+#[derive(Default)]
+struct Collector {
+    metrics: BTreeMap<String, f64>,
+    series: BTreeMap<(String, u64), f64>,
+}
+
+impl Collector {
+    /// Records `value` under `name` if it is defined and finite.
+    fn metric(&mut self, name: impl Into<String>, value: Option<f64>) {
+        if let Some(v) = value.filter(|v| v.is_finite()) {
+            self.metrics.insert(name.into(), v);
+        }
+    }
+
+    /// Records a series point if it is finite.
+    fn point(&mut self, series: impl Into<String>, step: u64, value: f64) {
+        if value.is_finite() {
+            self.series.insert((series.into(), step), value);
+        }
+    }
+
+    fn finish(self) -> RunMetrics {
+        RunMetrics {
+            metrics: self
+                .metrics
+                .into_iter()
+                .map(|(name, value)| Metric { name, value })
+                .collect(),
+            series: self
+                .series
+                .into_iter()
+                .map(|((series, step), value)| SeriesPoint {
+                    series,
+                    step,
+                    value,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

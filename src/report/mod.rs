@@ -15,6 +15,7 @@ mod sweep;
 pub use summary::summary;
 pub use sweep::{AxisColumn, SweepRun, SweepWriter};
 
+use crate::metrics::RunMetrics;
 use crate::record::RunRecord;
 use std::path::{Path, PathBuf};
 
@@ -63,10 +64,12 @@ pub fn write_run(
     tmp: &Path,
     run_dir: &Path,
     record: &RunRecord,
+    metrics: &RunMetrics,
     manifest: &serde_json::Value,
     tables: Tables,
 ) -> Result<(), ReportError> {
-    let result = write_files(tmp, record, manifest, tables).and_then(|()| commit(tmp, run_dir));
+    let result =
+        write_files(tmp, record, metrics, manifest, tables).and_then(|()| commit(tmp, run_dir));
     if result.is_err() {
         discard(tmp);
     }
@@ -85,6 +88,7 @@ pub struct Tables {
 fn write_files(
     dir: &Path,
     record: &RunRecord,
+    metrics: &RunMetrics,
     manifest: &serde_json::Value,
     tables: Tables,
 ) -> Result<(), ReportError> {
@@ -96,7 +100,7 @@ fn write_files(
         parquet::write(&dir.join("accounts.parquet"), parquet::accounts(record))?;
     }
     write_json(&dir.join("manifest.json"), manifest)?;
-    write_json(&dir.join("summary.json"), &summary(record))
+    write_json(&dir.join("summary.json"), &summary(record, metrics))
 }
 
 /// Pretty JSON with a final newline.

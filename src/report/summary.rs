@@ -2,15 +2,17 @@
 //!
 //! Per role and per strategy: agents, total emission received (alpha rao summed over epochs
 //! and subnets), and the change in total account value (TAO, spot prices) from the first to
-//! the last account sample. Per subnet: final pool, prices and epochs. Deterministic: maps are
-//! ordered, floats printed by serde_json.
+//! the last account sample. Per subnet: final pool, prices and epochs. Under `metrics`: every
+//! headline metric of the run (`crate::metrics`), by name. Deterministic: maps are ordered,
+//! floats printed by serde_json.
 
+use crate::metrics::RunMetrics;
 use crate::record::RunRecord;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The summary of one run.
-pub fn summary(record: &RunRecord) -> Value {
+/// The summary of one run, with its computed metrics.
+pub fn summary(record: &RunRecord, metrics: &RunMetrics) -> Value {
     json!({
         "scenario": record.run.scenario,
         "seed": record.run.seed,
@@ -22,6 +24,11 @@ pub fn summary(record: &RunRecord) -> Value {
         "emission_by_strategy": emission_by(record, |r| format!("{}:{}", r.role, r.strategy)),
         "value_by_role": value_by_role(record),
         "subnets": subnets(record),
+        "metrics": metrics
+            .metrics
+            .iter()
+            .map(|m| (m.name.clone(), json!(m.value)))
+            .collect::<serde_json::Map<String, Value>>(),
     })
 }
 

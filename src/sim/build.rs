@@ -56,6 +56,9 @@ pub fn world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
             })
             .id();
         let kind = insert_strategy(&mut world, entity, &a.strategy, a.index, &mut rng);
+        if let Some(Miner(m @ MinerStrategy::Serve(_))) = world.get::<Miner>(entity) {
+            recorder.record.miner_quality.push((a.hotkey, m.quality()));
+        }
         world.entity_mut(entity).insert(AgentRng(rng));
         recorder.agent_of_hotkey.insert(a.hotkey, i);
         recorder.agents.push(AgentMeta {
