@@ -361,13 +361,14 @@ where
     let (plot, legend) = root.split_horizontally(SIZE.0 - 170);
     let (lo, hi) = bounds(cells.iter().flatten().flatten().copied());
     let scale = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
-    let (nx, ny) = (xs.len() as i32, ys.len() as i32);
+    // Integer ranges are inclusive as segments: 0..n − 1 gives n cells.
+    let (nx, ny) = (xs.len().max(1) as i32, ys.len().max(1) as i32);
     let mut grid = ChartBuilder::on(&plot)
         .caption(&chart.title, title_font())
         .margin(12)
         .x_label_area_size(50)
         .y_label_area_size(90)
-        .build_cartesian_2d((0..nx).into_segmented(), (0..ny).into_segmented())?;
+        .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())?;
     let label = |names: &[String], v: &SegmentValue<i32>| match v {
         SegmentValue::CenterOf(i) => names
             .get(*i as usize)
@@ -426,7 +427,7 @@ where
                 Some(v) => (format_number(*v), WHITE),
                 None => ("–".to_string(), RGBColor(150, 150, 150)),
             };
-            let style = TextStyle::from(("sans-serif", 13).into_font())
+            let style = TextStyle::from(("sans-serif", 15).into_font())
                 .color(&colour)
                 .pos(Pos::new(HPos::Center, VPos::Center));
             let at = (
@@ -496,12 +497,14 @@ where
     let (lo, hi) = bounds(values.iter().copied().filter(|v| v.is_finite()));
     let (x0, x1) = padded(lo.min(0.0), hi.max(0.0));
     let n = labels.len() as i32;
+    // A fifth of each row's height above and below its bar.
+    let gap = (SIZE.1 as usize * 4 / 5 / labels.len().max(1) / 5) as u32;
     let mut chart = ChartBuilder::on(root)
         .caption(title, title_font())
         .margin(12)
         .x_label_area_size(50)
         .y_label_area_size(300)
-        .build_cartesian_2d(x0..x1, (0..n).into_segmented())?;
+        .build_cartesian_2d(x0..x1, (0..n.max(1) - 1).into_segmented())?;
     // Top to bottom: label i sits at row n − 1 − i.
     let name = |v: &SegmentValue<i32>| match v {
         SegmentValue::CenterOf(k) => labels
@@ -531,7 +534,7 @@ where
             ],
             c.filled(),
         );
-        bar.set_margin(3, 3, 0, 0);
+        bar.set_margin(gap, gap, 0, 0);
         bar
     }))?;
     Ok(())
