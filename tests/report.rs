@@ -177,31 +177,35 @@ fn write_shard(place: &Path, runs: &[&SweepRun]) {
         ],
     );
     let ok: Vec<&SweepRun> = runs.iter().copied().filter(|r| !failed(r)).collect();
-    let mut m: (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u64>, Vec<&str>, Vec<f64>) = Default::default();
-    for r in &ok {
-        let threshold = r.4 + (0.6 - r.5) - 0.1 * f64::from(r.2);
-        let metrics = [
-            ("retained", f64::from(u8::from(r.6 >= threshold - 1e-9))),
-            ("honest_share", r.5 + r.6 - r.4),
-        ];
-        for (name, value) in metrics {
-            m.0.push(r.0);
-            m.1.push(r.1);
-            m.2.push(r.2);
-            m.3.push(r.3);
-            m.4.push(name);
-            m.5.push(value);
-        }
-    }
+    let rows: Vec<(&SweepRun, &str, f64)> = ok
+        .iter()
+        .flat_map(|r| {
+            let threshold = r.4 + (0.6 - r.5) - 0.1 * f64::from(r.2);
+            [
+                (*r, "retained", f64::from(u8::from(r.6 >= threshold - 1e-9))),
+                (*r, "honest_share", r.5 + r.6 - r.4),
+            ]
+        })
+        .collect();
+    let ids = |f: &dyn Fn(&SweepRun) -> u32| rows.iter().map(|m| f(m.0)).collect::<Vec<u32>>();
     write_parquet(
         &place.join("metrics.parquet"),
         vec![
-            Column::new("run".into(), m.0),
-            Column::new("subset".into(), m.1),
-            Column::new("replicate".into(), m.2),
-            Column::new("seed".into(), m.3),
-            Column::new("metric".into(), m.4),
-            Column::new("value".into(), m.5),
+            Column::new("run".into(), ids(&|r| r.0)),
+            Column::new("subset".into(), ids(&|r| r.1)),
+            Column::new("replicate".into(), ids(&|r| r.2)),
+            Column::new(
+                "seed".into(),
+                rows.iter().map(|m| m.0.3).collect::<Vec<u64>>(),
+            ),
+            Column::new(
+                "metric".into(),
+                rows.iter().map(|m| m.1).collect::<Vec<&str>>(),
+            ),
+            Column::new(
+                "value".into(),
+                rows.iter().map(|m| m.2).collect::<Vec<f64>>(),
+            ),
         ],
     );
     let ids: Vec<(u32, u32, u32, u64)> = ok.iter().map(|r| (r.0, r.1, r.2, r.3)).collect();
