@@ -257,13 +257,16 @@ where
         .y_label_formatter(&|v| format_number(*v))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
+    // Bands first (fainter when many overlap), then every line on top of them.
+    let alpha = if lines.len() > 3 { 0.12 } else { 0.2 };
+    for (i, line) in lines.iter().enumerate().filter(|(_, l)| !l.band.is_empty()) {
+        let mut outline: Vec<(f64, f64)> = line.band.iter().map(|b| (b.0, b.1)).collect();
+        outline.extend(line.band.iter().rev().map(|b| (b.0, b.2)));
+        let style = colour(i).mix(alpha).filled();
+        chart.draw_series(std::iter::once(Polygon::new(outline, style)))?;
+    }
     for (i, line) in lines.iter().enumerate() {
         let c = colour(i);
-        if !line.band.is_empty() {
-            let mut outline: Vec<(f64, f64)> = line.band.iter().map(|b| (b.0, b.1)).collect();
-            outline.extend(line.band.iter().rev().map(|b| (b.0, b.2)));
-            chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.2).filled())))?;
-        }
         let points = line.points.iter().copied().filter(|p| p.1.is_finite());
         chart.draw_series(LineSeries::new(points, c.stroke_width(2)))?;
         if line.points.len() == 1 {
@@ -369,11 +372,16 @@ where
         .x_label_area_size(50)
         .y_label_area_size(90)
         .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())?;
+    // At most about 12 labels per axis: every k-th level.
     let label = |names: &[String], v: &SegmentValue<i32>| match v {
-        SegmentValue::CenterOf(i) => names
-            .get(*i as usize)
-            .map(|s| truncate(s, 12))
-            .unwrap_or_default(),
+        SegmentValue::CenterOf(i)
+            if (*i as usize).is_multiple_of(names.len().div_ceil(12).max(1)) =>
+        {
+            names
+                .get(*i as usize)
+                .map(|s| truncate(s, 12))
+                .unwrap_or_default()
+        }
         _ => String::new(),
     };
     grid.configure_mesh()

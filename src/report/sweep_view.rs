@@ -682,6 +682,20 @@ fn metric_vs_axis(report: &mut Report, data: &SweepData, metric: &str, k: usize)
     report.chart(chart, &caption);
 }
 
+/// At most `n` items, evenly spaced from the first to the last.
+fn spread<T>(items: Vec<T>, n: usize) -> Vec<T> {
+    let len = items.len();
+    if len <= n || n < 2 {
+        return items.into_iter().take(n).collect();
+    }
+    let keep: BTreeSet<usize> = (0..n).map(|k| k * (len - 1) / (n - 1)).collect();
+    items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, item)| keep.contains(&i).then_some(item))
+        .collect()
+}
+
 /// One chart per series name: a line per subset (mean over replicates, min–max band).
 fn series_overlays(report: &mut Report, data: &SweepData) {
     let s = &data.series;
@@ -689,9 +703,8 @@ fn series_overlays(report: &mut Report, data: &SweepData) {
     for (k, (code, per_subset)) in grouped.into_iter().take(MAX_SERIES).enumerate() {
         let name = &s.names[code as usize];
         let count = per_subset.len();
-        let lines: Vec<Line> = per_subset
+        let lines: Vec<Line> = spread(per_subset.into_iter().collect(), MAX_LINES)
             .into_iter()
-            .take(MAX_LINES)
             .map(|(subset, points)| banded_line(data.subset_label(subset), points))
             .collect();
         let chart = Chart {
@@ -704,7 +717,7 @@ fn series_overlays(report: &mut Report, data: &SweepData) {
         };
         let shown = count.min(MAX_LINES);
         let caption = format!(
-            "`{name}` per sweep point ({shown} of {count}): mean over replicates, band min–max."
+            "`{name}` per sweep point ({shown} of {count}, evenly spaced by subset): mean over replicates, band min–max."
         );
         report.chart(chart, &caption);
     }
@@ -714,5 +727,16 @@ fn series_overlays(report: &mut Report, data: &SweepData) {
             MAX_SERIES,
             s.names.len()
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_keeps_the_first_and_last_and_evenly_spaced_items() {
+        assert_eq!(spread((0..100).collect(), 5), vec![0, 24, 49, 74, 99]);
+        assert_eq!(spread(vec![1, 2, 3], 10), vec![1, 2, 3]);
     }
 }
