@@ -374,6 +374,64 @@ fn compare_report_shows_both_sides_and_the_largest_differences() {
     );
 }
 
+/// A single-axis zip sweep (3 values × 3 replicates) without series: metric lines by axis.
+fn single_axis_fixture(root: &Path) -> PathBuf {
+    let dir = root.join("single");
+    let kappa = "subnets.0.hyperparameters.kappa";
+    write_json(
+        &dir.join("manifest.json"),
+        &serde_json::json!({
+            "kind": "sweep", "scenario": "kappa", "replicates": 3, "runs": 9, "heatmaps": [],
+            "axes": [{"path": kappa, "values": [0.4, 0.5, 0.6], "mode": "zip"}]
+        }),
+    );
+    let run: Vec<u32> = (0..9).collect();
+    let subset: Vec<u32> = run.iter().map(|r| r / 3).collect();
+    let replicate: Vec<u32> = run.iter().map(|r| r % 3).collect();
+    let value: Vec<f64> = run.iter().map(|r| 0.4 + 0.1 * f64::from(r / 3)).collect();
+    let ids = |extra: Vec<Column>| {
+        let mut columns = vec![
+            Column::new("run".into(), run.clone()),
+            Column::new("subset".into(), subset.clone()),
+            Column::new("replicate".into(), replicate.clone()),
+            Column::new(
+                "seed".into(),
+                run.iter().map(|&r| u64::from(r % 3)).collect::<Vec<u64>>(),
+            ),
+        ];
+        columns.extend(extra);
+        columns
+    };
+    let runs = ids(vec![
+        Column::new("status".into(), vec!["ok"; 9]),
+        Column::new("error".into(), vec![""; 9]),
+        Column::new(kappa.into(), value.clone()),
+    ]);
+    write_parquet(&dir.join("runs.parquet"), runs);
+    let consensus: Vec<f64> = run
+        .iter()
+        .zip(&value)
+        .map(|(r, k)| k * 2.0 + f64::from(r % 3))
+        .collect();
+    let metrics = ids(vec![
+        Column::new("metric".into(), vec!["consensus"; 9]),
+        Column::new("value".into(), consensus),
+    ]);
+    write_parquet(&dir.join("metrics.parquet"), metrics);
+    dir
+}
+
+#[test]
+fn single_axis_sweep_draws_each_metric_against_the_axis() {
+    let tmp = TempDir::new("single");
+    let dir = single_axis_fixture(tmp.path());
+    report::write_report(&dir).unwrap();
+    let charts = check_charts(&dir, blank_png_size(tmp.path()));
+    assert_eq!(charts, ["metric_0_consensus"]);
+    let markdown = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(markdown.contains("| 1 | 0.5 | 3 | 2 | 1 |"), "{markdown}");
+}
+
 /// Every file under `dir/charts` and `dir/report.md`, by name.
 fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("charts"))
@@ -397,7 +455,13 @@ fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn the_same_files_give_byte_identical_reports() {
     let tmp = TempDir::new("twice");
-    for dir in [sweep_fixture(tmp.path()), compare_fixture(tmp.path())] {
+    let dirs = [
+        run_fixture(tmp.path()),
+        sweep_fixture(tmp.path()),
+        single_axis_fixture(tmp.path()),
+        compare_fixture(tmp.path()),
+    ];
+    for dir in dirs {
         report::write_report(&dir).unwrap();
         let first = outputs(&dir);
         report::write_report(&dir).unwrap();

@@ -269,9 +269,10 @@ where
         let c = colour(i);
         let points = line.points.iter().copied().filter(|p| p.1.is_finite());
         chart.draw_series(LineSeries::new(points, c.stroke_width(2)))?;
-        if line.points.len() == 1 {
-            let p = line.points[0];
-            chart.draw_series(std::iter::once(Circle::new(p, 4, c.filled())))?;
+        // Markers where the points are few enough to tell apart (sweep values, short runs).
+        if line.points.len() <= 30 {
+            let markers = line.points.iter().filter(|p| p.1.is_finite());
+            chart.draw_series(markers.map(|&p| Circle::new(p, 3, c.filled())))?;
         }
     }
     let names: Vec<String> = lines.iter().map(|l| l.name.clone()).collect();

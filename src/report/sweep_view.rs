@@ -584,6 +584,11 @@ fn heatmap(
             (retention_cells(&points), format!("min {ma}"), what)
         }
     };
+    if cells.is_empty() {
+        let line = format!("No successful run has `{}`: no heatmap.", spec.metric);
+        report.doc.paragraph(&line);
+        return Ok(());
+    }
     let xs: Vec<Level> = cells
         .keys()
         .map(|(x, _)| x.clone())
