@@ -5,7 +5,7 @@
 //! May depend on: nothing.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One value of a sweep axis: a number or a text (e.g. a strategy name). Numbers sort
 /// before texts, numbers by value (`total_cmp`), texts lexically.
@@ -124,6 +124,30 @@ pub fn mean_cells(points: &[(Level, Level, f64)]) -> BTreeMap<(Level, Level), Op
         .into_iter()
         .map(|(k, values)| (k, Stats::of(&values).map(|s| s.mean)))
         .collect()
+}
+
+/// Heatmap cells as a dense grid: the sorted x levels, the sorted y levels, and `grid[y][x]`
+/// (`None` where a cell has no value or no runs).
+pub type Grid = (Vec<Level>, Vec<Level>, Vec<Vec<Option<f64>>>);
+
+/// The dense grid of sparse heatmap cells.
+pub fn grid(cells: &BTreeMap<(Level, Level), Option<f64>>) -> Grid {
+    let xs: BTreeSet<&Level> = cells.keys().map(|(x, _)| x).collect();
+    let ys: BTreeSet<&Level> = cells.keys().map(|(_, y)| y).collect();
+    let rows = ys
+        .iter()
+        .map(|&y| {
+            let row = xs
+                .iter()
+                .map(|&x| cells.get(&(x.clone(), y.clone())).copied());
+            row.map(Option::flatten).collect()
+        })
+        .collect();
+    (
+        xs.into_iter().cloned().collect(),
+        ys.into_iter().cloned().collect(),
+        rows,
+    )
 }
 
 /// One run seen by the retention map.
@@ -260,6 +284,15 @@ mod tests {
         let points = [point(0.1, 0.6, 0, 0.3, 1.0), point(0.1, 0.6, 1, 0.3, 0.0)];
         let cells = retention_cells(&points);
         assert_eq!(cells[&(Level::Num(0.1), Level::Num(0.6))], Some(0.3));
+    }
+
+    #[test]
+    fn grid_fills_missing_cells_with_none() {
+        let n = Level::Num;
+        let cells = BTreeMap::from([((n(2.0), n(0.0)), Some(1.0)), ((n(1.0), n(5.0)), None)]);
+        let (xs, ys, rows) = grid(&cells);
+        assert_eq!((xs, ys), (vec![n(1.0), n(2.0)], vec![n(0.0), n(5.0)]));
+        assert_eq!(rows, vec![vec![None, Some(1.0)], vec![None, None]]);
     }
 
     #[test]

@@ -395,34 +395,49 @@ where
         .x_label_formatter(&|v| label(xs, v))
         .y_label_formatter(&|v| label(ys, v))
         .draw()?;
-    let cell = |i: usize, j: usize| {
-        let (x, y) = (i as i32, j as i32);
-        [
-            (SegmentValue::Exact(x), SegmentValue::Exact(y)),
-            (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
-        ]
-    };
-    for (j, row) in cells.iter().enumerate() {
-        for (i, value) in row.iter().enumerate() {
-            let style = match value {
-                Some(v) => viridis(scale(*v)).filled(),
-                None => RGBColor(245, 245, 245).filled(),
-            };
-            grid.draw_series(std::iter::once(Rectangle::new(cell(i, j), style)))?;
-        }
-    }
+    fill_cells(&mut grid, cells, &scale)?;
     if xs.len() * ys.len() <= 120 {
         annotate_cells(&mut grid, cells, scale)?;
     }
     draw_colour_bar(&legend, lo, hi, value_label)
 }
 
+/// The heatmap's grid coordinates: one segment per level on each axis.
+type GridContext<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<SegmentedCoord<RangedCoordi32>, SegmentedCoord<RangedCoordi32>>,
+>;
+
+/// Colours each cell by its value (blank cells light grey).
+fn fill_cells<DB: DrawingBackend>(
+    grid: &mut GridContext<DB>,
+    cells: &[Vec<Option<f64>>],
+    scale: &impl Fn(f64) -> f64,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    for (j, row) in cells.iter().enumerate() {
+        for (i, value) in row.iter().enumerate() {
+            let style = match value {
+                Some(v) => viridis(scale(*v)).filled(),
+                None => RGBColor(245, 245, 245).filled(),
+            };
+            let (x, y) = (i as i32, j as i32);
+            let corners = [
+                (SegmentValue::Exact(x), SegmentValue::Exact(y)),
+                (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
+            ];
+            grid.draw_series(std::iter::once(Rectangle::new(corners, style)))?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes each cell's value (or "–" for blank cells) in its centre.
 fn annotate_cells<DB: DrawingBackend>(
-    grid: &mut ChartContext<
-        DB,
-        Cartesian2d<SegmentedCoord<RangedCoordi32>, SegmentedCoord<RangedCoordi32>>,
-    >,
+    grid: &mut GridContext<DB>,
     cells: &[Vec<Option<f64>>],
     scale: impl Fn(f64) -> f64,
 ) -> DrawResult

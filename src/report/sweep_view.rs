@@ -9,7 +9,7 @@
 //! May depend on: the rest of `report`.
 
 use super::ReportError;
-use super::aggregate::{Level, RetentionPoint, Stats, band, mean_cells, retention_cells};
+use super::aggregate::{Level, RetentionPoint, Stats, band, grid, mean_cells, retention_cells};
 use super::charts::{Chart, Line, Plot, truncate};
 use super::markdown::{Report, json_cell, number, stem};
 use super::read::{Table, read_error};
@@ -354,7 +354,7 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
     metric_tables(&mut report, &data, &metrics);
     report.doc.heading(2, "Charts");
     for (k, spec) in specs.iter().enumerate() {
-        heatmap(&mut report, &data, spec, k)?;
+        heatmap(&mut report, &data, spec, k);
     }
     if data.axes.len() == 1 {
         for (k, metric) in metrics.iter().enumerate() {
@@ -549,17 +549,13 @@ fn metric_tables(report: &mut Report, data: &SweepData, metrics: &[String]) {
     }
 }
 
-fn heatmap(
-    report: &mut Report,
-    data: &SweepData,
-    spec: &HeatmapSpec,
-    k: usize,
-) -> Result<(), ReportError> {
+fn heatmap(report: &mut Report, data: &SweepData, spec: &HeatmapSpec, k: usize) {
     let empty = Vec::new();
     let rows = data.metrics.get(&spec.metric).unwrap_or(&empty);
     let ok_runs = rows
         .iter()
-        .filter_map(|(run, v)| Some((data.runs.get(run)?, *v)));
+        .filter_map(|(run, v)| Some((data.runs.get(run)?, *v)))
+        .filter(|(r, _)| r.status == "ok");
     let (xa, ya) = (&data.axes[spec.x], &data.axes[spec.y]);
     let (cells, value_label, what) = match spec.minimize {
         None => {
@@ -587,28 +583,9 @@ fn heatmap(
     if cells.is_empty() {
         let line = format!("No successful run has `{}`: no heatmap.", spec.metric);
         report.doc.paragraph(&line);
-        return Ok(());
+        return;
     }
-    let xs: Vec<Level> = cells
-        .keys()
-        .map(|(x, _)| x.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let ys: Vec<Level> = cells
-        .keys()
-        .map(|(_, y)| y.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let grid: Vec<Vec<Option<f64>>> = ys
-        .iter()
-        .map(|y| {
-            xs.iter()
-                .map(|x| cells.get(&(x.clone(), y.clone())).copied().flatten())
-                .collect()
-        })
-        .collect();
+    let (xs, ys, grid) = grid(&cells);
     let title = if spec.title.is_empty() {
         format!("{} over {} × {}", value_label, xa.short(), ya.short())
     } else {
@@ -628,7 +605,6 @@ fn heatmap(
     };
     let caption = format!("x = `{}`, y = `{}`; colour = {what}.", xa.path, ya.path);
     report.chart(chart, &caption);
-    Ok(())
 }
 
 /// A run's point for the retention map: the other axes and the replicate tell runs apart.
