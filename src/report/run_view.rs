@@ -203,10 +203,11 @@ impl Neurons {
 
 /// Emission, emission share and stake share per group over epochs.
 fn group_charts(report: &mut Report, n: &Neurons) {
+    let complete = complete_epochs(n);
     // (group, epoch) → (emission, stake); epoch → totals. Unowned uids count in the totals.
     let mut by_group: BTreeMap<(u32, u64), (f64, f64)> = BTreeMap::new();
     let mut totals: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
-    for i in 0..n.epoch.len() {
+    for i in (0..n.epoch.len()).filter(|&i| complete.contains(&n.epoch[i])) {
         let (e, s) = (n.emission[i] / RAO, n.alpha_stake[i] / RAO);
         let t = totals.entry(n.epoch[i]).or_default();
         *t = (t.0 + e, t.1 + s);
@@ -227,7 +228,7 @@ fn group_charts(report: &mut Report, n: &Neurons) {
         }
         lines.into_values().take(MAX_LINES).collect()
     };
-    let x_label = "epoch (each subnet's own epoch counter)".to_string();
+    let x_label = "epoch (each subnet's own counter; epochs every subnet reached)".to_string();
     let charts = [
         (
             "emission_by_group",
@@ -259,6 +260,21 @@ fn group_charts(report: &mut Report, n: &Neurons) {
         };
         report.chart(chart, caption);
     }
+}
+
+/// The epoch counters every subnet reached: a subnet whose tempo ran out before the end of
+/// the run would otherwise shift the groups' sums and shares in the last epochs.
+fn complete_epochs(n: &Neurons) -> BTreeSet<u64> {
+    let mut subnets: BTreeMap<u64, BTreeSet<u32>> = BTreeMap::new();
+    for (epoch, netuid) in n.epoch.iter().zip(&n.netuid) {
+        subnets.entry(*epoch).or_default().insert(*netuid);
+    }
+    let all = subnets.values().map(BTreeSet::len).max().unwrap_or(0);
+    subnets
+        .into_iter()
+        .filter(|(_, s)| s.len() == all)
+        .map(|(epoch, _)| epoch)
+        .collect()
 }
 
 /// The validators' APY histogram.
