@@ -80,7 +80,7 @@ impl Report {
         let name = &chart.name;
         self.doc.line(&format!(
             "![{}](charts/{name}.png)",
-            escape(&chart.title).replace(['[', ']'], "")
+            chart.title.replace(['[', ']', '\n'], "")
         ));
         self.doc.line("");
         if !caption.is_empty() {
