@@ -75,6 +75,11 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Draw charts and `report.md` for a run, sweep or compare directory (from its files).
+    Report {
+        /// The directory (its `manifest.json` says which kind).
+        dir: PathBuf,
+    },
     /// List and validate the scenario files under a directory.
     Scenarios {
         /// Directory searched recursively for `*.yaml` / `*.yml`.
@@ -140,6 +145,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             quiet,
         } => crate::cli_sweep::sweep(&scenario, &out, seed, sweep_options(jobs, shard, quiet)),
         Command::Scenarios { dir } => crate::cli_run::scenarios(&dir),
+        Command::Report { dir } => crate::cli_report::report(&dir),
     }
 }
 

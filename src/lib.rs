@@ -7,6 +7,7 @@
 
 pub mod chain;
 pub mod cli;
+pub mod cli_report;
 pub mod cli_run;
 pub mod cli_sweep;
 pub mod epoch_json;

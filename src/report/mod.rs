@@ -1,4 +1,5 @@
-//! A run's files: rows → polars DataFrames → Parquet, plus `manifest.json` and `summary.json`.
+//! A run's files: rows → polars DataFrames → Parquet, plus `manifest.json` and `summary.json`;
+//! and, drawn from such files only, charts and `report.md` ([`write_report`]).
 //!
 //! [`write_run`] writes everything into a temporary sibling directory and renames it into
 //! place at the end, so a failed or interrupted write never leaves a half-written run
@@ -6,12 +7,20 @@
 //! Parquet files are written single-threaded with zstd and fixed row groups, so the same rows
 //! give byte-identical files.
 //!
-//! May depend on: `record`, polars, serde_json. Never reaches into `sim` or `chain`.
+//! May depend on: `record`, `metrics` (its plain types), polars, plotters, serde_json. Never reaches into `sim` or `chain`.
 
+mod aggregate;
+mod charts;
+mod compare_view;
+mod markdown;
 mod parquet;
+mod read;
+mod run_view;
 mod summary;
 mod sweep;
+mod sweep_view;
 
+pub use markdown::write_report;
 pub use summary::summary;
 pub use sweep::{AxisColumn, SweepRun, SweepWriter};
 
@@ -28,6 +37,9 @@ pub enum ReportError {
     /// Writing failed midway.
     #[error("{path}: {message}")]
     Write { path: PathBuf, message: String },
+    /// An input file of a report is missing or malformed (exit code 2 in the CLI).
+    #[error("{path}: {message}")]
+    Read { path: PathBuf, message: String },
 }
 
 /// Creates the parent of `run_dir` and a fresh temporary directory beside `run_dir`; fails

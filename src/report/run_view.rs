@@ -1,0 +1,363 @@
+//! The report of one run directory: headline tables from `summary.json`, then charts of
+//! emission, stake and emission shares per agent group (`role:strategy`, from
+//! `neurons.parquet`), prices per subnet (`subnets.parquet`), the validators' APY
+//! distribution, and the run's `series.parquet` if present.
+//!
+//! APY: per validator hotkey and subnet, the realised per-epoch yield
+//! `emission / (alpha_stake − emission)` is averaged over its epochs and annualised simply
+//! (× 2 628 000 / tempo epochs per year, tempo from the manifest's resolved scenario,
+//! default 360).
+//!
+//! May depend on: the rest of `report`.
+
+use super::ReportError;
+use super::aggregate::{Stats, histogram};
+use super::charts::{Chart, Line, Plot};
+use super::markdown::{Report, json_cell, number};
+use super::read::{self, Table};
+use super::sweep_view::{SeriesData, series_family_charts};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Blocks per year at 12 s per block.
+const BLOCKS_PER_YEAR: f64 = 2_628_000.0;
+/// Rao per token.
+const RAO: f64 = 1e9;
+/// Lines per chart at most (the palette stays distinguishable).
+const MAX_LINES: usize = 10;
+
+/// The report of the run directory `dir`.
+pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
+    let summary = read::json(&dir.join("summary.json"))?;
+    let mut report = Report::default();
+    let scenario = manifest.get("scenario").map_or("?".into(), json_cell);
+    let seed = manifest.get("seed").map_or("?".into(), json_cell);
+    report
+        .doc
+        .heading(1, &format!("Run report: {scenario}, seed {seed}"));
+    headline(&mut report, &summary);
+    report.doc.heading(2, "Charts");
+    if let Some(neurons) = Neurons::read(&dir.join("neurons.parquet"))? {
+        group_charts(&mut report, &neurons);
+        apy_chart(&mut report, &neurons, &tempos(manifest));
+    } else {
+        report
+            .doc
+            .paragraph("No `neurons.parquet` in this run (not recorded): no per-group charts.");
+    }
+    price_chart(&mut report, dir)?;
+    if let Some(series) = SeriesData::read(&dir.join("series.parquet"))? {
+        for (chart, caption) in series_family_charts(&series, "run series") {
+            report.chart(chart, &caption);
+        }
+    }
+    Ok(report)
+}
+
+/// Tempo per netuid (netuid i + 1 is `resolved_scenario.subnets[i]`).
+fn tempos(manifest: &Value) -> BTreeMap<u32, f64> {
+    let subnets = manifest
+        .pointer("/resolved_scenario/subnets")
+        .and_then(Value::as_array);
+    subnets
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, s)| {
+            let tempo = s.get("tempo").and_then(Value::as_f64).unwrap_or(360.0);
+            (i as u32 + 1, tempo)
+        })
+        .collect()
+}
+
+/// The headline table (top-level scalars), the metrics, and one table per nested object.
+fn headline(report: &mut Report, summary: &Value) {
+    let Some(fields) = summary.as_object() else {
+        return;
+    };
+    let scalars: Vec<Vec<String>> = fields
+        .iter()
+        .filter(|(_, v)| !v.is_object() && !v.is_array())
+        .map(|(k, v)| vec![k.clone(), json_cell(v)])
+        .collect();
+    report.doc.heading(2, "Summary");
+    report.doc.table(&["quantity", "value"], &scalars);
+    if let Some(metrics) = summary.get("metrics").and_then(Value::as_object) {
+        report.doc.heading(2, "Metrics");
+        let rows: Vec<Vec<String>> = metrics
+            .iter()
+            .map(|(k, v)| vec![k.clone(), json_cell(v)])
+            .collect();
+        report.doc.table(&["metric", "value"], &rows);
+    }
+    for (name, value) in fields.iter().filter(|(k, _)| k.as_str() != "metrics") {
+        let rows: Vec<(String, &Value)> = match value {
+            Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Value::Array(items) => items.iter().map(|v| (String::new(), v)).collect(),
+            _ => continue,
+        };
+        object_table(report, name, &rows);
+    }
+}
+
+/// A table of `(key, value)` rows: nested objects become columns (union of their keys).
+fn object_table(report: &mut Report, name: &str, rows: &[(String, &Value)]) {
+    let columns: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|(_, v)| v.as_object())
+        .flat_map(|o| o.keys().map(String::as_str))
+        .collect();
+    let keyed = rows.iter().any(|(k, _)| !k.is_empty());
+    let mut headers: Vec<&str> = Vec::new();
+    if keyed {
+        headers.push("key");
+    }
+    if columns.is_empty() {
+        headers.push("value");
+    }
+    headers.extend(columns.iter().copied());
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(k, v)| {
+            let mut row = if keyed { vec![k.clone()] } else { vec![] };
+            if columns.is_empty() {
+                row.push(json_cell(v));
+            }
+            row.extend(
+                columns
+                    .iter()
+                    .map(|c| v.get(*c).map_or("".into(), json_cell)),
+            );
+            row
+        })
+        .collect();
+    if body.is_empty() {
+        return;
+    }
+    report.doc.heading(3, &name.replace('_', " "));
+    report.doc.table(&headers, &body);
+}
+
+/// The columns of `neurons.parquet` the charts use.
+struct Neurons {
+    epoch: Vec<u64>,
+    netuid: Vec<u32>,
+    hotkey: Vec<u64>,
+    group: Vec<u32>,
+    groups: Vec<String>,
+    validator: Vec<bool>,
+    alpha_stake: Vec<f64>,
+    emission: Vec<f64>,
+}
+
+impl Neurons {
+    fn read(path: &Path) -> Result<Option<Neurons>, ReportError> {
+        let columns = [
+            "epoch",
+            "netuid",
+            "hotkey",
+            "role",
+            "strategy",
+            "alpha_stake",
+            "emission",
+        ];
+        let Some(t) = Table::read_if_exists(path, &columns)? else {
+            return Ok(None);
+        };
+        let role = t.text("role")?;
+        let strategy = t.text("strategy")?;
+        let keys: Vec<String> = role
+            .iter()
+            .zip(&strategy)
+            .map(|(r, s)| {
+                if r.is_empty() {
+                    String::new()
+                } else {
+                    format!("{r}:{s}")
+                }
+            })
+            .collect();
+        let groups: Vec<String> = keys
+            .iter()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let group = keys
+            .iter()
+            .map(|k| groups.binary_search(k).unwrap_or(0) as u32)
+            .collect();
+        Ok(Some(Neurons {
+            epoch: t.u64("epoch")?,
+            netuid: t.u32("netuid")?,
+            hotkey: t.u64("hotkey")?,
+            group,
+            groups,
+            validator: role.iter().map(|r| r == "validator").collect(),
+            alpha_stake: t.f64("alpha_stake")?,
+            emission: t.f64("emission")?,
+        }))
+    }
+}
+
+/// Emission, emission share and stake share per group over epochs.
+fn group_charts(report: &mut Report, n: &Neurons) {
+    let complete = complete_epochs(n);
+    // (group, epoch) → (emission, stake); epoch → totals. Unowned uids count in the totals.
+    let mut by_group: BTreeMap<(u32, u64), (f64, f64)> = BTreeMap::new();
+    let mut totals: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
+    for i in (0..n.epoch.len()).filter(|&i| complete.contains(&n.epoch[i])) {
+        let (e, s) = (n.emission[i] / RAO, n.alpha_stake[i] / RAO);
+        let t = totals.entry(n.epoch[i]).or_default();
+        *t = (t.0 + e, t.1 + s);
+        if !n.groups[n.group[i] as usize].is_empty() {
+            let g = by_group.entry((n.group[i], n.epoch[i])).or_default();
+            *g = (g.0 + e, g.1 + s);
+        }
+    }
+    let share = |part: f64, total: f64| if total > 0.0 { part / total } else { 0.0 };
+    let lines = |value: &dyn Fn(u64, (f64, f64)) -> f64| -> Vec<Line> {
+        let mut lines: BTreeMap<u32, Line> = BTreeMap::new();
+        for (&(g, epoch), &v) in &by_group {
+            let line = lines.entry(g).or_insert_with(|| Line {
+                name: n.groups[g as usize].clone(),
+                ..Line::default()
+            });
+            line.points.push((epoch as f64, value(epoch, v)));
+        }
+        lines.into_values().take(MAX_LINES).collect()
+    };
+    let x_label = "epoch (each subnet's own counter; epochs every subnet reached)".to_string();
+    let charts = [
+        (
+            "emission_by_group",
+            "Emission per epoch by group (alpha, all subnets)",
+            lines(&|_, v| v.0),
+            "Alpha emitted to each group's hotkeys per epoch, summed over subnets (role:strategy).",
+        ),
+        (
+            "emission_share_by_group",
+            "Emission share by group (fraction of the epoch's emission)",
+            lines(&|e, v| share(v.0, totals[&e].0)),
+            "Each group's share of all emission in the epoch.",
+        ),
+        (
+            "stake_share_by_group",
+            "Stake share by group (fraction of hotkey alpha stake)",
+            lines(&|e, v| share(v.1, totals[&e].1)),
+            "Each group's share of the alpha staked on all hotkeys after the epoch.",
+        ),
+    ];
+    for (name, title, lines, caption) in charts {
+        let chart = Chart {
+            name: name.into(),
+            title: title.into(),
+            plot: Plot::Lines {
+                lines,
+                x_label: x_label.clone(),
+            },
+        };
+        report.chart(chart, caption);
+    }
+}
+
+/// The epoch counters every subnet reached: a subnet whose tempo ran out before the end of
+/// the run would otherwise shift the groups' sums and shares in the last epochs.
+fn complete_epochs(n: &Neurons) -> BTreeSet<u64> {
+    let mut subnets: BTreeMap<u64, BTreeSet<u32>> = BTreeMap::new();
+    for (epoch, netuid) in n.epoch.iter().zip(&n.netuid) {
+        subnets.entry(*epoch).or_default().insert(*netuid);
+    }
+    let all = subnets.values().map(BTreeSet::len).max().unwrap_or(0);
+    subnets
+        .into_iter()
+        .filter(|(_, s)| s.len() == all)
+        .map(|(epoch, _)| epoch)
+        .collect()
+}
+
+/// The validators' APY histogram.
+fn apy_chart(report: &mut Report, n: &Neurons, tempos: &BTreeMap<u32, f64>) {
+    let mut yields: BTreeMap<(u32, u64), Vec<f64>> = BTreeMap::new();
+    for i in (0..n.epoch.len()).filter(|&i| n.validator[i]) {
+        let base = n.alpha_stake[i] - n.emission[i];
+        if base > 0.0 {
+            let y = n.emission[i] / base;
+            yields
+                .entry((n.netuid[i], n.hotkey[i]))
+                .or_default()
+                .push(y);
+        }
+    }
+    let apy: Vec<f64> = yields
+        .iter()
+        .filter_map(|((netuid, _), ys)| {
+            let tempo = tempos.get(netuid).copied().unwrap_or(360.0).max(1.0);
+            Some(Stats::of(ys)?.mean * BLOCKS_PER_YEAR / tempo * 100.0)
+        })
+        .collect();
+    let Some((low, width, counts)) = histogram(&apy, 20) else {
+        report
+            .doc
+            .paragraph("No validator earned a yield: no APY chart.");
+        return;
+    };
+    let stats = Stats::of(&apy).map_or(String::new(), |s| {
+        format!(
+            " {} validator hotkeys; mean {} %, min {} %, max {} %.",
+            s.n,
+            number(s.mean),
+            number(s.min),
+            number(s.max)
+        )
+    });
+    let chart = Chart {
+        name: "apy_validators".into(),
+        title: "Validator APY (number of validator hotkeys per bin)".into(),
+        plot: Plot::Histogram {
+            low,
+            width,
+            counts,
+            x_label: "APY, % per year (simple annualisation of the mean per-epoch yield)".into(),
+        },
+    };
+    let caption = format!(
+        "Per validator hotkey and subnet: mean of emission / (alpha stake − emission) over its \
+         epochs × 2 628 000 / tempo.{stats}"
+    );
+    report.chart(chart, &caption);
+}
+
+/// Spot price per subnet over epochs.
+fn price_chart(report: &mut Report, dir: &Path) -> Result<(), ReportError> {
+    let t = Table::read(&dir.join("subnets.parquet"), &["epoch", "netuid", "price"])?;
+    let (epoch, netuid, price) = (t.u64("epoch")?, t.u32("netuid")?, t.f64("price")?);
+    let mut lines: BTreeMap<u32, Line> = BTreeMap::new();
+    for i in 0..t.len() {
+        let line = lines.entry(netuid[i]).or_insert_with(|| Line {
+            name: format!("sn{}", netuid[i]),
+            ..Line::default()
+        });
+        line.points.push((epoch[i] as f64, price[i]));
+    }
+    for line in lines.values_mut() {
+        line.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let count = lines.len();
+    let chart = Chart {
+        name: "price_by_subnet".into(),
+        title: "Spot price per subnet (TAO per alpha)".into(),
+        plot: Plot::Lines {
+            lines: lines.into_values().take(MAX_LINES).collect(),
+            x_label: "epoch of the subnet".into(),
+        },
+    };
+    let caption = if count > MAX_LINES {
+        format!("Pool spot price after each epoch; first {MAX_LINES} of {count} subnets.")
+    } else {
+        "Pool spot price after each epoch.".into()
+    };
+    report.chart(chart, &caption);
+    Ok(())
+}

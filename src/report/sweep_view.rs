@@ -1,0 +1,723 @@
+//! The report of a sweep directory: its description, failed runs, metric tables, heatmaps
+//! (mean of a metric, or the retention map's minimal axis value), metric-versus-axis lines for
+//! a single-axis sweep, and series overlays per subset with replicate bands.
+//!
+//! A sweep's files (`runs.parquet`, `metrics.parquet`, `series.parquet`) may sit in the
+//! directory itself and/or in `shard-K-of-N/` subdirectories: all are read and concatenated.
+//! Each column is read once and aggregated in plain `BTreeMap`s and vectors.
+//!
+//! May depend on: the rest of `report`.
+
+use super::ReportError;
+use super::aggregate::{Level, RetentionPoint, Stats, band, grid, mean_cells, retention_cells};
+use super::charts::{Chart, Line, Plot, truncate};
+use super::markdown::{Report, json_cell, number, stem};
+use super::read::{Table, read_error};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Metrics with a table and chart at most.
+const MAX_METRICS: usize = 20;
+/// Series charts at most.
+const MAX_SERIES: usize = 12;
+/// Lines per chart at most.
+const MAX_LINES: usize = 10;
+/// Subsets shown one by one in the metric tables at most.
+const MAX_SUBSET_ROWS: usize = 40;
+/// Failed runs listed at most.
+const MAX_FAILED: usize = 50;
+
+/// One sweep axis from the manifest.
+#[derive(Clone, Debug)]
+pub struct Axis {
+    /// Scenario path, also the column name in `runs.parquet`.
+    pub path: String,
+    /// `grid` or `zip`.
+    pub mode: String,
+    /// The values as written in the manifest.
+    pub values: Vec<Value>,
+}
+
+impl Axis {
+    /// The last segment of the path (`kappa` for `subnets.0.hyperparameters.kappa`).
+    pub fn short(&self) -> &str {
+        self.path.rsplit('.').next().unwrap_or(&self.path)
+    }
+}
+
+/// One run of `runs.parquet`.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    /// Sweep point.
+    pub subset: u32,
+    /// Replicate.
+    pub replicate: u32,
+    /// Master seed.
+    pub seed: u64,
+    /// `ok` or `error`.
+    pub status: String,
+    /// The error message of a failed run.
+    pub error: String,
+    /// The axes' values, in manifest order.
+    pub levels: Vec<Level>,
+}
+
+/// A sweep directory's runs, metrics and series.
+pub struct SweepData {
+    /// The axes, in manifest order.
+    pub axes: Vec<Axis>,
+    /// Runs by run id.
+    pub runs: BTreeMap<u32, RunInfo>,
+    /// Per metric: `(run, value)`.
+    pub metrics: BTreeMap<String, Vec<(u32, f64)>>,
+    /// The concatenated series.
+    pub series: SeriesData,
+}
+
+impl SweepData {
+    /// Reads the sweep files of `dir` (and its shard subdirectories).
+    pub fn read(dir: &Path, manifest: &Value) -> Result<SweepData, ReportError> {
+        let axes = axes(dir, manifest)?;
+        let places = places(dir)?;
+        let mut data = SweepData {
+            axes,
+            runs: BTreeMap::new(),
+            metrics: BTreeMap::new(),
+            series: SeriesData::default(),
+        };
+        let mut found_runs = false;
+        for place in &places {
+            if let Some(t) = Table::read_if_exists(&place.join("runs.parquet"), &[])? {
+                found_runs = true;
+                data.add_runs(&t)?;
+            }
+            if let Some(t) = Table::read_if_exists(&place.join("metrics.parquet"), &[])? {
+                data.add_metrics(&t)?;
+            }
+            if let Some(s) = SeriesData::read(&place.join("series.parquet"))? {
+                data.series.extend(s);
+            }
+        }
+        if !found_runs {
+            return Err(read_error(&dir.join("runs.parquet"), "not found"));
+        }
+        Ok(data)
+    }
+
+    fn add_runs(&mut self, t: &Table) -> Result<(), ReportError> {
+        let run = t.u32("run")?;
+        let (subset, replicate, seed) = (t.u32("subset")?, t.u32("replicate")?, t.u64("seed")?);
+        let (status, error) = (t.text("status")?, t.text("error")?);
+        let mut levels: Vec<Vec<Level>> = vec![Vec::with_capacity(self.axes.len()); t.len()];
+        for axis in &self.axes {
+            let column: Vec<Level> = if t.is_text(&axis.path) {
+                t.text(&axis.path)?.into_iter().map(Level::Text).collect()
+            } else {
+                t.f64(&axis.path)?.into_iter().map(Level::Num).collect()
+            };
+            levels.iter_mut().zip(column).for_each(|(l, v)| l.push(v));
+        }
+        for (i, levels) in levels.into_iter().enumerate() {
+            let info = RunInfo {
+                subset: subset[i],
+                replicate: replicate[i],
+                seed: seed[i],
+                status: status[i].clone(),
+                error: error[i].clone(),
+                levels,
+            };
+            self.runs.insert(run[i], info);
+        }
+        Ok(())
+    }
+
+    fn add_metrics(&mut self, t: &Table) -> Result<(), ReportError> {
+        let run = t.u32("run")?;
+        let value = t.f64("value")?;
+        let (names, codes) = t.codes("metric")?;
+        let mut per: Vec<Vec<(u32, f64)>> = vec![Vec::new(); names.len()];
+        for i in 0..t.len() {
+            per[codes[i] as usize].push((run[i], value[i]));
+        }
+        for (name, rows) in names.into_iter().zip(per) {
+            self.metrics.entry(name).or_default().extend(rows);
+        }
+        Ok(())
+    }
+
+    /// A subset's label: `kappa=0.4, rho=10` (or `subset 3` without axes).
+    pub fn subset_label(&self, subset: u32) -> String {
+        let Some(run) = self.runs.values().find(|r| r.subset == subset) else {
+            return format!("subset {subset}");
+        };
+        if self.axes.is_empty() {
+            return format!("subset {subset}");
+        }
+        let parts: Vec<String> = self
+            .axes
+            .iter()
+            .zip(&run.levels)
+            .map(|(a, l)| format!("{}={l}", a.short()))
+            .collect();
+        parts.join(", ")
+    }
+
+    /// The first run of each subset, by subset.
+    fn subsets(&self) -> BTreeMap<u32, &RunInfo> {
+        let mut first = BTreeMap::new();
+        for run in self.runs.values() {
+            first.entry(run.subset).or_insert(run);
+        }
+        first
+    }
+}
+
+/// The directory and its `shard-*` subdirectories, sorted by name.
+fn places(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let mut shards: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| read_error(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("shard-"))
+        })
+        .collect();
+    shards.sort();
+    shards.insert(0, dir.to_path_buf());
+    Ok(shards)
+}
+
+/// The manifest's axes.
+fn axes(dir: &Path, manifest: &Value) -> Result<Vec<Axis>, ReportError> {
+    let bad = |m: &str| read_error(&dir.join("manifest.json"), m);
+    let Some(list) = manifest.get("axes") else {
+        return Ok(Vec::new());
+    };
+    let list = list.as_array().ok_or_else(|| bad("`axes` is not a list"))?;
+    list.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let path = a.get("path").and_then(Value::as_str);
+            let path = path.ok_or_else(|| bad(&format!("axes[{i}].path: missing")))?;
+            Ok(Axis {
+                path: path.to_string(),
+                mode: a
+                    .get("mode")
+                    .and_then(Value::as_str)
+                    .unwrap_or("grid")
+                    .into(),
+                values: a
+                    .get("values")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// `series.parquet`: the series names as codes into a sorted dictionary.
+#[derive(Default)]
+pub struct SeriesData {
+    /// Distinct series names, sorted.
+    pub names: Vec<String>,
+    /// Per row: the code of its series name.
+    pub name: Vec<u32>,
+    /// Per row: run id.
+    pub run: Vec<u32>,
+    /// Per row: subset.
+    pub subset: Vec<u32>,
+    /// Per row: step.
+    pub step: Vec<u64>,
+    /// Per row: value.
+    pub value: Vec<f64>,
+}
+
+impl SeriesData {
+    /// Reads `path` if it exists and has rows.
+    pub fn read(path: &Path) -> Result<Option<SeriesData>, ReportError> {
+        let columns = ["run", "subset", "series", "step", "value"];
+        let Some(t) = Table::read_if_exists(path, &columns)? else {
+            return Ok(None);
+        };
+        if t.len() == 0 {
+            return Ok(None);
+        }
+        let (names, name) = t.codes("series")?;
+        Ok(Some(SeriesData {
+            names,
+            name,
+            run: t.u32("run")?,
+            subset: t.u32("subset")?,
+            step: t.u64("step")?,
+            value: t.f64("value")?,
+        }))
+    }
+
+    /// Appends `other`, merging the dictionaries.
+    pub fn extend(&mut self, other: SeriesData) {
+        let names: BTreeSet<String> = self.names.iter().chain(&other.names).cloned().collect();
+        let names: Vec<String> = names.into_iter().collect();
+        let recode = |old: &[String]| -> Vec<u32> {
+            old.iter()
+                .map(|n| names.binary_search(n).unwrap_or(0) as u32)
+                .collect()
+        };
+        let (mine, theirs) = (recode(&self.names), recode(&other.names));
+        self.name.iter_mut().for_each(|c| *c = mine[*c as usize]);
+        self.name
+            .extend(other.name.iter().map(|c| theirs[*c as usize]));
+        self.names = names;
+        self.run.extend(other.run);
+        self.subset.extend(other.subset);
+        self.step.extend(other.step);
+        self.value.extend(other.value);
+    }
+
+    /// Rows grouped by series name, then by `key(row)`: `(step, value)` pairs.
+    pub fn grouped<K: Ord>(
+        &self,
+        key: impl Fn(usize) -> K,
+    ) -> BTreeMap<u32, BTreeMap<K, Vec<(f64, f64)>>> {
+        let mut out: BTreeMap<u32, BTreeMap<K, Vec<(f64, f64)>>> = BTreeMap::new();
+        for i in 0..self.name.len() {
+            out.entry(self.name[i])
+                .or_default()
+                .entry(key(i))
+                .or_default()
+                .push((self.step[i] as f64, self.value[i]));
+        }
+        out
+    }
+}
+
+/// A mean line with a min–max band from `(x, value)` pairs.
+pub fn banded_line(name: String, points: Vec<(f64, f64)>) -> Line {
+    let stats = band(points);
+    let with_band = stats.iter().any(|(_, s)| s.n > 1);
+    Line {
+        name,
+        points: stats.iter().map(|(x, s)| (*x, s.mean)).collect(),
+        band: if with_band {
+            stats.iter().map(|(x, s)| (*x, s.min, s.max)).collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// Charts of a run's series: one per family (the name up to the first `.`), a line per name.
+pub fn series_family_charts(series: &SeriesData, what: &str) -> Vec<(Chart, String)> {
+    let grouped = series.grouped(|_| ());
+    let mut families: BTreeMap<&str, Vec<Line>> = BTreeMap::new();
+    for (code, mut by) in grouped {
+        let name = &series.names[code as usize];
+        let family = name.split('.').next().unwrap_or(name);
+        let points = by.remove(&()).unwrap_or_default();
+        families
+            .entry(family)
+            .or_default()
+            .push(banded_line(name.clone(), points));
+    }
+    families
+        .into_iter()
+        .take(MAX_SERIES)
+        .map(|(family, lines)| {
+            let count = lines.len();
+            let chart = Chart {
+                name: format!("series_{}", stem(family)),
+                title: format!("{family} ({what})"),
+                plot: Plot::Lines {
+                    lines: lines.into_iter().take(MAX_LINES).collect(),
+                    x_label: "step (epoch)".into(),
+                },
+            };
+            let shown = count.min(MAX_LINES);
+            let caption = format!("`{family}.*` series from series.parquet ({shown} of {count}).");
+            (chart, caption)
+        })
+        .collect()
+}
+
+/// The report of the sweep directory `dir`.
+pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
+    let data = SweepData::read(dir, manifest)?;
+    let mut report = Report::default();
+    let scenario = manifest.get("scenario").map_or("?".into(), json_cell);
+    report.doc.heading(1, &format!("Sweep report: {scenario}"));
+    describe(&mut report, manifest, &data);
+    failed_runs(&mut report, &data);
+    let specs = heatmap_specs(dir, manifest)?;
+    let metrics = chosen_metrics(&data, &specs);
+    metric_tables(&mut report, &data, &metrics);
+    report.doc.heading(2, "Charts");
+    for (k, spec) in specs.iter().enumerate() {
+        heatmap(&mut report, &data, spec, k);
+    }
+    if data.axes.len() == 1 {
+        for (k, metric) in metrics.iter().enumerate() {
+            metric_vs_axis(&mut report, &data, metric, k);
+        }
+    }
+    series_overlays(&mut report, &data);
+    Ok(report)
+}
+
+/// The sweep's description: scenario, axes, replicates, run counts.
+fn describe(report: &mut Report, manifest: &Value, data: &SweepData) {
+    let ok = data.runs.values().filter(|r| r.status == "ok").count();
+    let replicates = manifest.get("replicates").map_or("?".into(), json_cell);
+    report.doc.paragraph(&format!(
+        "{} runs ({} ok, {} failed) over {} sweep points × {replicates} replicates.",
+        data.runs.len(),
+        ok,
+        data.runs.len() - ok,
+        data.subsets().len(),
+    ));
+    if data.axes.is_empty() {
+        return;
+    }
+    let rows: Vec<Vec<String>> = data
+        .axes
+        .iter()
+        .map(|a| {
+            let values: Vec<String> = a.values.iter().map(json_cell).collect();
+            vec![
+                a.path.clone(),
+                a.mode.clone(),
+                truncate(&values.join(", "), 200),
+            ]
+        })
+        .collect();
+    report.doc.heading(2, "Axes");
+    report.doc.table(&["path", "mode", "values"], &rows);
+}
+
+fn failed_runs(report: &mut Report, data: &SweepData) {
+    let failed: Vec<(&u32, &RunInfo)> =
+        data.runs.iter().filter(|(_, r)| r.status != "ok").collect();
+    if failed.is_empty() {
+        return;
+    }
+    report.doc.heading(2, "Failed runs");
+    let rows: Vec<Vec<String>> = failed
+        .iter()
+        .take(MAX_FAILED)
+        .map(|(run, r)| {
+            let seed = r.seed.to_string();
+            vec![
+                run.to_string(),
+                r.subset.to_string(),
+                r.replicate.to_string(),
+                seed,
+                r.error.clone(),
+            ]
+        })
+        .collect();
+    report
+        .doc
+        .table(&["run", "subset", "replicate", "seed", "error"], &rows);
+    if failed.len() > MAX_FAILED {
+        report
+            .doc
+            .paragraph(&format!("… and {} more.", failed.len() - MAX_FAILED));
+    }
+}
+
+/// One heatmap of the manifest.
+struct HeatmapSpec {
+    x: usize,
+    y: usize,
+    metric: String,
+    minimize: Option<usize>,
+    title: String,
+}
+
+fn heatmap_specs(dir: &Path, manifest: &Value) -> Result<Vec<HeatmapSpec>, ReportError> {
+    let path = dir.join("manifest.json");
+    let axes = axes(dir, manifest)?;
+    let index = |i: usize, field: &str, v: Option<&Value>| {
+        let name = v.and_then(Value::as_str).unwrap_or("");
+        axes.iter().position(|a| a.path == name).ok_or_else(|| {
+            read_error(
+                &path,
+                format!("heatmaps[{i}].{field}: `{name}` is not an axis"),
+            )
+        })
+    };
+    let list = manifest.get("heatmaps").and_then(Value::as_array);
+    list.into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, h)| {
+            let metric = h.get("metric").and_then(Value::as_str);
+            let metric = metric
+                .ok_or_else(|| read_error(&path, format!("heatmaps[{i}].metric: missing")))?;
+            let minimize = match h.get("minimize") {
+                None | Some(Value::Null) => None,
+                v => Some(index(i, "minimize", v)?),
+            };
+            Ok(HeatmapSpec {
+                x: index(i, "x", h.get("x"))?,
+                y: index(i, "y", h.get("y"))?,
+                metric: metric.to_string(),
+                minimize,
+                title: h
+                    .get("title")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The heatmaps' metrics first, then the others by name, at most [`MAX_METRICS`].
+fn chosen_metrics(data: &SweepData, specs: &[HeatmapSpec]) -> Vec<String> {
+    let mut chosen: Vec<String> = Vec::new();
+    let names = specs.iter().map(|s| &s.metric).chain(data.metrics.keys());
+    for name in names {
+        if data.metrics.contains_key(name) && !chosen.contains(name) {
+            chosen.push(name.clone());
+        }
+    }
+    chosen.truncate(MAX_METRICS);
+    chosen
+}
+
+/// An overall table of the chosen metrics, then per-subset tables for small sweeps.
+fn metric_tables(report: &mut Report, data: &SweepData, metrics: &[String]) {
+    if metrics.is_empty() {
+        report.doc.paragraph("No metrics were recorded.");
+        return;
+    }
+    report.doc.heading(2, "Metrics");
+    let total = data.metrics.len();
+    if total > metrics.len() {
+        report
+            .doc
+            .paragraph(&format!("{} of {total} metrics shown.", metrics.len()));
+    }
+    let rows: Vec<Vec<String>> = metrics
+        .iter()
+        .filter_map(|m| {
+            let values: Vec<f64> = data.metrics[m].iter().map(|p| p.1).collect();
+            let s = Stats::of(&values)?;
+            Some(vec![
+                m.clone(),
+                s.n.to_string(),
+                number(s.mean),
+                number(s.sd),
+                number(s.min),
+                number(s.max),
+            ])
+        })
+        .collect();
+    report
+        .doc
+        .table(&["metric", "n", "mean", "sd", "min", "max"], &rows);
+    let subsets = data.subsets();
+    if subsets.len() > MAX_SUBSET_ROWS || subsets.len() < 2 {
+        return;
+    }
+    let mut headers = vec!["subset"];
+    headers.extend(data.axes.iter().map(Axis::short));
+    headers.extend(["n", "mean", "sd"]);
+    for metric in metrics {
+        let mut per: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+        for &(run, v) in &data.metrics[metric] {
+            if let Some(r) = data.runs.get(&run) {
+                per.entry(r.subset).or_default().push(v);
+            }
+        }
+        let rows: Vec<Vec<String>> = per
+            .iter()
+            .filter_map(|(subset, values)| {
+                let s = Stats::of(values)?;
+                let mut row = vec![subset.to_string()];
+                row.extend(subsets[subset].levels.iter().map(ToString::to_string));
+                row.extend([s.n.to_string(), number(s.mean), number(s.sd)]);
+                Some(row)
+            })
+            .collect();
+        report
+            .doc
+            .heading(3, &format!("`{metric}` per sweep point"));
+        report.doc.table(&headers, &rows);
+    }
+}
+
+fn heatmap(report: &mut Report, data: &SweepData, spec: &HeatmapSpec, k: usize) {
+    let empty = Vec::new();
+    let rows = data.metrics.get(&spec.metric).unwrap_or(&empty);
+    let ok_runs = rows
+        .iter()
+        .filter_map(|(run, v)| Some((data.runs.get(run)?, *v)))
+        .filter(|(r, _)| r.status == "ok");
+    let (xa, ya) = (&data.axes[spec.x], &data.axes[spec.y]);
+    let (cells, value_label, what) = match spec.minimize {
+        None => {
+            let points: Vec<(Level, Level, f64)> = ok_runs
+                .map(|(r, v)| (r.levels[spec.x].clone(), r.levels[spec.y].clone(), v))
+                .collect();
+            let what = format!(
+                "mean of `{}` over the other axes and replicates",
+                spec.metric
+            );
+            (mean_cells(&points), format!("mean {}", spec.metric), what)
+        }
+        Some(m) => {
+            let points: Vec<RetentionPoint> = ok_runs
+                .map(|(r, v)| retention_point(r, spec, m, v))
+                .collect();
+            let ma = data.axes[m].short();
+            let what = format!(
+                "smallest `{}` at which `{}` ≥ 0.5, per replicate, averaged over replicates; blank (–) when never",
+                data.axes[m].path, spec.metric
+            );
+            (retention_cells(&points), format!("min {ma}"), what)
+        }
+    };
+    if cells.is_empty() {
+        let line = format!("No successful run has `{}`: no heatmap.", spec.metric);
+        report.doc.paragraph(&line);
+        return;
+    }
+    let (xs, ys, grid) = grid(&cells);
+    let title = if spec.title.is_empty() {
+        format!("{} over {} × {}", value_label, xa.short(), ya.short())
+    } else {
+        spec.title.clone()
+    };
+    let chart = Chart {
+        name: format!("heatmap_{k}_{}", stem(&spec.metric)),
+        title,
+        plot: Plot::Heatmap {
+            xs: xs.iter().map(ToString::to_string).collect(),
+            ys: ys.iter().map(ToString::to_string).collect(),
+            cells: grid,
+            x_label: xa.short().to_string(),
+            y_label: ya.short().to_string(),
+            value_label,
+        },
+    };
+    let caption = format!("x = `{}`, y = `{}`; colour = {what}.", xa.path, ya.path);
+    report.chart(chart, &caption);
+}
+
+/// A run's point for the retention map: the other axes and the replicate tell runs apart.
+fn retention_point(r: &RunInfo, spec: &HeatmapSpec, m: usize, v: f64) -> RetentionPoint {
+    let mut rest: Vec<Level> = r
+        .levels
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| ![spec.x, spec.y, m].contains(i))
+        .map(|(_, l)| l.clone())
+        .collect();
+    rest.push(Level::Num(f64::from(r.replicate)));
+    RetentionPoint {
+        x: r.levels[spec.x].clone(),
+        y: r.levels[spec.y].clone(),
+        rest,
+        m: r.levels[m].as_f64().unwrap_or(f64::NAN),
+        metric: v,
+    }
+}
+
+/// A single-axis sweep: the metric's mean over replicates against the axis value, with the
+/// min–max band. Text axes use the value's rank as x.
+fn metric_vs_axis(report: &mut Report, data: &SweepData, metric: &str, k: usize) {
+    let axis = &data.axes[0];
+    let levels: BTreeSet<Level> = data.runs.values().map(|r| r.levels[0].clone()).collect();
+    let levels: Vec<Level> = levels.into_iter().collect();
+    let numeric = levels.iter().all(|l| l.as_f64().is_some());
+    let x_of = |l: &Level| match (numeric, l.as_f64()) {
+        (true, Some(v)) => v,
+        _ => levels.binary_search(l).unwrap_or(0) as f64,
+    };
+    let points: Vec<(f64, f64)> = data.metrics[metric]
+        .iter()
+        .filter_map(|(run, v)| Some((x_of(&data.runs.get(run)?.levels[0]), *v)))
+        .collect();
+    let x_label = if numeric {
+        axis.path.clone()
+    } else {
+        let names: Vec<String> = levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{i}={l}"))
+            .collect();
+        format!("{} ({})", axis.short(), truncate(&names.join(", "), 80))
+    };
+    let chart = Chart {
+        name: format!("metric_{k}_{}", stem(metric)),
+        title: format!("{metric} against {}", axis.short()),
+        plot: Plot::Lines {
+            lines: vec![banded_line(metric.to_string(), points)],
+            x_label,
+        },
+    };
+    let caption = format!("Mean of `{metric}` over replicates; band: min–max over replicates.");
+    report.chart(chart, &caption);
+}
+
+/// At most `n` items, evenly spaced from the first to the last.
+fn spread<T>(items: Vec<T>, n: usize) -> Vec<T> {
+    let len = items.len();
+    if len <= n || n < 2 {
+        return items.into_iter().take(n).collect();
+    }
+    let keep: BTreeSet<usize> = (0..n).map(|k| k * (len - 1) / (n - 1)).collect();
+    items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, item)| keep.contains(&i).then_some(item))
+        .collect()
+}
+
+/// One chart per series name: a line per subset (mean over replicates, min–max band).
+fn series_overlays(report: &mut Report, data: &SweepData) {
+    let s = &data.series;
+    let grouped = s.grouped(|i| s.subset[i]);
+    for (k, (code, per_subset)) in grouped.into_iter().take(MAX_SERIES).enumerate() {
+        let name = &s.names[code as usize];
+        let count = per_subset.len();
+        let lines: Vec<Line> = spread(per_subset.into_iter().collect(), MAX_LINES)
+            .into_iter()
+            .map(|(subset, points)| banded_line(data.subset_label(subset), points))
+            .collect();
+        let chart = Chart {
+            name: format!("series_{k}_{}", stem(name)),
+            title: name.clone(),
+            plot: Plot::Lines {
+                lines,
+                x_label: "step (epoch)".into(),
+            },
+        };
+        let shown = count.min(MAX_LINES);
+        let caption = format!(
+            "`{name}` per sweep point ({shown} of {count}, evenly spaced by subset): mean over replicates, band min–max."
+        );
+        report.chart(chart, &caption);
+    }
+    if s.names.len() > MAX_SERIES {
+        report.doc.paragraph(&format!(
+            "{} of {} series charted.",
+            MAX_SERIES,
+            s.names.len()
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_keeps_the_first_and_last_and_evenly_spaced_items() {
+        assert_eq!(spread((0..100).collect(), 5), vec![0, 24, 49, 74, 99]);
+        assert_eq!(spread(vec![1, 2, 3], 10), vec![1, 2, 3]);
+    }
+}
