@@ -26,6 +26,7 @@ fn main() {
         jobs,
         shard: None,
         quiet: true,
+        report: true,
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     if wanted("consensus") {

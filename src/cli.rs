@@ -53,6 +53,9 @@ enum Command {
         /// With `--compare`: threads (default: all cores).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         jobs: Option<u64>,
+        /// Skip the charts and `report.md`.
+        #[arg(long)]
+        no_report: bool,
     },
     /// Run every point and replicate of a scenario's `sweep` in parallel
     /// (writes `<out>/<scenario>/sweep/`).
@@ -74,6 +77,9 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Skip the charts and `report.md`.
+        #[arg(long)]
+        no_report: bool,
     },
     /// Draw charts and `report.md` for a run, sweep or compare directory (from its files).
     Report {
@@ -126,10 +132,13 @@ fn run(cli: Cli) -> Result<(), CliError> {
             compare,
             replicates,
             jobs,
+            no_report,
         } => match (compare, scenario) {
-            (None, scenario) => crate::cli_run::run(scenario.as_deref(), &out, seed, quiet),
+            (None, scenario) => {
+                crate::cli_run::run(scenario.as_deref(), &out, seed, quiet, !no_report)
+            }
             (Some(b), Some(a)) => {
-                let options = sweep_options(jobs, None, quiet);
+                let options = sweep_options(jobs, None, quiet, no_report);
                 crate::cli_sweep::compare(&a, &b, &out, seed, replicates, options)
             }
             (Some(_), None) => Err(CliError::Input(
@@ -143,7 +152,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
             shard,
             seed,
             quiet,
-        } => crate::cli_sweep::sweep(&scenario, &out, seed, sweep_options(jobs, shard, quiet)),
+            no_report,
+        } => {
+            let options = sweep_options(jobs, shard, quiet, no_report);
+            crate::cli_sweep::sweep(&scenario, &out, seed, options)
+        }
         Command::Scenarios { dir } => crate::cli_run::scenarios(&dir),
         Command::Report { dir } => crate::cli_report::report(&dir),
     }
@@ -153,11 +166,13 @@ fn sweep_options(
     jobs: Option<u64>,
     shard: Option<(u32, u32)>,
     quiet: bool,
+    no_report: bool,
 ) -> crate::cli_sweep::SweepOptions {
     crate::cli_sweep::SweepOptions {
         jobs: jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX)),
         shard,
         quiet,
+        report: !no_report,
     }
 }
 

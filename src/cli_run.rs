@@ -17,6 +17,7 @@ pub fn run(
     out: &Path,
     seed: Option<u64>,
     quiet: bool,
+    with_report: bool,
 ) -> Result<(), CliError> {
     let scenario = match file {
         Some(path) => scenario::load(path).map_err(|e| CliError::Input(e.to_string()))?,
@@ -40,6 +41,9 @@ pub fn run(
     let manifest = manifest(&scenario, seed);
     report::write_run(&tmp, &run_dir, &record, &metrics, &manifest, tables)
         .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
+    if with_report {
+        write_report(&run_dir)?;
+    }
     println!("{}", run_dir.display());
     Ok(())
 }
@@ -64,6 +68,13 @@ fn simulate(scenario: &Scenario, seed: u64, quiet: bool) -> Result<RunRecord, Cl
     let result = crate::sim::run(scenario, seed, &mut |block| bar.set_position(block));
     bar.finish_and_clear();
     result.map_err(|e| CliError::Input(e.to_string()))
+}
+
+/// Charts and `report.md` of a finished directory (a failure here is not bad input).
+pub fn write_report(dir: &Path) -> Result<(), CliError> {
+    report::write_report(dir)
+        .map(|_| ())
+        .map_err(|e| CliError::Other(anyhow::anyhow!("report: {e}")))
 }
 
 /// A progress bar on a terminal (hidden when `quiet` or when stderr is not a terminal).

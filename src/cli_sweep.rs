@@ -9,7 +9,7 @@
 //! May depend on: everything in the crate, indicatif.
 
 use crate::cli::CliError;
-use crate::cli_run::progress_bar;
+use crate::cli_run::{progress_bar, write_report};
 use crate::metrics::RunMetrics;
 use crate::report::{self, AxisColumn, SweepRun, SweepWriter};
 use crate::runner::{self, RunResult};
@@ -29,6 +29,8 @@ pub struct SweepOptions {
     pub shard: Option<(u32, u32)>,
     /// No progress bar.
     pub quiet: bool,
+    /// Write charts and `report.md` when done.
+    pub report: bool,
 }
 
 /// `taosim sweep`.
@@ -66,6 +68,9 @@ pub fn sweep(
         .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
     if failed > 0 {
         eprintln!("{failed} of {} runs failed (see runs.parquet)", runs.len());
+    }
+    if options.report {
+        write_report(&dir)?;
     }
     println!("{}", dir.display());
     Ok(())
@@ -220,6 +225,9 @@ pub fn compare(
         .and_then(|()| report::write_json(&tmp.join("manifest.json"), &manifest))
         .and_then(|()| report::commit(&tmp, &dir))
         .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
+    if options.report {
+        write_report(&dir)?;
+    }
     println!("{}", dir.display());
     Ok(())
 }

@@ -28,9 +28,14 @@ pub struct RunResult {
     pub outcome: Result<RunMetrics, String>,
 }
 
-/// A run's metrics: [`metrics::compute`] plus the experiment's own outcomes, sorted by name.
+/// A run's metrics: [`metrics::compute`] (for simulations) plus the experiment's own
+/// outcomes, sorted by name. A consensus experiment has no chain to measure: only outcomes.
 pub fn run_metrics(scenario: &Scenario, record: &RunRecord) -> RunMetrics {
-    let mut m = metrics::compute(scenario, record);
+    let mut m = if scenario.consensus.is_some() {
+        RunMetrics::default()
+    } else {
+        metrics::compute(scenario, record)
+    };
     m.metrics
         .extend(record.outcomes.iter().map(|(name, value)| Metric {
             name: name.clone(),

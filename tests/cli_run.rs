@@ -39,25 +39,42 @@ fn write_scenario(dir: &TempDir, text: &str) -> String {
     path.to_str().unwrap().to_string()
 }
 
-const FILES: [&str; 5] = [
+const FILES: [&str; 8] = [
     "accounts.parquet",
+    "charts",
     "manifest.json",
     "neurons.parquet",
+    "report.md",
+    "series.parquet",
     "subnets.parquet",
     "summary.json",
 ];
 
+/// Every file under `dir` (recursively), by path relative to `dir`, with its bytes.
 fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let path = e.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            (name, std::fs::read(&path).unwrap())
-        })
-        .collect();
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.is_dir() {
+            let inner = files_of(&path);
+            files.extend(inner.into_iter().map(|(n, b)| (format!("{name}/{n}"), b)));
+        } else {
+            files.push((name, std::fs::read(&path).unwrap()));
+        }
+    }
     files.sort();
     files
+}
+
+/// The names directly in `dir`, sorted.
+fn entries_of(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]
@@ -76,8 +93,8 @@ fn run_writes_the_run_directory_and_prints_it() {
         String::from_utf8_lossy(&output.stdout).trim(),
         run_dir.to_str().unwrap()
     );
-    let names: Vec<String> = files_of(&run_dir).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, FILES);
+    assert_eq!(entries_of(&run_dir), FILES);
+    assert!(files_of(&run_dir).iter().any(|(n, _)| n.starts_with("charts/") && n.ends_with(".png")));
     for (_, bytes) in files_of(&run_dir) {
         assert!(bytes.len() > 100);
     }

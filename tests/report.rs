@@ -49,7 +49,7 @@ fn write_json(path: &Path, value: &serde_json::Value) {
 }
 
 /// A run directory of the embedded default scenario cut to two epochs, written by the run
-/// writer, plus a `series.parquet` of the shape the run writer will produce.
+/// writer (with its metrics and series).
 fn run_fixture(root: &Path) -> PathBuf {
     let mut s = scenario::default_scenario();
     let tempo = u64::from(s.subnets[0].tempo);
@@ -62,13 +62,9 @@ fn run_fixture(root: &Path) -> PathBuf {
         neurons: true,
         accounts: true,
     };
-    report::write_run(&tmp, &dir, &record, &manifest, tables).unwrap();
-    let names = ["emission.validator:honest", "price.sn1", "price.sn2"];
-    let rows: Vec<(&str, u64, f64)> = names
-        .iter()
-        .flat_map(|n| (0..3u64).map(move |step| (*n, step, step as f64 * 0.5 + n.len() as f64)))
-        .collect();
-    write_series(&dir.join("series.parquet"), &[(0, 0, 0, 7)], &rows);
+    let metrics = taosim::runner::run_metrics(&s, &record);
+    assert!(!metrics.series.is_empty(), "the run writer has series to write");
+    report::write_run(&tmp, &dir, &record, &metrics, &manifest, tables).unwrap();
     dir
 }
 

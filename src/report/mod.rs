@@ -111,6 +111,10 @@ fn write_files(
     if tables.accounts {
         parquet::write(&dir.join("accounts.parquet"), parquet::accounts(record))?;
     }
+    parquet::write(
+        &dir.join("series.parquet"),
+        parquet::series(&record.run, &metrics.series),
+    )?;
     write_json(&dir.join("manifest.json"), manifest)?;
     write_json(&dir.join("summary.json"), &summary(record, metrics))
 }

@@ -115,3 +115,19 @@ pub fn accounts(record: &RunRecord) -> PolarsResult<DataFrame> {
     ]);
     DataFrame::new(r.len(), columns)
 }
+
+/// `series.parquet` of a single run: the sweep schema (`run, subset, replicate, seed, series,
+/// step, value`) with run 0, so run and sweep directories read alike.
+pub fn series(run: &RunId, points: &[crate::metrics::SeriesPoint]) -> PolarsResult<DataFrame> {
+    let n = points.len();
+    let columns = vec![
+        Column::new("run".into(), vec![0u32; n]),
+        Column::new("subset".into(), vec![run.subset; n]),
+        Column::new("replicate".into(), vec![run.replicate; n]),
+        Column::new("seed".into(), vec![run.seed; n]),
+        col("series", points, |p| p.series.clone()),
+        col("step", points, |p| p.step),
+        col("value", points, |p| p.value),
+    ];
+    DataFrame::new(n, columns)
+}
