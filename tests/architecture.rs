@@ -242,7 +242,13 @@ const LAYER_RULES: &[(&str, &[&str])] = &[
     ("src/record.rs", &["polars", "bevy_ecs", "crate::"]),
     (
         "src/runner.rs",
-        &["polars", "plotters", "std::fs", "crate::report", "crate::cli"],
+        &[
+            "polars",
+            "plotters",
+            "std::fs",
+            "crate::report",
+            "crate::cli",
+        ],
     ),
     (
         "src/metrics",

@@ -94,7 +94,11 @@ fn run_writes_the_run_directory_and_prints_it() {
         run_dir.to_str().unwrap()
     );
     assert_eq!(entries_of(&run_dir), FILES);
-    assert!(files_of(&run_dir).iter().any(|(n, _)| n.starts_with("charts/") && n.ends_with(".png")));
+    assert!(
+        files_of(&run_dir)
+            .iter()
+            .any(|(n, _)| n.starts_with("charts/") && n.ends_with(".png"))
+    );
     for (_, bytes) in files_of(&run_dir) {
         assert!(bytes.len() > 100);
     }

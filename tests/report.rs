@@ -63,7 +63,10 @@ fn run_fixture(root: &Path) -> PathBuf {
         accounts: true,
     };
     let metrics = taosim::runner::run_metrics(&s, &record);
-    assert!(!metrics.series.is_empty(), "the run writer has series to write");
+    assert!(
+        !metrics.series.is_empty(),
+        "the run writer has series to write"
+    );
     report::write_run(&tmp, &dir, &record, &metrics, &manifest, tables).unwrap();
     dir
 }

@@ -523,22 +523,35 @@ fn metric_tables(report: &mut Report, data: &SweepData, metrics: &[String]) {
         return;
     }
     let mut headers = vec!["subset"];
-    headers.extend(data.axes.iter().map(Axis::short));
-    headers.extend(["n", "mean", "sd"]);
+    headers.extend(data.axes.iter().map(|a| a.path.as_str()));
+    headers.extend(["n", "mean", "sd", "Δ vs point 0", "sd of Δ"]);
     for metric in metrics {
-        let mut per: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+        // (subset, replicate) → value: replicates share seeds across points, so the
+        // difference to point 0 is paired by replicate.
+        let mut per: BTreeMap<u32, BTreeMap<u32, f64>> = BTreeMap::new();
         for &(run, v) in &data.metrics[metric] {
             if let Some(r) = data.runs.get(&run) {
-                per.entry(r.subset).or_default().push(v);
+                per.entry(r.subset).or_default().insert(r.replicate, v);
             }
         }
+        let first = per.values().next().cloned().unwrap_or_default();
         let rows: Vec<Vec<String>> = per
             .iter()
-            .filter_map(|(subset, values)| {
-                let s = Stats::of(values)?;
+            .filter_map(|(subset, by_replicate)| {
+                let values: Vec<f64> = by_replicate.values().copied().collect();
+                let s = Stats::of(&values)?;
+                let diffs: Vec<f64> = by_replicate
+                    .iter()
+                    .filter_map(|(r, v)| first.get(r).map(|base| v - base))
+                    .collect();
+                let d = Stats::of(&diffs);
                 let mut row = vec![subset.to_string()];
                 row.extend(subsets[subset].levels.iter().map(ToString::to_string));
                 row.extend([s.n.to_string(), number(s.mean), number(s.sd)]);
+                row.extend(match d {
+                    Some(d) => [number(d.mean), number(d.sd)],
+                    None => ["–".to_string(), "–".to_string()],
+                });
                 Some(row)
             })
             .collect();
