@@ -81,6 +81,22 @@ enum Command {
         #[arg(long)]
         no_report: bool,
     },
+    /// Run the regression suite and compare its metrics with the committed baselines
+    /// (exit code 1 when something moved beyond tolerance).
+    Check {
+        /// A directory of scenario files (or one file).
+        #[arg(default_value = "scenarios/check")]
+        suite: PathBuf,
+        /// Where the baselines are (`<scenario name>.json`).
+        #[arg(long, default_value = "baselines")]
+        baselines: PathBuf,
+        /// Rewrite the baselines from this run and print what changed.
+        #[arg(long)]
+        bless: bool,
+        /// Threads (default: all cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        jobs: Option<u64>,
+    },
     /// Draw charts and `report.md` for a run, sweep or compare directory (from its files).
     Report {
         /// The directory (its `manifest.json` says which kind).
@@ -158,6 +174,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
             crate::cli_sweep::sweep(&scenario, &out, seed, options)
         }
         Command::Scenarios { dir } => crate::cli_run::scenarios(&dir),
+        Command::Check {
+            suite,
+            baselines,
+            bless,
+            jobs,
+        } => {
+            let jobs = jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX));
+            crate::cli_check::check(&suite, &baselines, bless, jobs)
+        }
         Command::Report { dir } => crate::cli_report::report(&dir),
     }
 }

@@ -6,7 +6,9 @@
 //! * [`chain`] — pure, bit-exact state transitions of the chain (Yuma epoch, fixed point).
 
 pub mod chain;
+pub mod check;
 pub mod cli;
+pub mod cli_check;
 pub mod cli_report;
 pub mod cli_run;
 pub mod cli_sweep;

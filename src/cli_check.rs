@@ -1,0 +1,253 @@
+//! The `check` subcommand: run a suite, compare with the baselines, print what moved.
+//!
+//! Exit codes: 0 every metric within tolerance; 1 drift, a missing baseline or a baseline
+//! blessed from another version of its scenario file; 2 bad input (an invalid scenario, an
+//! unreadable suite, a malformed baseline).
+//!
+//! May depend on: `check`, `scenario`, `report` (JSON writing), `cli`, rayon.
+
+use crate::check::{self, Baseline, Row, Status};
+use crate::cli::CliError;
+use crate::scenario::{self, Scenario};
+use rayon::prelude::*;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One suite scenario's outcome.
+#[derive(Debug)]
+pub struct Checked {
+    /// The scenario's name.
+    pub name: String,
+    /// Why its baseline could not be used (then `rows` is empty).
+    pub problem: Option<String>,
+    /// Its metrics, compared.
+    pub rows: Vec<Row>,
+}
+
+impl Checked {
+    /// Whether this scenario fails the check.
+    pub fn failed(&self) -> bool {
+        self.problem.is_some() || self.rows.iter().any(|r| r.status == Status::Drift)
+    }
+}
+
+/// `taosim check`.
+pub fn check(
+    suite: &Path,
+    baselines: &Path,
+    bless: bool,
+    jobs: Option<usize>,
+) -> Result<(), CliError> {
+    let outcome = run_suite(suite, baselines, bless, jobs, &|_| {})?;
+    print!("{}", render(&outcome, bless));
+    if !bless && outcome.iter().any(Checked::failed) {
+        let failed = outcome.iter().filter(|c| c.failed()).count();
+        return Err(CliError::Other(anyhow::anyhow!(
+            "check failed: {failed} of {} scenarios moved beyond tolerance or lack a valid baseline",
+            outcome.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Runs every scenario of `suite` (after `tweak`, which tests use to change a default on
+/// purpose), compares with or (with `bless`) rewrites the baselines in `baselines`.
+pub fn run_suite(
+    suite: &Path,
+    baselines: &Path,
+    bless: bool,
+    jobs: Option<usize>,
+    tweak: &(dyn Fn(&mut Scenario) + Sync),
+) -> Result<Vec<Checked>, CliError> {
+    let files = suite_files(suite)?;
+    let mut loaded = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", path.display())))?;
+        let mut s = scenario::parse(&text, &path.display().to_string())
+            .map_err(|e| CliError::Input(e.to_string()))?;
+        tweak(&mut s);
+        let old = read_baseline(&baseline_path(baselines, &s.name))?;
+        loaded.push((s, check::file_hash(&text), old));
+    }
+    let measure = || -> Vec<Result<Vec<(String, f64)>, String>> {
+        loaded
+            .par_iter()
+            .map(|(s, _, _)| check::measure(s))
+            .collect()
+    };
+    let measured = match jobs {
+        Some(j) => rayon::ThreadPoolBuilder::new()
+            .num_threads(j.max(1))
+            .build()
+            .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?
+            .install(measure),
+        None => measure(),
+    };
+    let mut out = Vec::new();
+    for ((s, hash, old), now) in loaded.into_iter().zip(measured) {
+        let now = now.map_err(|e| CliError::Input(format!("{}: {e}", s.name)))?;
+        if bless {
+            let rows = old
+                .as_ref()
+                .map_or_else(Vec::new, |b| check::compare(b, &now));
+            let new = check::bless(&s, hash, old.as_ref(), &now);
+            write_baseline(&baseline_path(baselines, &s.name), &new)?;
+            out.push(Checked {
+                name: s.name,
+                problem: None,
+                rows,
+            });
+        } else {
+            out.push(verdict(s.name, &hash, old, &now, baselines));
+        }
+    }
+    Ok(out)
+}
+
+fn verdict(
+    name: String,
+    hash: &str,
+    old: Option<Baseline>,
+    now: &[(String, f64)],
+    baselines: &Path,
+) -> Checked {
+    let problem = match &old {
+        None => Some(format!(
+            "no baseline {}: run `taosim check --bless`",
+            baseline_path(baselines, &name).display()
+        )),
+        Some(b) if b.scenario_hash != hash => Some(format!(
+            "the scenario file changed since its baseline was blessed ({} ≠ {hash}): its numbers \
+             are not comparable; review the change and run `taosim check --bless`",
+            b.scenario_hash
+        )),
+        Some(_) => None,
+    };
+    let rows = match (&problem, &old) {
+        (None, Some(b)) => check::compare(b, now),
+        _ => Vec::new(),
+    };
+    Checked {
+        name,
+        problem,
+        rows,
+    }
+}
+
+/// `*.yaml` / `*.yml` directly in `suite` (or `suite` itself if it is a file), sorted.
+fn suite_files(suite: &Path) -> Result<Vec<PathBuf>, CliError> {
+    if suite.is_file() {
+        return Ok(vec![suite.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(suite)
+        .map_err(|e| CliError::Input(format!("{}: {e}", suite.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(CliError::Input(format!(
+            "{}: no scenario files in the suite",
+            suite.display()
+        )));
+    }
+    Ok(files)
+}
+
+fn baseline_path(dir: &Path, scenario: &str) -> PathBuf {
+    dir.join(format!("{scenario}.json"))
+}
+
+fn read_baseline(path: &Path) -> Result<Option<Baseline>, CliError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CliError::Input(format!("{}: {e}", path.display()))),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
+}
+
+fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), CliError> {
+    let value = serde_json::to_value(baseline).map_err(|e| CliError::Other(e.into()))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", dir.display())))?;
+    }
+    crate::report::write_json(path, &value).map_err(|e| CliError::Other(anyhow::anyhow!(e)))
+}
+
+/// The table of what moved (every metric that is not the same), then one line per scenario.
+pub fn render(outcome: &[Checked], blessed: bool) -> String {
+    let mut text = String::new();
+    let moved: Vec<(&str, &Row)> = outcome
+        .iter()
+        .flat_map(|c| c.rows.iter().map(move |r| (c.name.as_str(), r)))
+        .filter(|(_, r)| r.status != Status::Same)
+        .collect();
+    if !moved.is_empty() {
+        let _ = writeln!(
+            text,
+            "{:<28} {:<44} {:>14} {:>14} {:>12} {:>10}  status",
+            "scenario", "metric", "baseline", "now", "change", "tolerance"
+        );
+        for (name, r) in moved {
+            let _ = writeln!(
+                text,
+                "{:<28} {:<44} {:>14} {:>14} {:>12} {:>10}  {}",
+                name,
+                r.metric,
+                value(r.baseline),
+                value(r.now),
+                change(r.baseline, r.now),
+                tolerance(r),
+                r.status.label()
+            );
+        }
+    }
+    for c in outcome {
+        let count = |s: Status| c.rows.iter().filter(|r| r.status == s).count();
+        let line = match &c.problem {
+            Some(p) => format!("{}: FAILED: {p}", c.name),
+            None if blessed => format!(
+                "{}: blessed ({} changed, {} new)",
+                c.name,
+                count(Status::Moved) + count(Status::Drift),
+                count(Status::New)
+            ),
+            None => format!(
+                "{}: {} — {} metrics: {} same, {} moved within tolerance, {} drifted, {} new",
+                c.name,
+                if c.failed() { "FAILED" } else { "ok" },
+                c.rows.len(),
+                count(Status::Same),
+                count(Status::Moved),
+                count(Status::Drift),
+                count(Status::New)
+            ),
+        };
+        let _ = writeln!(text, "{line}");
+    }
+    text
+}
+
+fn value(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".into(), |x| format!("{x:.6e}"))
+}
+
+fn change(baseline: Option<f64>, now: Option<f64>) -> String {
+    match (baseline, now) {
+        (Some(b), Some(n)) if b != 0.0 => format!("{:+.3}%", (n - b) / b.abs() * 100.0),
+        (Some(b), Some(n)) => format!("{:+.3e}", n - b),
+        _ => "—".into(),
+    }
+}
+
+fn tolerance(r: &Row) -> String {
+    let t = r.tolerance;
+    let allowed = t.abs.max(t.rel * r.baseline.unwrap_or(0.0).abs());
+    format!("±{allowed:.1e}")
+}
