@@ -246,9 +246,9 @@ mod tests {
             abs: 0.01,
             rel: 0.1,
         };
-        assert!(t.holds(1.0, 1.1));
+        assert!(t.holds(1.0, 1.09));
         assert!(!t.holds(1.0, 1.11));
-        assert!(t.holds(0.0, 0.01));
+        assert!(t.holds(0.0, 0.0099));
         assert!(!t.holds(0.0, 0.011));
     }
 

@@ -10,7 +10,7 @@
 
 use crate::cli::CliError;
 use crate::cli_run::{progress_bar, write_report};
-use crate::metrics::RunMetrics;
+use crate::metrics::{RunMetrics, stats};
 use crate::report::{self, AxisColumn, SweepRun, SweepWriter};
 use crate::runner::{self, RunResult};
 use crate::scenario::sweep::{RunSpec, SweepPlan};
@@ -273,36 +273,18 @@ fn compare_table(a: &BTreeMap<String, Vec<f64>>, b: &BTreeMap<String, Vec<f64>>)
             if pairs.is_empty() {
                 return None;
             }
-            let (ma, mb) = (
-                mean(pairs.iter().map(|p| p.0)),
-                mean(pairs.iter().map(|p| p.1)),
-            );
+            let column = |f: fn(&(f64, f64)) -> f64| pairs.iter().map(f).collect::<Vec<f64>>();
             let diffs: Vec<f64> = pairs.iter().map(|(x, y)| y - x).collect();
             Some(json!({
                 "metric": name,
-                "a_mean": ma,
-                "b_mean": mb,
-                "diff_mean": mean(diffs.iter().copied()),
-                "diff_sd": sd(&diffs),
+                "a_mean": stats::mean(&column(|p| p.0)),
+                "b_mean": stats::mean(&column(|p| p.1)),
+                "diff_mean": stats::mean(&diffs),
+                "diff_sd": stats::sd(&diffs),
                 "n": pairs.len(),
             }))
         })
         .collect()
-}
-
-fn mean(xs: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
-    if n == 0 { f64::NAN } else { sum / n as f64 }
-}
-
-/// Sample standard deviation (0 for a single value).
-fn sd(xs: &[f64]) -> f64 {
-    if xs.len() < 2 {
-        return 0.0;
-    }
-    let m = mean(xs.iter().copied());
-    let ss: f64 = xs.iter().map(|x| (x - m) * (x - m)).sum();
-    (ss / (xs.len() - 1) as f64).sqrt()
 }
 
 /// Parses `K/N` (1 ≤ K ≤ N).

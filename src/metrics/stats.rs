@@ -1,4 +1,4 @@
-//! Small statistics over `f64` slices: mean, median, Gini, Nakamoto coefficient, Spearman rank
+//! Small statistics over `f64` slices: mean, standard deviation, median, Gini, Nakamoto coefficient, Spearman rank
 //! correlation. Each returns `None` where the statistic is undefined (no data, zero total,
 //! zero variance), so callers never emit NaN.
 
@@ -8,6 +8,17 @@ pub fn mean(xs: &[f64]) -> Option<f64> {
         return None;
     }
     Some(xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+/// Sample standard deviation (n − 1 in the denominator; 0 for one value); `None` for an empty
+/// slice.
+pub fn sd(xs: &[f64]) -> Option<f64> {
+    let m = mean(xs)?;
+    if xs.len() < 2 {
+        return Some(0.0);
+    }
+    let ss: f64 = xs.iter().map(|x| (x - m) * (x - m)).sum();
+    Some((ss / (xs.len() - 1) as f64).sqrt())
 }
 
 /// Median (mean of the two middle values for an even count); `None` for an empty slice.

@@ -4,6 +4,7 @@
 //!
 //! May depend on: nothing.
 
+use crate::metrics::stats;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -80,25 +81,13 @@ pub struct Stats {
 impl Stats {
     /// The statistics of the finite values, or `None` if there are none.
     pub fn of(values: &[f64]) -> Option<Stats> {
-        let finite = || values.iter().copied().filter(|v| v.is_finite());
-        let n = finite().count();
-        if n == 0 {
-            return None;
-        }
-        let mean = finite().sum::<f64>() / n as f64;
-        let sd = if n > 1 {
-            (finite().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-        } else {
-            0.0
-        };
-        let min = finite().fold(f64::INFINITY, f64::min);
-        let max = finite().fold(f64::NEG_INFINITY, f64::max);
+        let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
         Some(Stats {
-            n,
-            mean,
-            sd,
-            min,
-            max,
+            n: finite.len(),
+            mean: stats::mean(&finite)?,
+            sd: stats::sd(&finite)?,
+            min: finite.iter().copied().fold(f64::INFINITY, f64::min),
+            max: finite.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         })
     }
 }
