@@ -2,16 +2,12 @@
 //! copier ratio and APYs as finite numbers, the same ones for the same seed, and summary.json
 //! carries them.
 
+mod scenario_support;
+
+use scenario_support::{all_scenarios, shortened};
 use std::path::Path;
 use taosim::metrics::{self, RunMetrics};
 use taosim::scenario::{self, Scenario};
-
-/// The scenario cut to its first `epochs` epochs of the first subnet (plus half a tempo).
-fn shortened(mut s: Scenario, epochs: u64) -> Scenario {
-    let tempo = u64::from(s.subnets[0].tempo);
-    s.blocks = s.blocks.min(epochs * tempo + tempo / 2);
-    s
-}
 
 fn weight_copying() -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/attacks/weight-copying.yaml");
@@ -117,26 +113,9 @@ fn same_seed_same_metrics() {
     assert_ne!(a.metrics, c.metrics);
 }
 
-fn scenario_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            scenario_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_shipped_scenario_gives_finite_sorted_metrics() {
-    let mut files = Vec::new();
-    scenario_files(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
-        &mut files,
-    );
-    files.sort();
-    for path in files {
+    for path in all_scenarios() {
         let s = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
         let at = path.display();
         let m = if s.consensus.is_some() {

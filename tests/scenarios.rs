@@ -1,39 +1,12 @@
 //! Scenario files: every shipped file validates and runs; bad files fail with their YAML path
 //! and line; runs are deterministic in the seed.
 
-use std::path::{Path, PathBuf};
+mod scenario_support;
+
+use scenario_support::{all_scenarios, shortened};
+use std::path::Path;
+use taosim::scenario;
 use taosim::scenario::sweep::SweepPlan;
-use taosim::scenario::{self, Scenario};
-
-fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            scenario_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml") {
-            out.push(path);
-        }
-    }
-}
-
-fn all_scenarios() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    scenario_files(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .as_path(),
-        &mut files,
-    );
-    files.sort();
-    files
-}
-
-/// The scenario cut to its first `epochs` epochs of the first subnet (plus one block).
-fn shortened(mut s: Scenario, epochs: u64) -> Scenario {
-    let tempo = u64::from(s.subnets[0].tempo);
-    s.blocks = s.blocks.min(epochs * tempo + tempo / 2);
-    s
-}
 
 #[test]
 fn every_shipped_scenario_validates_and_runs_a_few_epochs() {
