@@ -56,7 +56,7 @@ pub fn sweep(
     }
     let tmp = report::prepare(&dir).map_err(|e| CliError::Input(e.to_string()))?;
     let runs = plan.runs(options.shard);
-    let failed = match write_sweep(&tmp, Arc::new(plan.clone()), &runs, options) {
+    let failed = match collect_sweep(&tmp, Arc::new(plan.clone()), &runs, options, &mut |_| {}) {
         Ok(failed) => failed,
         Err(e) => {
             report::discard(&tmp);
@@ -86,17 +86,8 @@ fn load(file: &Path, seed: Option<u64>) -> Result<Scenario, CliError> {
     Ok(scenario)
 }
 
-/// Runs `runs` into the sweep tables in `dir`; returns the number of failed runs.
-fn write_sweep(
-    dir: &Path,
-    plan: Arc<SweepPlan>,
-    runs: &[RunSpec],
-    options: SweepOptions,
-) -> Result<usize, CliError> {
-    collect_sweep(dir, plan, runs, options, &mut |_| {})
-}
-
-/// As [`write_sweep`], also showing each result to `seen`.
+/// Runs `runs` into the sweep tables in `dir`, showing each result to `seen`; returns the
+/// number of failed runs.
 fn collect_sweep(
     dir: &Path,
     plan: Arc<SweepPlan>,

@@ -156,20 +156,7 @@ where
 
 /// Axis tick text: up to 4 significant digits, scientific outside [1e-3, 1e6).
 pub fn format_number(v: f64) -> String {
-    let a = v.abs();
-    if v == 0.0 {
-        "0".into()
-    } else if !(1e-3..1e6).contains(&a) {
-        format!("{v:.2e}")
-    } else {
-        let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
-        let s = format!("{v:.decimals$}");
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
-    }
+    super::markdown::significant(v, 4, 1e-3, 1e6)
 }
 
 /// `[lo, hi]` widened by 5 % (or ±0.5 when empty or flat).

@@ -137,23 +137,34 @@ pub fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-/// A number for a table: up to 6 significant digits, scientific outside [1e-4, 1e9).
+/// A number for a table: up to 6 significant digits, scientific outside [1e-4, 1e9); "–" for
+/// a non-finite value.
 pub fn number(v: f64) -> String {
-    let a = v.abs();
-    if !v.is_finite() {
-        "–".into()
-    } else if v == 0.0 {
-        "0".into()
-    } else if !(1e-4..1e9).contains(&a) {
-        format!("{v:.4e}")
+    if v.is_finite() {
+        significant(v, 6, 1e-4, 1e9)
     } else {
-        let decimals = (5 - a.log10().floor() as i32).clamp(0, 9) as usize;
-        let s = format!("{v:.decimals$}");
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
+        "–".into()
+    }
+}
+
+/// `v` with up to `digits` significant digits and trailing zeros trimmed; scientific with
+/// `digits − 2` decimals when |v| is outside `[lo, hi)`.
+pub fn significant(v: f64, digits: i32, lo: f64, hi: f64) -> String {
+    let a = v.abs();
+    if v == 0.0 {
+        return "0".into();
+    }
+    if !(lo..hi).contains(&a) {
+        let precision = (digits - 2).max(0) as usize;
+        return format!("{v:.precision$e}");
+    }
+    let most = digits - 1 - lo.log10().round() as i32;
+    let decimals = (digits - 1 - a.log10().floor() as i32).clamp(0, most) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
     }
 }
 

@@ -271,56 +271,51 @@ impl SweepPlan {
             .filter(|a| a.mode == "grid")
             .map(|a| a.values.len() as u64)
             .product();
-        let zip = self
-            .axes
+        grid * self.zip_len()
+    }
+
+    /// Length of the zip axes (1 without any).
+    fn zip_len(&self) -> u64 {
+        self.axes
             .iter()
             .find(|a| a.mode == "zip")
-            .map_or(1, |a| a.values.len() as u64);
-        grid * zip
+            .map_or(1, |a| a.values.len() as u64)
     }
 
     /// Every run, or shard `k` of `n` (runs `k−1, k−1+n, …`; `k` is 1-based).
     pub fn runs(&self, shard: Option<(u32, u32)>) -> Vec<RunSpec> {
         let total = self.points() * u64::from(self.replicates);
         let (k, n) = shard.map_or((1, 1), |(k, n)| (u64::from(k), u64::from(n)));
+        let replicates = u64::from(self.replicates);
         (k - 1..total)
             .step_by(n as usize)
             .map(|run| RunSpec {
                 run: run as u32,
-                subset: (run / u64::from(self.replicates)) as u32,
-                replicate: (run % u64::from(self.replicates)) as u32,
-                seed: self
-                    .base
-                    .seed
-                    .wrapping_add(run % u64::from(self.replicates)),
+                subset: (run / replicates) as u32,
+                replicate: (run % replicates) as u32,
+                seed: self.base.seed.wrapping_add(run % replicates),
             })
             .collect()
     }
 
     /// Each axis' value at sweep point `subset`.
     pub fn values(&self, subset: u32) -> Vec<(&Axis, &Value)> {
-        let mut rest = u64::from(subset);
-        let zip_len = self
-            .axes
-            .iter()
-            .find(|a| a.mode == "zip")
-            .map_or(1, |a| a.values.len() as u64);
-        let zip_index = (rest % zip_len) as usize;
-        rest /= zip_len;
-        let mut picked = vec![None; self.axes.len()];
+        let zip_len = self.zip_len();
+        let zip_index = (u64::from(subset) % zip_len) as usize;
+        // The grid odometer: the last grid axis turns fastest.
+        let mut rest = u64::from(subset) / zip_len;
+        let mut picked = vec![zip_index; self.axes.len()];
         for (i, axis) in self.axes.iter().enumerate().rev() {
             if axis.mode == "grid" {
                 let len = axis.values.len() as u64;
-                picked[i] = Some((rest % len) as usize);
+                picked[i] = (rest % len) as usize;
                 rest /= len;
-            } else {
-                picked[i] = Some(zip_index);
             }
         }
         self.axes
             .iter()
             .zip(picked)
-            .map(|(a, i)| (a, &a.values[i.unwrap_or(0)]))
+            .map(|(a, i)| (a, &a.values[i]))
             .collect()
     }
 
