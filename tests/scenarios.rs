@@ -225,3 +225,139 @@ subnets:
         "{agents:?}"
     );
 }
+
+/// Issue 11 (subnet templates): `benches/large.yaml`, written with one template, is the same
+/// network as the 64 subnet entries it replaced (names, pools, agents, account ids).
+#[test]
+fn large_bench_template_is_the_written_out_network() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let templated = scenario::load(&root.join("benches/large.yaml")).unwrap();
+    let mut yaml = String::from(
+        "name: large-64x256\nseed: 1\nduration: {days: 30}\n\
+         chain: {tao_weight: 0.18, issued_tao: 4000000}\nrecord: {every_blocks: 7200}\nsubnets:\n",
+    );
+    for k in 1..=64 {
+        yaml += &format!(
+            "  - name: sn{k:02}\n    tempo: 360\n    pool: {{tao: 50000, alpha: 100000}}\n    agents:\n\
+             \x20     - {{name: sn{k:02}-val, role: validator, count: 64, stake: {{uniform: {{low: 1000, high: 11000}}}}, root_stake: 1500, strategy: {{honest: {{noise: 0.05}}}}}}\n\
+             \x20     - {{name: sn{k:02}-miner, role: miner, count: 192, strategy: {{serve: {{quality: {{uniform: {{low: 0.1, high: 1.0}}}}, noise: 0.05}}}}}}\n"
+        );
+    }
+    let written = scenario::parse(&yaml, "written.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(templated.subnets.len(), 64);
+    assert_eq!(
+        format!(
+            "{:?}",
+            (&templated.subnets, &templated.agents, templated.blocks)
+        ),
+        format!("{:?}", (&written.subnets, &written.agents, written.blocks))
+    );
+}
+
+const TEMPLATE: &str = "name: t
+seed: 9
+duration: {blocks: 100}
+subnets:
+  - name: solo
+    pool: {tao: 10, alpha: 10}
+    agents:
+      - {name: solo-v, role: validator, stake: 10, strategy: {honest: {}}}
+  - name: sn
+    count: 3
+    pool:
+      tao: {log_normal: {median: 100, sigma: 1.0}}
+      alpha: {uniform: {low: 50, high: 500}}
+    max_allowed_uids: 16
+    agents:
+      - {name: v, role: validator, count: 2, stake: 10, strategy: {honest: {}}}
+      - {name: m, role: miner, count: {uniform: {low: 2, high: 8}}, strategy: {serve: {quality: 0.5}}}
+      - {name: n, role: nominator, balance: 1, stake: 1, delegate_to: v, strategy: loyal}
+      - {name: c, role: validator, stake: 10, strategy: {cabal: {members: [m], share: 0.5}}}
+";
+
+/// Issue 11 (subnet templates): copies are named, draw their own pools and population sizes
+/// (the same on every parse), and references stay inside their copy.
+#[test]
+fn template_copies_draw_their_own_pools_and_keep_references_local() {
+    let s = scenario::parse(TEMPLATE, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let again = scenario::parse(TEMPLATE, "t.yaml").unwrap();
+    let names: Vec<&str> = s.subnets.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["solo", "sn1", "sn2", "sn3"]);
+    let pools: Vec<(u64, u64)> = s
+        .subnets
+        .iter()
+        .map(|n| (n.pool_tao, n.pool_alpha))
+        .collect();
+    assert_eq!(
+        pools,
+        again
+            .subnets
+            .iter()
+            .map(|n| (n.pool_tao, n.pool_alpha))
+            .collect::<Vec<_>>()
+    );
+    assert_ne!(pools[1], pools[2], "each copy draws its own pool");
+    assert_ne!(pools[2], pools[3]);
+    let miners: Vec<usize> = (2..=4)
+        .map(|netuid| {
+            s.agents
+                .iter()
+                .filter(|a| a.netuid == netuid && a.population.ends_with("-m"))
+                .count()
+        })
+        .collect();
+    assert!(miners.iter().all(|&m| (2..=8).contains(&m)), "{miners:?}");
+    for a in s.agents.iter().filter(|a| a.population.ends_with("-n")) {
+        let to = a.delegate_to.expect("nominators delegate");
+        let target = s.agents.iter().find(|v| v.hotkey == to).unwrap();
+        assert_eq!(
+            target.netuid, a.netuid,
+            "{} delegates inside its copy",
+            a.name
+        );
+        assert_eq!(target.population, format!("sn{}-v", a.netuid - 1));
+    }
+    let copy2: Vec<&str> = s
+        .agents
+        .iter()
+        .filter(|a| a.netuid == 3)
+        .map(|a| a.name.as_str())
+        .collect();
+    assert!(
+        copy2.contains(&"sn2-v-0") && copy2.contains(&"sn2-n"),
+        "{copy2:?}"
+    );
+}
+
+/// Issue 11 (bad input): a template count of 0 or beyond the chain's subnet limit, and
+/// distributions outside a template, name their field.
+#[test]
+fn template_counts_and_distributions_are_checked() {
+    let zero = TEMPLATE.replace("count: 3", "count: 0");
+    assert!(
+        error_of(&zero).contains("subnets[1].count: must be ≥ 1"),
+        "{}",
+        error_of(&zero)
+    );
+    let many = TEMPLATE.replace("count: 3", "count: 128");
+    let e = error_of(&many);
+    assert!(
+        e.contains("subnets[1].count") && e.contains("SubnetLimit 128"),
+        "{e}"
+    );
+    let pool = BASE.replace(
+        "pool: {tao: 10,",
+        "pool: {tao: {uniform: {low: 1, high: 2}},",
+    );
+    let e = error_of(&pool);
+    assert!(
+        e.contains("subnets[0].pool.tao") && e.contains("subnet template"),
+        "{e}"
+    );
+    let count = BASE.replace("count: 2,", "count: {uniform: {low: 1, high: 2}},");
+    let e = error_of(&count);
+    assert!(
+        e.contains("subnets[0].agents[1].count") && e.contains("subnet template"),
+        "{e}"
+    );
+}

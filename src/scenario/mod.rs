@@ -10,6 +10,7 @@
 pub mod consensus;
 pub mod raw;
 pub mod sweep;
+pub mod template;
 mod validate;
 
 pub use validate::{

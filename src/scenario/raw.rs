@@ -103,8 +103,13 @@ impl Default for RawChain {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSubnet {
-    /// Name (agents refer to subnets by name).
+    /// Name (agents refer to subnets by name). In a template, the stem of the copies' names.
     pub name: String,
+    /// Makes the entry a template of this many subnets (see [`super::template`]): copies
+    /// named `<name><k>` (k = 1…count, zero-padded), each with its own draws of the pool and of
+    /// population sizes. Absent in a resolved scenario.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
     /// `Tempo`, blocks.
     #[serde(default = "default_tempo")]
     pub tempo: u16,
@@ -151,14 +156,15 @@ fn default_immunity() -> u16 {
     5000
 }
 
-/// Pool reserves in TAO and alpha.
+/// Pool reserves in TAO and alpha: numbers, or (in a subnet template) distributions drawn once
+/// per copy.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPool {
     /// `SubnetTAO`, TAO.
-    pub tao: f64,
+    pub tao: Amount,
     /// `SubnetAlphaIn`, alpha.
-    pub alpha: f64,
+    pub alpha: Amount,
 }
 
 /// Epoch hyperparameters (chain names, fractions as numbers). Missing fields keep HEAD's
@@ -209,9 +215,10 @@ pub struct RawAgent {
     pub name: String,
     /// `validator`, `miner`, `nominator` or `trader`.
     pub role: String,
-    /// How many.
-    #[serde(default = "one")]
-    pub count: u32,
+    /// How many: a number, or (in a subnet template) a distribution drawn once per copy and
+    /// rounded to the nearest integer.
+    #[serde(default)]
+    pub count: Count,
     /// Free TAO each starts with.
     #[serde(default)]
     pub balance: f64,
@@ -260,6 +267,33 @@ fn one() -> u32 {
 
 fn yes() -> bool {
     true
+}
+
+/// A population size: a number, or a distribution (subnet templates only).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Count {
+    /// This many.
+    Fixed(u32),
+    /// Drawn per copy of a subnet template.
+    Dist(RawDist),
+}
+
+impl Count {
+    /// The size of a resolved population (a distribution, which validation refuses outside a
+    /// template, counts as 0).
+    pub fn fixed(&self) -> u32 {
+        match self {
+            Count::Fixed(n) => *n,
+            Count::Dist(_) => 0,
+        }
+    }
+}
+
+impl Default for Count {
+    fn default() -> Self {
+        Count::Fixed(1)
+    }
 }
 
 /// An amount: a number, or a distribution drawn per agent from the run's seed.

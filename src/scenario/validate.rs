@@ -4,7 +4,8 @@
 
 use super::ScenarioError;
 use super::raw::{
-    Amount, RawAgent, RawChain, RawDist, RawEvent, RawHyper, RawScenario, RawStrategy, RawSubnet,
+    Amount, Count, RawAgent, RawChain, RawDist, RawEvent, RawHyper, RawScenario, RawStrategy,
+    RawSubnet,
 };
 use crate::chain::coinbase::flow::EmissionRule;
 use crate::chain::coinbase::scheduler::SchedulerRegime;
@@ -274,6 +275,7 @@ fn u64_of(x: f64) -> u64 {
 
 /// Checks everything and resolves names.
 pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioError> {
+    let raw = super::template::expand(raw, origin)?;
     let ctx = Ctx {
         origin,
         path: String::new(),
@@ -470,8 +472,11 @@ fn subnet_spec(
     if s.tempo == 0 {
         return ctx.err("tempo", "must be ≥ 1");
     }
-    let pool_tao = ctx.rao("pool.tao", s.pool.tao)?;
-    let pool_alpha = ctx.rao("pool.alpha", s.pool.alpha)?;
+    let pool_tao = ctx.rao("pool.tao", fixed_amount(ctx, "pool.tao", &s.pool.tao)?)?;
+    let pool_alpha = ctx.rao(
+        "pool.alpha",
+        fixed_amount(ctx, "pool.alpha", &s.pool.alpha)?,
+    )?;
     if pool_tao == 0 || pool_alpha == 0 {
         return ctx.err("pool", "both reserves must be positive");
     }
@@ -600,7 +605,10 @@ fn agent_specs(
                 return c.err("name", format!("duplicate population name '{}'", a.name));
             }
             let role = role_of(&c, a)?;
-            if a.count == 0 || a.count > 65_535 {
+            if matches!(a.count, Count::Dist(_)) {
+                return c.err("count", TEMPLATE_ONLY);
+            }
+            if a.count.fixed() == 0 || a.count.fixed() > 65_535 {
                 return c.err("count", "must be between 1 and 65535");
             }
             if a.join.is_some() && !matches!(role, Role::Miner | Role::Validator) {
@@ -610,7 +618,7 @@ fn agent_specs(
                 return c.err("join.block", "must be ≥ 1 (block 0 is genesis)");
             }
             if a.registered && a.join.is_none() && matches!(role, Role::Miner | Role::Validator) {
-                registered += a.count;
+                registered += a.count.fixed();
                 if registered > u32::from(s.value.max_allowed_uids) {
                     return c.err(
                         "count",
@@ -715,7 +723,8 @@ fn population(
     out: &mut Vec<AgentSpec>,
 ) -> Result<(), ScenarioError> {
     let balance = ctx.rao("balance", a.balance)?;
-    check_amount(ctx, "stake", &a.stake, a.count)?;
+    let count = a.count.fixed();
+    check_amount(ctx, "stake", &a.stake, count)?;
     let root_stake = ctx.rao("root_stake", a.root_stake)?;
     let take = match a.take {
         Some(t) => {
@@ -730,12 +739,12 @@ fn population(
     check_strategy(
         &ctx.at(format!("{}.strategy", ctx.path), None),
         &a.strategy,
-        a.count,
+        count,
     )?;
     let shared = a.shared_coldkey.then(|| ids.take());
-    for i in 0..a.count {
+    for i in 0..count {
         let coldkey = shared.unwrap_or_else(|| ids.take());
-        let name = if a.count == 1 {
+        let name = if count == 1 {
             a.name.clone()
         } else {
             format!("{}-{i}", a.name)
@@ -800,6 +809,18 @@ fn check_amount(ctx: &Ctx, field: &str, amount: &Amount, count: u32) -> Result<(
             }
             Ok(())
         }
+    }
+}
+
+/// Why a distribution is refused where only a subnet template may draw one.
+const TEMPLATE_ONLY: &str =
+    "a distribution is allowed here only in a subnet template (a subnet with `count`)";
+
+/// A number where a resolved scenario needs one (pool reserves).
+fn fixed_amount(ctx: &Ctx, field: &str, amount: &Amount) -> Result<f64, ScenarioError> {
+    match amount {
+        Amount::Fixed(x) => Ok(*x),
+        Amount::Dist(_) => ctx.err(field, TEMPLATE_ONLY),
     }
 }
 
@@ -935,7 +956,7 @@ fn resolve_agents(
                     "a nominator with stake must name the validators it delegates to",
                 );
             }
-            for i in 0..a.value.count as usize {
+            for i in 0..a.value.count.fixed() as usize {
                 let agent = &mut agents[k];
                 if let Some(d) = &delegate {
                     let target = &snapshot[d[i % d.len()]];

@@ -11,16 +11,16 @@ use super::{
 };
 use crate::chain::fixed::I96F32;
 use crate::chain::state::{Chain, ROOT, Subnet};
-use crate::scenario::raw::{Amount, RawDist, RawStrategy};
+use crate::scenario::raw::{Amount, RawStrategy};
+use crate::scenario::template::draw;
 use crate::scenario::{AgentSpec, Role, Scenario, StrategySpec, SubnetSpec, When, to_rao};
 use crate::strategy::nominator::ScheduledMove;
 use crate::strategy::{
     MinerStrategy, NominatorStrategy, ScriptStep, ServeParams, TraderStrategy, ValidatorStrategy,
-    normal,
 };
 use bevy_ecs::prelude::*;
 use rand::rngs::ChaCha8Rng;
-use rand::{Rng, RngExt, SeedableRng};
+use rand::{Rng, SeedableRng};
 
 /// The stream of agent `index` under master seed `seed` (SplitMix64 finaliser of both).
 pub fn agent_rng(seed: u64, index: u64) -> ChaCha8Rng {
@@ -182,19 +182,6 @@ fn genesis_agent(chain: &mut Chain, a: &AgentSpec, rng: &mut ChaCha8Rng) -> Resu
 /// One draw of an amount (decimal units) in rao.
 fn draw_rao(amount: &Amount, index: u32, rng: &mut impl Rng) -> u64 {
     to_rao(draw(amount, index, rng))
-}
-
-/// One draw of an amount in its own units.
-pub fn draw(amount: &Amount, index: u32, rng: &mut impl Rng) -> f64 {
-    match amount {
-        Amount::Fixed(x) => *x,
-        Amount::Dist(RawDist::Uniform { low, high }) => {
-            let u: f64 = rng.random();
-            low + u * (high - low)
-        }
-        Amount::Dist(RawDist::LogNormal { median, sigma }) => median * normal(rng, *sigma).exp(),
-        Amount::Dist(RawDist::Values(v)) => v.get(index as usize).copied().unwrap_or(0.0),
-    }
 }
 
 /// Inserts the strategy component; returns its kind.
