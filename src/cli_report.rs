@@ -11,6 +11,9 @@ use std::path::Path;
 pub fn report(dir: &Path) -> Result<(), CliError> {
     match report::write_report(dir) {
         Ok(path) => {
+            if let Ok(Some(check)) = report::verify_ledger(&dir.join("ledger.parquet")) {
+                eprintln!("{check}");
+            }
             println!("{}", path.display());
             Ok(())
         }

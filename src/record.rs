@@ -4,9 +4,10 @@
 //! Every table is tidy and long, with the bookkeeping columns researchers know from cadCAD and
 //! radCAD: `scenario`, `subset`, `replicate` and `seed` identify the run (they live in
 //! [`RunId`], written into every row by `report`), and `block`, `epoch`, `netuid`, `uid` locate
-//! the row inside it. Amounts are in rao (TAO or the subnet's alpha, 10⁻⁹), as on chain;
-//! u16 proportions are kept as the chain stores them (divide by 65 535 for a fraction); prices
-//! and derived ratios are `f64` for analysis.
+//! the row inside it. Amounts are integer rao (TAO or the subnet's alpha, 10⁻⁹), as on chain,
+//! written to columns ending in `_rao`; u16 proportions are kept as the chain stores them
+//! (columns ending in `_u16`; divide by 65 535 for a fraction); prices and derived ratios are
+//! `f64` for analysis. The README's schema table lists every column with its unit.
 //!
 //! May depend on: nothing.
 
@@ -126,15 +127,32 @@ pub struct AccountRow {
     pub agent: String,
     /// The agent's role (`validator`, `miner`, `nominator`, `owner`, `trader`).
     pub role: &'static str,
-    /// The coldkey's free TAO balance, rao (the same on every row of one coldkey and block).
-    pub free_tao: u64,
+    /// The coldkey's free TAO balance, TAO rao (the same on every row of one coldkey and
+    /// block).
+    pub free_balance_rao: u64,
     /// Stake held on this subnet over all hotkeys, rao of the subnet's token (TAO on root).
-    pub stake: u64,
+    pub stake_rao: u64,
     /// That stake valued at the spot price, TAO rao (floored).
-    pub stake_value_tao: u64,
-    /// Free TAO plus the spot value of all the coldkey's stakes, rao (same on every row of one
-    /// coldkey and block).
-    pub total_value_tao: u64,
+    pub stake_value_rao: u64,
+    /// Free TAO plus the spot value of all the coldkey's stakes, TAO rao (same on every row of
+    /// one coldkey and block).
+    pub total_value_rao: u64,
+}
+
+/// One row of `ledger.parquet`: one bucket of one asset at a sample block (the chain's
+/// conservation ledger, `Chain::asset_buckets`). For each (block, asset) the bucket `issued`
+/// equals the sum of the others, to the rao.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LedgerRow {
+    /// The sample block: genesis, every `record.every_blocks` blocks and the last block.
+    pub block: u64,
+    /// `None` for TAO, `Some(netuid)` for that subnet's alpha (written as `tao` /
+    /// `alpha:<netuid>`).
+    pub netuid: Option<u16>,
+    /// The bucket: `issued` or one of the chain's holder buckets (`free`, `stakes`, ...).
+    pub bucket: &'static str,
+    /// The amount, rao of the asset.
+    pub amount_rao: u64,
 }
 
 /// Everything one run produced.
@@ -148,6 +166,8 @@ pub struct RunRecord {
     pub subnets: Vec<SubnetRow>,
     /// `accounts.parquet`.
     pub accounts: Vec<AccountRow>,
+    /// `ledger.parquet`.
+    pub ledger: Vec<LedgerRow>,
     /// Blocks simulated.
     pub blocks: u64,
     /// Epochs run, over all subnets.

@@ -14,7 +14,7 @@ use chain_support::{
     COLDKEYS, NEURONS, SUBNETS, TAO, conserved, hotkey, network, set_cycled_weights,
 };
 use proptest::prelude::*;
-use taosim::chain::state::{Chain, ChainParams};
+use taosim::chain::state::{AssetBuckets, Chain, ChainParams};
 
 /// The network's parameters: the runtime's, with this `TaoWeight`.
 fn params(tao_weight: u64) -> ChainParams {
@@ -209,4 +209,36 @@ fn set_validator_weights(chain: &mut Chain) {
                 .expect("valid weights");
         }
     }
+}
+
+/// The ledger of `Chain::asset_buckets` balances after a run of blocks, and a rao that appears
+/// without being issued (or vanishes) breaks it (issue 12).
+#[test]
+fn the_ledger_balances_and_catches_a_stray_rao() {
+    let mut chain = network(params(u64::MAX / 5), 12, alpha_reserve);
+    for _ in 0..100 {
+        chain.step_block();
+    }
+    let assets = chain.asset_buckets();
+    assert_eq!(
+        assets.len(),
+        1 + usize::from(SUBNETS),
+        "TAO and every alpha"
+    );
+    assert!(assets.iter().all(AssetBuckets::balances), "{assets:?}");
+    assert!(assets.iter().all(|a| a.issued > 0));
+    *chain.balances.get_mut(&1).expect("funded") += 1;
+    let tao = &chain.asset_buckets()[0];
+    assert_eq!(
+        tao.held(),
+        u128::from(tao.issued) + 1,
+        "one rao too many is seen"
+    );
+    chain.subnets[2].pool.alpha_reserve -= 1;
+    let alpha = &chain.asset_buckets()[2];
+    assert_eq!(
+        alpha.held() + 1,
+        u128::from(alpha.issued),
+        "one alpha rao missing is seen"
+    );
 }

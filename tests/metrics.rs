@@ -27,9 +27,10 @@ fn weight_copying_yields_a_finite_copier_ratio_and_apys() {
     for name in [
         "copier_g.last",
         "copier_g.mean",
-        "apy.validator:honest.median",
-        "apy.validator:honest.mean",
-        "apy.validator:copier.median",
+        "apy_alpha.validator:honest.median",
+        "apy_alpha.validator:honest.mean",
+        "apy_alpha.validator:copier.median",
+        "apy_tao.validator:honest.median",
         "relative_dividends.validator:copier",
         "dividends_per_1000.validator:honest",
         "miner.rank_correlation",
@@ -42,7 +43,7 @@ fn weight_copying_yields_a_finite_copier_ratio_and_apys() {
             .unwrap_or_else(|| panic!("{name} missing: {:?}", m.metrics));
         assert!(v.is_finite(), "{name} = {v}");
     }
-    let honest = m.get("apy.validator:honest.median").unwrap();
+    let honest = m.get("apy_alpha.validator:honest.median").unwrap();
     assert!(honest > 0.0, "honest validators earn: {honest}");
     let g = m.get("copier_g.last").unwrap();
     assert!(g > 0.0 && g < 10.0, "G = {g}");

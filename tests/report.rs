@@ -290,7 +290,8 @@ fn run_report_links_every_chart_and_each_is_a_real_picture() {
         "emission_share_by_group",
         "stake_share_by_group",
         "price_by_subnet",
-        "apy_validators",
+        "apy_alpha_validators",
+        "apy_tao_validators",
         "series_price",
     ] {
         assert!(
@@ -304,6 +305,80 @@ fn run_report_links_every_chart_and_each_is_a_real_picture() {
         "{markdown}"
     );
     assert!(markdown.contains("validator:honest"), "{markdown}");
+    assert!(
+        markdown.contains("assets balance to the rao"),
+        "the report checks the ledger: {markdown}"
+    );
+}
+
+/// Adds `delta` rao to row `index` of `ledger.parquet` in `dir`, keeping every column's type.
+fn mutate_ledger(dir: &Path, index: usize, delta: u64) -> (u64, String) {
+    let path = dir.join("ledger.parquet");
+    let mut frame = ParquetReader::new(std::fs::File::open(&path).unwrap())
+        .finish()
+        .unwrap();
+    let mut amounts: Vec<u64> = frame
+        .column("amount_rao")
+        .unwrap()
+        .u64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    amounts[index] += delta;
+    frame
+        .replace("amount_rao", Series::new("amount_rao".into(), amounts))
+        .unwrap();
+    let block = frame
+        .column("block")
+        .unwrap()
+        .u64()
+        .unwrap()
+        .get(index)
+        .unwrap();
+    let asset = frame
+        .column("asset")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(index)
+        .unwrap()
+        .to_string();
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut frame)
+        .unwrap();
+    (block, asset)
+}
+
+#[test]
+fn the_report_checks_the_ledger_and_fails_on_one_mutated_row() {
+    let tmp = TempDir::new("ledger");
+    let dir = run_fixture(tmp.path());
+    let check = report::verify_ledger(&dir.join("ledger.parquet"))
+        .unwrap()
+        .expect("a run directory has a ledger");
+    assert!(check.blocks >= 3 && check.assets == 5, "{check}");
+    let ok = Command::new(env!("CARGO_BIN_EXE_taosim"))
+        .args(["report", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let stderr = String::from_utf8(ok.stderr).unwrap();
+    assert!(stderr.contains("balance to the rao"), "{stderr}");
+    // One rao more in one bucket of one (block, asset) somewhere in the middle.
+    let rows = check.blocks * 5 * 7;
+    let (block, asset) = mutate_ledger(&dir, rows / 2, 1);
+    let e = report::write_report(&dir).unwrap_err().to_string();
+    assert!(
+        e.contains("ledger.parquet") && e.contains(&format!("block {block}, asset {asset}")),
+        "{e}"
+    );
+    assert!(e.contains("(+1 rao)") || e.contains("(-1 rao)"), "{e}");
+    let out = Command::new(env!("CARGO_BIN_EXE_taosim"))
+        .args(["report", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod scenario_support;
 
 use scenario_support::{all_scenarios, shortened};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use taosim::scenario;
 use taosim::scenario::sweep::SweepPlan;
@@ -31,8 +32,43 @@ fn every_shipped_scenario_validates_and_runs_a_few_epochs() {
                 .unwrap_or_else(|e| panic!("{at}: {e}"));
             assert!(record.epochs >= 1, "{at}: no epoch ran");
             assert!(!record.subnets.is_empty(), "{at}");
+            ledger_balances(&record, &at);
         }
     }
+}
+
+/// Every (block, asset) of the run's ledger balances to the rao, the ledger has rows at
+/// genesis and at the last block, and every asset appears at every sample block (issue 12).
+fn ledger_balances(record: &taosim::record::RunRecord, at: &str) {
+    let mut sums: BTreeMap<(u64, Option<u16>), (u128, u128)> = BTreeMap::new();
+    for row in &record.ledger {
+        let entry = sums.entry((row.block, row.netuid)).or_default();
+        if row.bucket == "issued" {
+            entry.0 += u128::from(row.amount_rao);
+        } else {
+            entry.1 += u128::from(row.amount_rao);
+        }
+    }
+    for ((block, asset), (issued, held)) in &sums {
+        assert_eq!(issued, held, "{at}: ledger of {asset:?} at block {block}");
+        assert!(
+            *issued > 0,
+            "{at}: nothing issued of {asset:?} at block {block}"
+        );
+    }
+    let blocks: BTreeSet<u64> = sums.keys().map(|k| k.0).collect();
+    assert!(blocks.len() >= 2, "{at}: ledger blocks {blocks:?}");
+    assert_eq!(
+        blocks.last(),
+        Some(&record.blocks),
+        "{at}: a ledger row at the last block"
+    );
+    let assets: BTreeSet<Option<u16>> = sums.keys().map(|k| k.1).collect();
+    assert_eq!(
+        sums.len(),
+        blocks.len() * assets.len(),
+        "{at}: every asset at every block"
+    );
 }
 
 #[test]

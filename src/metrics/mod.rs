@@ -1,5 +1,5 @@
 //! A run's headline numbers and per-epoch series, computed from its rows and its scenario:
-//! validator and nominator APY, dividends against stake, the weight-copier ratio, cabal shares,
+//! validator, nominator and root-staker APY (in alpha and in TAO), dividends against stake, the weight-copier ratio, cabal shares,
 //! concentration (Gini, Nakamoto), miner rank correlation, churn and prices.
 //!
 //! Pure and deterministic: no files, no randomness, no data frames, no `HashMap`. Metrics come
@@ -33,17 +33,41 @@
 //! * per-epoch return to a nominator y_h = (1 − take_h) · a_h / b_h (the take is the agent's
 //!   `take`, else the chain's default delegate take, 11 796 / 65 535 ≈ 18 %).
 //!
-//! Epoch 0 of every subnet is a warm-up and skipped. APY = (1 + ȳ)^N − 1 with ȳ the mean of
-//! y_h over the run and N = 2 628 000 / tempo epochs per year (tempo + 1 under the legacy
-//! scheduler). Returns are alpha-denominated (prices are not applied).
+//! Epoch 0 of every subnet is a warm-up and skipped.
 //!
+//! # APY: one definition
+//!
+//! Every APY in taosim (metrics, series, the report's histograms) is the annualised mean
+//! per-epoch yield, **(1 + ȳ)^N − 1**, a fraction per year (0.05 = 5 %), with ȳ the mean of the
+//! per-epoch yields in question and N = 2 628 000 / tempo epochs per year (tempo + 1 under the
+//! legacy scheduler). Its name says its denominator:
+//! * `apy_alpha`: y = y_h above, the yield in the subnet's alpha (alpha earned per alpha staked;
+//!   prices not applied);
+//! * `apy_tao`: the same stake valued in TAO at pool spot prices, price moves included:
+//!   y = (1 + y_h) · P_e / P_prev − 1, P_e the subnet's spot price after epoch e and P_prev
+//!   after its previous recorded epoch (an epoch without a previous price is left out);
+//! * `apy_tao.root`: the return of TAO staked on root to validator hotkey h, from its root
+//!   dividends on subnet s valued at the spot price: y = (1 − take_h) · r_h · P_e / R_h, with
+//!   r_h = root bucket · δ_hρ_h / Σ_k δ_kρ_k (the drained root-dividend bucket shared as the
+//!   chain shares it) and R_h h's root stake (TAO rao). One value per (subnet, hotkey) with
+//!   root stake; a hotkey validating on several subnets earns the sum of its subnets' yields.
+//!
+//! For a metric, ȳ is one hotkey's mean over its epochs and the statistic (median, mean) is
+//! taken over hotkeys; for a series point, ȳ is the mean over a group's validators on one
+//! subnet in that epoch, averaged over subnets.
+
 //! # Metrics
 //!
 //! | name | meaning | unit |
 //! |---|---|---|
-//! | `apy.<group>.median` | median over the group's validator hotkeys of their APY | fraction per year |
-//! | `apy.<group>.mean` | mean of the same | fraction per year |
-//! | `apy.nominator.median` | median APY over genesis nominations: each nominator counts its validator's APY once (weight = number of nominators delegating to it at genesis) | fraction per year |
+//! | `apy_alpha.<group>.median` | median over the group's validator hotkeys of their APY in alpha | fraction per year |
+//! | `apy_alpha.<group>.mean` | mean of the same | fraction per year |
+//! | `apy_tao.<group>.median` | median over the group's validator hotkeys of their APY valued in TAO (price moves included) | fraction per year |
+//! | `apy_tao.<group>.mean` | mean of the same | fraction per year |
+//! | `apy_alpha.nominator.median` | median APY in alpha over genesis nominations: each nominator counts its validator's APY once (weight = number of nominators delegating to it at genesis) | fraction per year |
+//! | `apy_tao.nominator.median` | the same valued in TAO | fraction per year |
+//! | `apy_tao.root.median` | median over (subnet, validator hotkey) with root stake of the root stakers' APY in TAO | fraction per year |
+//! | `apy_tao.root.mean` | mean of the same | fraction per year |
 //! | `relative_dividends.<group>` | group's dividend share − its stake share among validator rows, per subnet epoch, mean over subnet epochs | fraction |
 //! | `dividends_per_1000.<group>` | alpha dividends per 1 000 alpha staked (b_h), per subnet epoch, mean over subnet epochs after the warm-up | alpha per epoch |
 //! | `copier_g.last` | G = mean over copiers of D/S ÷ median over honest validators of D/S at each subnet's last epoch, mean over subnets (catalogue §4) | ratio |
@@ -72,7 +96,8 @@
 //! | `dividends_share.<group>` | validator groups: Σ dividends of the group ÷ Σ dividends of all validators | fraction |
 //! | `stake_share.<group>` | validator groups: Σ stake weight of the group ÷ Σ stake weight of all validators | fraction |
 //! | `price.sn<netuid>` | spot price | TAO per alpha |
-//! | `apy.<group>` | mean over the group's validators of the annualised per-epoch yield (1 + y)^N − 1 | fraction per year |
+//! | `apy_alpha.<group>` | APY in alpha of the group's validators' yields in the epoch | fraction per year |
+//! | `apy_tao.<group>` | the same valued in TAO | fraction per year |
 
 mod concentration;
 mod shares;
@@ -104,6 +129,24 @@ pub struct SeriesPoint {
     pub value: f64,
 }
 
+/// One validator hotkey's APYs on one subnet (see "APY: one definition" above), fractions per
+/// year.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HotkeyApy {
+    /// The subnet.
+    pub netuid: u16,
+    /// The hotkey.
+    pub hotkey: u32,
+    /// Its group (`<role>:<strategy>`).
+    pub group: String,
+    /// APY in alpha.
+    pub alpha: f64,
+    /// APY valued in TAO, if a previous price existed.
+    pub tao: Option<f64>,
+    /// Its root stakers' APY in TAO, if it had root stake.
+    pub root_tao: Option<f64>,
+}
+
 /// Every metric and series of one run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunMetrics {
@@ -111,6 +154,20 @@ pub struct RunMetrics {
     pub metrics: Vec<Metric>,
     /// Series points, sorted by (series, step).
     pub series: Vec<SeriesPoint>,
+    /// Per validator hotkey and subnet, its APYs, by (group, netuid, hotkey); only finite
+    /// values.
+    pub apy: Vec<HotkeyApy>,
+}
+
+/// The unit of a series family (the series name up to the first `.`), for chart captions.
+pub fn series_unit(family: &str) -> &'static str {
+    match family {
+        "apy_alpha" | "apy_tao" => "fraction per year",
+        "emission" => "alpha",
+        "price" => "TAO per alpha",
+        "dividends_share" | "stake_share" => "fraction",
+        _ => "see the README's Metrics table",
+    }
 }
 
 impl RunMetrics {
@@ -128,10 +185,20 @@ impl RunMetrics {
 pub fn compute(scenario: &Scenario, record: &RunRecord) -> RunMetrics {
     let run = view::RunView::new(scenario, record);
     let mut out = Collector::default();
-    yields::add(&run, &mut out);
+    let apy = yields::add(&run, &mut out);
     shares::add(&run, &mut out);
     concentration::add(&run, &mut out);
-    out.finish()
+    let mut metrics = out.finish();
+    metrics.apy = apy
+        .into_iter()
+        .filter(|h| h.alpha.is_finite())
+        .map(|h| HotkeyApy {
+            tao: h.tao.filter(|x| x.is_finite()),
+            root_tao: h.root_tao.filter(|x| x.is_finite()),
+            ..h
+        })
+        .collect();
+    metrics
 }
 
 /// Metrics and series as they are computed, keyed for sorted output.
@@ -158,6 +225,7 @@ impl Collector {
 
     fn finish(self) -> RunMetrics {
         RunMetrics {
+            apy: Vec::new(),
             metrics: self
                 .metrics
                 .into_iter()

@@ -83,10 +83,16 @@ fn apy_of_a_constant_yield_is_compounded_over_the_epochs_of_a_year() {
     let honest = (1.0f64 + 1e-4).powf(n) - 1.0;
     // Default take 11 796 / 65 535 for the copier, who names none.
     let copier = (1.0 + (1.0 - 11_796.0 / 65_535.0) * 1e-4f64).powf(n) - 1.0;
-    assert!(close(metric(&m, "apy.validator:honest.median"), honest));
-    assert!(close(metric(&m, "apy.validator:honest.mean"), honest));
-    assert!(close(metric(&m, "apy.validator:copier.median"), copier));
-    assert!(close(metric(&m, "apy.nominator.median"), copier));
+    assert!(close(
+        metric(&m, "apy_alpha.validator:honest.median"),
+        honest
+    ));
+    assert!(close(metric(&m, "apy_alpha.validator:honest.mean"), honest));
+    assert!(close(
+        metric(&m, "apy_alpha.validator:copier.median"),
+        copier
+    ));
+    assert!(close(metric(&m, "apy_alpha.nominator.median"), copier));
     // 0.1 alpha per 1 000 alpha staked, per epoch.
     assert!(close(
         metric(&m, "dividends_per_1000.validator:honest"),
@@ -95,7 +101,7 @@ fn apy_of_a_constant_yield_is_compounded_over_the_epochs_of_a_year() {
     let series: Vec<&SeriesPoint> = m
         .series
         .iter()
-        .filter(|p| p.series == "apy.validator:honest")
+        .filter(|p| p.series == "apy_alpha.validator:honest")
         .collect();
     assert_eq!(series.len(), 5, "one point per epoch after the warm-up");
     assert!(series.iter().all(|p| close(p.value, honest)));
@@ -127,6 +133,69 @@ fn root_stake_diverts_its_share_of_dividends_away_from_the_alpha_pool() {
         "{}",
         per_1000("copier")
     );
+}
+
+#[test]
+fn apy_tao_adds_price_moves_to_the_alpha_yield() {
+    let s = scenario(&[
+        "{name: hon, role: validator, take: 0, strategy: {honest: {}}}",
+        "{name: cop, role: validator, take: 0, strategy: {copier: {}}}",
+    ]);
+    let mut record = constant_yield_run(&s, 6);
+    // The price rises 1 % per epoch: 0.5 · 1.01^e.
+    for r in &mut record.subnets {
+        r.price = 0.5 * 1.01f64.powi(r.epoch as i32);
+    }
+    let m = compute(&s, &record);
+    let n = 2_628_000.0 / 360.0;
+    let alpha = (1.0f64 + 1e-4).powf(n) - 1.0;
+    let tao = ((1.0f64 + 1e-4) * 1.01).powf(n) - 1.0;
+    assert!(close(
+        metric(&m, "apy_alpha.validator:honest.median"),
+        alpha
+    ));
+    assert!(close(metric(&m, "apy_tao.validator:honest.median"), tao));
+    assert!(
+        metric(&m, "apy_tao.validator:honest.mean") > metric(&m, "apy_alpha.validator:honest.mean")
+    );
+    assert!(
+        m.metrics.iter().all(|x| !x.name.starts_with("apy.")),
+        "no plain apy.*"
+    );
+    let hon = hotkey(&s, "hon");
+    let h = m
+        .apy
+        .iter()
+        .find(|h| h.hotkey == hon)
+        .expect("per-hotkey APY");
+    assert!(close(h.alpha, alpha) && close(h.tao.unwrap(), tao));
+    assert_eq!(h.root_tao, None, "no root stake, no root APY");
+}
+
+#[test]
+fn apy_tao_root_values_the_root_dividend_per_tao_of_root_stake() {
+    let s = scenario(&[
+        "{name: hon, role: validator, take: 0, strategy: {honest: {}}}",
+        "{name: cop, role: validator, take: 0, strategy: {copier: {}}}",
+    ]);
+    let mut record = constant_yield_run(&s, 4);
+    // Only the honest validator has root stake (2 000 TAO); the root bucket is 0.3 alpha per
+    // epoch after the warm-up, all of it its stakers' at price 0.5: 0.15 TAO / 2 000 TAO.
+    for r in record.neurons.iter_mut().filter(|r| r.strategy == "honest") {
+        r.root_stake = 2_000_000_000_000;
+    }
+    for r in record.subnets.iter_mut().filter(|r| r.epoch > 0) {
+        r.root_emission = 300_000_000;
+    }
+    let m = compute(&s, &record);
+    let n = 2_628_000.0 / 360.0;
+    let y = 0.15 / 2_000.0;
+    assert!(close(
+        metric(&m, "apy_tao.root.median"),
+        (1.0f64 + y).powf(n) - 1.0
+    ));
+    let roots = m.apy.iter().filter(|h| h.root_tao.is_some()).count();
+    assert_eq!(roots, 1, "one root-staked hotkey");
 }
 
 /// Three honest validators with D/S = 1.0, 1.2, 0.8 and a copier with D/S = `copier` per epoch.

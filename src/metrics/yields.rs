@@ -1,9 +1,13 @@
-//! Validator and nominator yields, tempo-aware (spec §14; the formulas are in the module doc of
-//! [`super`]): `apy.<group>.*`, `apy.nominator.median`, `dividends_per_1000.<group>` and the
-//! `apy.<group>` series.
+//! Validator, nominator and root-staker yields, tempo-aware (spec §14; the definitions are in
+//! the module doc of [`super`]): `apy_alpha.<group>.*`, `apy_tao.<group>.*`,
+//! `apy_alpha.nominator.median`, `apy_tao.nominator.median`, `apy_tao.root.*`,
+//! `dividends_per_1000.<group>`, the `apy_alpha.<group>` / `apy_tao.<group>` series, and the
+//! per-hotkey APYs the report's histograms draw.
+//!
+//! May depend on: `view`, `stats`, `record`, `scenario`.
 
 use super::view::{EpochRows, RunView, group, is_validator};
-use super::{Collector, stats};
+use super::{Collector, HotkeyApy, stats};
 use crate::record::NeuronRow;
 use crate::scenario::Role;
 use std::collections::BTreeMap;
@@ -23,25 +27,40 @@ pub struct Yield {
     pub alpha_dividend: f64,
     /// Its pool's alpha before the payout, alpha rao.
     pub stake_before: f64,
-    /// The nominators' per-epoch return, (1 − take) · dividend / stake before.
+    /// The nominators' per-epoch return in alpha, (1 − take) · dividend / stake before.
     pub y: f64,
+    /// The same return valued in TAO at pool spot prices, (1 + y) · P_e / P_prev − 1; `None`
+    /// without a previous price.
+    pub y_tao: Option<f64>,
+    /// The per-epoch return of the hotkey's root stakers valued in TAO at the spot price,
+    /// (1 − take) · root dividend · P_e / root stake; `None` without root stake.
+    pub y_root: Option<f64>,
 }
 
-/// The yields of every validator in one subnet epoch (none for the warm-up epoch 0, for an
-/// epoch without its subnet row, or for a pool that was empty before the payout).
-pub fn epoch_yields(run: &RunView, e: &EpochRows) -> Vec<Yield> {
+/// Spot prices (TAO per alpha) of an epoch and of the subnet's previous recorded epoch.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Prices {
+    /// After this epoch.
+    pub now: f64,
+    /// After the previous recorded epoch of the subnet, if any.
+    pub previous: Option<f64>,
+}
+
+/// What one validator was paid in an epoch, alpha rao.
+struct Paid {
+    alpha_dividend: f64,
+    root_dividend: f64,
+    incentive: f64,
+}
+
+/// The epoch's payouts by uid (spec §8.10, §10.2): incentive I_k/σE of the emission, the rest
+/// the dividend weight δ_k, split by the root proportion ρ_k into the alpha and root buckets.
+fn payouts(run: &RunView, e: &EpochRows, incentive_sum: f64, dividend_sum: f64) -> Vec<Paid> {
     let Some(subnet) = e.subnet else {
         return Vec::new();
     };
-    if e.epoch == 0 {
-        return Vec::new();
-    }
     let tau = run.tao_weight();
-    let sum = |f: fn(&NeuronRow) -> u16| -> f64 { e.rows.iter().map(|r| f64::from(f(r))).sum() };
-    let (incentive_sum, dividend_sum) = (sum(|r| r.incentive), sum(|r| r.dividends));
     let emission_sum: f64 = e.rows.iter().map(|r| r.emission as f64).sum();
-    // The epoch pays uid k the incentive I_k / σE of its emission (σE = Σ I + Σ D, spec §8.10);
-    // the rest of a uid's emission is its dividend weight.
     let incentive = |r: &NeuronRow| {
         if incentive_sum > 0.0 {
             emission_sum * f64::from(r.incentive) / (incentive_sum + dividend_sum)
@@ -49,41 +68,76 @@ pub fn epoch_yields(run: &RunView, e: &EpochRows) -> Vec<Yield> {
             0.0
         }
     };
-    let alpha_part = |r: &NeuronRow| {
-        if dividend_sum > 0.0 && r.dividends == 0 {
-            // Only rounding of the u16 incentive is left here.
-            return 0.0;
-        }
-        let (alpha, root) = (r.alpha_stake as f64, r.root_stake as f64 * tau);
-        let rho = if alpha + root > 0.0 {
-            root / (alpha + root)
-        } else {
-            0.0
-        };
-        (r.emission as f64 - incentive(r)).max(0.0) * (1.0 - rho)
-    };
-    let weight_sum: f64 = e.rows.iter().map(|r| alpha_part(r)).sum();
-    // With no miner paid, the chain gives the validators the miners' bucket too.
-    let server = subnet.server_emission as f64;
-    let bucket = subnet.validator_emission as f64 + if incentive_sum > 0.0 { 0.0 } else { server };
-    e.rows
+    // (alpha part, root part) of each uid's dividend weight.
+    let parts: Vec<(f64, f64)> = e
+        .rows
         .iter()
-        .filter(|r| is_validator(r))
-        .filter_map(|r| {
-            let dividend = if weight_sum > 0.0 {
-                bucket * alpha_part(r) / weight_sum
+        .map(|r| {
+            if dividend_sum > 0.0 && r.dividends == 0 {
+                // Only rounding of the u16 incentive is left here.
+                return (0.0, 0.0);
+            }
+            let (alpha, root) = (r.alpha_stake as f64, r.root_stake as f64 * tau);
+            let rho = if alpha + root > 0.0 {
+                root / (alpha + root)
             } else {
                 0.0
             };
-            let before = r.alpha_stake as f64 - dividend - incentive(r);
+            let delta = (r.emission as f64 - incentive(r)).max(0.0);
+            (delta * (1.0 - rho), delta * rho)
+        })
+        .collect();
+    let (alpha_sum, root_sum) = parts
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    // With no miner paid, the chain gives the validators the miners' bucket too.
+    let server = subnet.server_emission as f64;
+    let bucket = subnet.validator_emission as f64 + if incentive_sum > 0.0 { 0.0 } else { server };
+    let share =
+        |part: f64, sum: f64, bucket: f64| if sum > 0.0 { bucket * part / sum } else { 0.0 };
+    e.rows
+        .iter()
+        .zip(parts)
+        .map(|(r, (a, b))| Paid {
+            alpha_dividend: share(a, alpha_sum, bucket),
+            root_dividend: share(b, root_sum, subnet.root_emission as f64),
+            incentive: incentive(r),
+        })
+        .collect()
+}
+
+/// The yields of every validator in one subnet epoch (none for the warm-up epoch 0, for an
+/// epoch without its subnet row, or for a pool that was empty before the payout).
+pub fn epoch_yields(run: &RunView, e: &EpochRows, prices: Prices) -> Vec<Yield> {
+    if e.subnet.is_none() || e.epoch == 0 {
+        return Vec::new();
+    }
+    let sum = |f: fn(&NeuronRow) -> u16| -> f64 { e.rows.iter().map(|r| f64::from(f(r))).sum() };
+    let paid = payouts(run, e, sum(|r| r.incentive), sum(|r| r.dividends));
+    e.rows
+        .iter()
+        .zip(paid)
+        .filter(|(r, _)| is_validator(r))
+        .filter_map(|(r, p)| {
+            let before = r.alpha_stake as f64 - p.alpha_dividend - p.incentive;
+            let keep = 1.0 - run.take(r.hotkey);
+            let y = keep * p.alpha_dividend / before;
+            let y_tao = prices
+                .previous
+                .filter(|prev| *prev > 0.0)
+                .map(|prev| (1.0 + y) * prices.now / prev - 1.0);
+            let root = r.root_stake as f64;
+            let y_root = (root > 0.0).then(|| keep * p.root_dividend * prices.now / root);
             (before > 0.0).then(|| Yield {
                 netuid: e.netuid,
                 epoch: e.epoch,
                 hotkey: r.hotkey,
                 group: group(r).unwrap_or_default(),
-                alpha_dividend: dividend,
+                alpha_dividend: p.alpha_dividend,
                 stake_before: before,
-                y: (1.0 - run.take(r.hotkey)) * dividend / before,
+                y,
+                y_tao,
+                y_root,
             })
         })
         .collect()
@@ -94,66 +148,107 @@ pub fn annualise(y: f64, epochs_per_year: f64) -> f64 {
     (1.0 + y).powf(epochs_per_year) - 1.0
 }
 
-/// Adds the yield metrics and series.
-pub fn add(run: &RunView, out: &mut Collector) {
-    let yields: Vec<Yield> = run
-        .epochs
-        .iter()
-        .flat_map(|e| epoch_yields(run, e))
-        .collect();
-    group_apy(run, &yields, out);
+/// Adds the yield metrics and series; returns the per-hotkey APYs.
+pub fn add(run: &RunView, out: &mut Collector) -> Vec<HotkeyApy> {
+    let mut previous: BTreeMap<u16, f64> = BTreeMap::new();
+    let mut yields = Vec::new();
+    for e in &run.epochs {
+        let Some(subnet) = e.subnet else {
+            yields.extend(epoch_yields(run, e, Prices::default()));
+            continue;
+        };
+        let prices = Prices {
+            now: subnet.price,
+            previous: previous.insert(e.netuid, subnet.price),
+        };
+        yields.extend(epoch_yields(run, e, prices));
+    }
+    let hotkeys = hotkey_apys(run, &yields);
+    group_apy(&hotkeys, out);
     nominator_apy(run, &yields, out);
     dividends_per_1000(&yields, out);
     apy_series(run, &yields, out);
+    hotkeys
 }
 
-/// APY of each hotkey from the mean of its yields.
+/// APY of a set of per-epoch yields on `netuid`: (1 + ȳ)^N − 1.
 fn apy_of(run: &RunView, netuid: u16, ys: &[f64]) -> Option<f64> {
     Some(annualise(stats::mean(ys)?, run.epochs_per_year(netuid)?))
 }
 
-/// `apy.<group>.median` and `.mean` over the group's hotkeys.
-fn group_apy(run: &RunView, yields: &[Yield], out: &mut Collector) {
-    let mut per_hotkey: BTreeMap<(&str, u16, u32), Vec<f64>> = BTreeMap::new();
+/// Each validator hotkey's APYs on each subnet, by (group, netuid, hotkey): a hotkey whose
+/// strategy changed counts once in each group.
+fn hotkey_apys(run: &RunView, yields: &[Yield]) -> Vec<HotkeyApy> {
+    type Ys = (String, Vec<f64>, Vec<f64>, Vec<f64>);
+    let mut per_hotkey: BTreeMap<(&str, u16, u32), Ys> = BTreeMap::new();
     for y in yields {
-        per_hotkey
+        let entry = per_hotkey
             .entry((&y.group, y.netuid, y.hotkey))
-            .or_default()
-            .push(y.y);
+            .or_insert_with(|| (y.group.clone(), Vec::new(), Vec::new(), Vec::new()));
+        entry.1.push(y.y);
+        entry.2.extend(y.y_tao);
+        entry.3.extend(y.y_root);
     }
-    let mut per_group: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for ((g, netuid, _), ys) in &per_hotkey {
-        if let Some(apy) = apy_of(run, *netuid, ys) {
-            per_group.entry(g).or_default().push(apy);
+    per_hotkey
+        .into_iter()
+        .filter_map(|((_, netuid, hotkey), (group, alpha, tao, root))| {
+            Some(HotkeyApy {
+                netuid,
+                hotkey,
+                group,
+                alpha: apy_of(run, netuid, &alpha)?,
+                tao: apy_of(run, netuid, &tao),
+                root_tao: apy_of(run, netuid, &root),
+            })
+        })
+        .collect()
+}
+
+/// `apy_alpha.<group>.*`, `apy_tao.<group>.*` (median and mean over the group's hotkeys) and
+/// `apy_tao.root.*` (over validator hotkeys with root stake).
+fn group_apy(hotkeys: &[HotkeyApy], out: &mut Collector) {
+    let mut per_group: BTreeMap<(&str, &str), Vec<f64>> = BTreeMap::new();
+    for h in hotkeys {
+        let g = h.group.as_str();
+        per_group.entry(("apy_alpha", g)).or_default().push(h.alpha);
+        if let Some(tao) = h.tao {
+            per_group.entry(("apy_tao", g)).or_default().push(tao);
+        }
+        if let Some(root) = h.root_tao {
+            per_group.entry(("apy_tao", "root")).or_default().push(root);
         }
     }
-    for (g, apys) in per_group {
-        out.metric(format!("apy.{g}.median"), stats::median(&apys));
-        out.metric(format!("apy.{g}.mean"), stats::mean(&apys));
+    for ((family, g), apys) in per_group {
+        out.metric(format!("{family}.{g}.median"), stats::median(&apys));
+        out.metric(format!("{family}.{g}.mean"), stats::mean(&apys));
     }
 }
 
-/// `apy.nominator.median`: one entry per nominator with a genesis delegation, the APY of the
-/// validator it delegates to (whatever that validator's group).
+/// `apy_alpha.nominator.median` and `apy_tao.nominator.median`: one entry per nominator with
+/// a genesis delegation, the APY of the validator it delegates to (all its yields, whatever
+/// its group).
 fn nominator_apy(run: &RunView, yields: &[Yield], out: &mut Collector) {
-    let mut per_hotkey: BTreeMap<(u16, u32), Vec<f64>> = BTreeMap::new();
+    let mut per_hotkey: BTreeMap<(u16, u32), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for y in yields {
-        per_hotkey
-            .entry((y.netuid, y.hotkey))
-            .or_default()
-            .push(y.y);
+        let entry = per_hotkey.entry((y.netuid, y.hotkey)).or_default();
+        entry.0.push(y.y);
+        entry.1.extend(y.y_tao);
     }
-    let apys: Vec<f64> = run
+    let delegated: Vec<(u16, &(Vec<f64>, Vec<f64>))> = run
         .scenario
         .agents
         .iter()
         .filter(|a| a.role == Role::Nominator)
-        .filter_map(|a| {
-            let ys = per_hotkey.get(&(a.netuid, a.delegate_to?))?;
-            apy_of(run, a.netuid, ys)
-        })
+        .filter_map(|a| Some((a.netuid, per_hotkey.get(&(a.netuid, a.delegate_to?))?)))
         .collect();
-    out.metric("apy.nominator.median", stats::median(&apys));
+    let alpha: Vec<f64> = (delegated.iter())
+        .filter_map(|(netuid, ys)| apy_of(run, *netuid, &ys.0))
+        .collect();
+    let tao: Vec<f64> = (delegated.iter())
+        .filter_map(|(netuid, ys)| apy_of(run, *netuid, &ys.1))
+        .collect();
+    out.metric("apy_alpha.nominator.median", stats::median(&alpha));
+    out.metric("apy_tao.nominator.median", stats::median(&tao));
 }
 
 /// `dividends_per_1000.<group>`: 1 000 · Σ dividends / Σ stake before, per subnet epoch, mean.
@@ -176,20 +271,27 @@ fn dividends_per_1000(yields: &[Yield], out: &mut Collector) {
     }
 }
 
-/// `apy.<group>` per epoch: mean annualised yield of the group's validators.
+/// `apy_alpha.<group>` and `apy_tao.<group>` per epoch: the APY of the group's validators'
+/// yields in that epoch, (1 + ȳ)^N − 1.
 fn apy_series(run: &RunView, yields: &[Yield], out: &mut Collector) {
-    let mut points: BTreeMap<(&str, u64), Vec<f64>> = BTreeMap::new();
+    let mut points: BTreeMap<(&str, &str, u64, u16), Vec<f64>> = BTreeMap::new();
     for y in yields {
-        if let Some(n) = run.epochs_per_year(y.netuid) {
-            points
-                .entry((&y.group, y.epoch))
-                .or_default()
-                .push(annualise(y.y, n));
+        let key = |family| (family, y.group.as_str(), y.epoch, y.netuid);
+        points.entry(key("apy_alpha")).or_default().push(y.y);
+        if let Some(t) = y.y_tao {
+            points.entry(key("apy_tao")).or_default().push(t);
         }
     }
-    for ((g, step), xs) in points {
-        if let Some(v) = stats::mean(&xs) {
-            out.point(format!("apy.{g}"), step, v);
+    // Per (family, group, epoch): the mean of the subnets' APYs at that epoch.
+    let mut per_step: BTreeMap<(&str, &str, u64), Vec<f64>> = BTreeMap::new();
+    for ((family, g, step, netuid), ys) in &points {
+        if let Some(apy) = apy_of(run, *netuid, ys) {
+            per_step.entry((family, g, *step)).or_default().push(apy);
+        }
+    }
+    for ((family, g, step), apys) in per_step {
+        if let Some(v) = stats::mean(&apys) {
+            out.point(format!("{family}.{g}"), step, v);
         }
     }
 }

@@ -10,6 +10,7 @@ use super::charts::{Chart, Line, Plot};
 use super::markdown::{Report, json_cell, number, stem};
 use super::read::{self, read_error};
 use super::sweep_view::{SeriesData, SweepData, banded_line};
+use crate::metrics::series_unit;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -159,7 +160,10 @@ fn overlays(
         ];
         let chart = Chart {
             name: format!("ab_{k}_{}", stem(name)),
-            title: format!("{name}: A against B"),
+            title: format!(
+                "{name}: A against B ({})",
+                series_unit(name.split('.').next().unwrap_or(name))
+            ),
             plot: Plot::Lines {
                 lines,
                 x_label: "step (epoch)".into(),

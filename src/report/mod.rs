@@ -12,6 +12,7 @@
 mod aggregate;
 mod charts;
 mod compare_view;
+mod ledger;
 mod markdown;
 mod parquet;
 mod read;
@@ -20,6 +21,7 @@ mod summary;
 mod sweep;
 mod sweep_view;
 
+pub use ledger::{LedgerCheck, verify as verify_ledger};
 pub use markdown::write_report;
 pub use summary::summary;
 pub use sweep::{AxisColumn, SweepRun, SweepWriter};
@@ -111,6 +113,7 @@ fn write_files(
     if tables.accounts {
         parquet::write(&dir.join("accounts.parquet"), parquet::accounts(record))?;
     }
+    parquet::write(&dir.join("ledger.parquet"), parquet::ledger(record))?;
     parquet::write(
         &dir.join("series.parquet"),
         parquet::series(&record.run, &metrics.series),

@@ -1,6 +1,10 @@
-//! Rows → DataFrames → Parquet. Column names are the row structs' field names, preceded by
-//! the run's bookkeeping columns (`scenario`, `subset`, `replicate`, `seed`). u16 values
+//! Rows → DataFrames → Parquet, preceded by the run's bookkeeping columns (`scenario`,
+//! `subset`, `replicate`, `seed`). Column names are the row structs' field names with the unit
+//! said: amounts end in `_rao` (UInt64, rao of the asset the name or the README's schema table
+//! gives), the chain's u16 proportions in `_u16` (divide by 65 535 for a fraction). u16 values
 //! (netuid, uid, proportions) are stored as UInt32.
+//!
+//! May depend on: `record`, `metrics` (its plain types), polars.
 
 use super::ReportError;
 use crate::record::{RunId, RunRecord};
@@ -56,14 +60,14 @@ pub fn neurons(record: &RunRecord) -> PolarsResult<DataFrame> {
         col("agent", r, |x| x.agent.clone()),
         col("role", r, |x| x.role.to_string()),
         col("strategy", r, |x| x.strategy.clone()),
-        col("alpha_stake", r, |x| x.alpha_stake),
-        col("root_stake", r, |x| x.root_stake),
-        col("stake_weight", r, |x| u32::from(x.stake_weight)),
-        col("consensus", r, |x| u32::from(x.consensus)),
-        col("incentive", r, |x| u32::from(x.incentive)),
-        col("dividends", r, |x| u32::from(x.dividends)),
-        col("validator_trust", r, |x| u32::from(x.validator_trust)),
-        col("emission", r, |x| x.emission),
+        col("alpha_stake_rao", r, |x| x.alpha_stake),
+        col("root_stake_rao", r, |x| x.root_stake),
+        col("stake_weight_u16", r, |x| u32::from(x.stake_weight)),
+        col("consensus_u16", r, |x| u32::from(x.consensus)),
+        col("incentive_u16", r, |x| u32::from(x.incentive)),
+        col("dividends_u16", r, |x| u32::from(x.dividends)),
+        col("validator_trust_u16", r, |x| u32::from(x.validator_trust)),
+        col("emission_rao", r, |x| x.emission),
         col("permit", r, |x| x.permit),
         col("active", r, |x| x.active),
     ]);
@@ -79,20 +83,20 @@ pub fn subnets(record: &RunRecord) -> PolarsResult<DataFrame> {
         col("epoch", r, |x| x.epoch),
         col("netuid", r, |x| u32::from(x.netuid)),
         col("n", r, |x| u32::from(x.n)),
-        col("tao_reserve", r, |x| x.tao_reserve),
-        col("alpha_reserve", r, |x| x.alpha_reserve),
-        col("alpha_out", r, |x| x.alpha_out),
+        col("tao_reserve_rao", r, |x| x.tao_reserve),
+        col("alpha_reserve_rao", r, |x| x.alpha_reserve),
+        col("alpha_out_rao", r, |x| x.alpha_out),
         col("price", r, |x| x.price),
         col("moving_price", r, |x| x.moving_price),
-        col("tao_in", r, |x| x.tao_in),
-        col("alpha_in", r, |x| x.alpha_in),
-        col("alpha_emitted", r, |x| x.alpha_emitted),
+        col("tao_in_rao", r, |x| x.tao_in),
+        col("alpha_in_rao", r, |x| x.alpha_in),
+        col("alpha_emitted_rao", r, |x| x.alpha_emitted),
         col("root_proportion", r, |x| x.root_proportion),
-        col("owner_cut", r, |x| x.owner_cut),
-        col("server_emission", r, |x| x.server_emission),
-        col("validator_emission", r, |x| x.validator_emission),
-        col("root_emission", r, |x| x.root_emission),
-        col("burn", r, |x| x.burn),
+        col("owner_cut_rao", r, |x| x.owner_cut),
+        col("server_emission_rao", r, |x| x.server_emission),
+        col("validator_emission_rao", r, |x| x.validator_emission),
+        col("root_emission_rao", r, |x| x.root_emission),
+        col("burn_rao", r, |x| x.burn),
     ]);
     DataFrame::new(r.len(), columns)
 }
@@ -108,12 +112,30 @@ pub fn accounts(record: &RunRecord) -> PolarsResult<DataFrame> {
         col("coldkey", r, |x| x.coldkey),
         col("agent", r, |x| x.agent.clone()),
         col("role", r, |x| x.role.to_string()),
-        col("free_tao", r, |x| x.free_tao),
-        col("stake", r, |x| x.stake),
-        col("stake_value_tao", r, |x| x.stake_value_tao),
-        col("total_value_tao", r, |x| x.total_value_tao),
+        col("free_balance_rao", r, |x| x.free_balance_rao),
+        col("stake_rao", r, |x| x.stake_rao),
+        col("stake_value_rao", r, |x| x.stake_value_rao),
+        col("total_value_rao", r, |x| x.total_value_rao),
     ]);
     DataFrame::new(r.len(), columns)
+}
+
+/// `ledger.parquet`: `block, asset, bucket, amount_rao` (asset `tao` or `alpha:<netuid>`).
+pub fn ledger(record: &RunRecord) -> PolarsResult<DataFrame> {
+    let r = &record.ledger;
+    let mut columns = run_columns(&record.run, r.len());
+    columns.extend([
+        col("block", r, |x| x.block),
+        col("asset", r, |x| asset_name(x.netuid)),
+        col("bucket", r, |x| x.bucket),
+        col("amount_rao", r, |x| x.amount_rao),
+    ]);
+    DataFrame::new(r.len(), columns)
+}
+
+/// `tao`, or `alpha:<netuid>`.
+pub fn asset_name(netuid: Option<u16>) -> String {
+    netuid.map_or_else(|| "tao".to_string(), |n| format!("alpha:{n}"))
 }
 
 /// `series.parquet` of a single run: the sweep schema (`run, subset, replicate, seed, series,

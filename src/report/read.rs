@@ -103,6 +103,20 @@ impl Table {
             .collect()
     }
 
+    /// A column stored as UInt64 (an amount in rao), as `u64`; any other type or a null is an
+    /// error (a cast from floats would hide lost rao).
+    pub fn exact_u64(&self, name: &str) -> Result<Vec<u64>, ReportError> {
+        let dtype = self.frame.column(name).map(|c| c.dtype().clone());
+        match dtype {
+            Ok(DataType::UInt64) => self.u64(name),
+            Ok(other) => Err(read_error(
+                &self.path,
+                format!("column `{name}` is {other}, expected UInt64 (integer rao)"),
+            )),
+            Err(_) => Err(read_error(&self.path, format!("no column `{name}`"))),
+        }
+    }
+
     /// An integer column as `u32`; a null is an error.
     pub fn u32(&self, name: &str) -> Result<Vec<u32>, ReportError> {
         let column = self.cast(name, &DataType::UInt32)?;

@@ -1,27 +1,23 @@
-//! The report of one run directory: headline tables from `summary.json`, then charts of
-//! emission, stake and emission shares per agent group (`role:strategy`, from
-//! `neurons.parquet`), prices per subnet (`subnets.parquet`), the validators' APY
-//! distribution, and the run's `series.parquet` if present.
-//!
-//! APY: per validator hotkey and subnet, the realised per-epoch yield
-//! `emission / (alpha_stake − emission)` is averaged over its epochs and annualised simply
-//! (× 2 628 000 / tempo epochs per year, tempo from the manifest's resolved scenario,
-//! default 360).
+//! The report of one run directory: headline tables from `summary.json`, the conservation
+//! check of `ledger.parquet`, then charts of emission, stake and emission shares per agent
+//! group (`role:strategy`, from `neurons.parquet`), the APY histograms (from `summary.json`'s
+//! `validator_apy`, i.e. the metrics' one definition of APY), prices per subnet
+//! (`subnets.parquet`), and the run's `series.parquet` if present.
 //!
 //! May depend on: the rest of `report`.
 
 use super::ReportError;
 use super::aggregate::{Stats, histogram};
 use super::charts::{Chart, Line, Plot};
+use super::ledger;
 use super::markdown::{Report, json_cell, number};
 use super::read::{self, Table};
 use super::sweep_view::{SeriesData, series_family_charts};
+use crate::metrics::stats::median;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Blocks per year at 12 s per block.
-const BLOCKS_PER_YEAR: f64 = 2_628_000.0;
 /// Rao per token.
 const RAO: f64 = 1e9;
 /// Lines per chart at most (the palette stays distinguishable).
@@ -37,15 +33,16 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
         .doc
         .heading(1, &format!("Run report: {scenario}, seed {seed}"));
     headline(&mut report, &summary);
+    ledger_section(&mut report, dir)?;
     report.doc.heading(2, "Charts");
     if let Some(neurons) = Neurons::read(&dir.join("neurons.parquet"))? {
         group_charts(&mut report, &neurons);
-        apy_chart(&mut report, &neurons, &tempos(manifest));
     } else {
         report
             .doc
             .paragraph("No `neurons.parquet` in this run (not recorded): no per-group charts.");
     }
+    apy_charts(&mut report, &summary);
     price_chart(&mut report, dir)?;
     if let Some(series) = SeriesData::read(&dir.join("series.parquet"))? {
         for (chart, caption) in series_family_charts(&series, "run series") {
@@ -55,20 +52,19 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
     Ok(report)
 }
 
-/// Tempo per netuid (netuid i + 1 is `resolved_scenario.subnets[i]`).
-fn tempos(manifest: &Value) -> BTreeMap<u32, f64> {
-    let subnets = manifest
-        .pointer("/resolved_scenario/subnets")
-        .and_then(Value::as_array);
-    subnets
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, s)| {
-            let tempo = s.get("tempo").and_then(Value::as_f64).unwrap_or(360.0);
-            (i as u32 + 1, tempo)
-        })
-        .collect()
+/// The conservation check of `ledger.parquet` (an imbalance is an error naming the first
+/// block and asset that does not balance).
+fn ledger_section(report: &mut Report, dir: &Path) -> Result<(), ReportError> {
+    report.doc.heading(2, "Ledger");
+    let text = match ledger::verify(&dir.join("ledger.parquet"))? {
+        Some(check) => format!(
+            "{check}: at every sample block, `issued` (from the issuance counters) equals the \
+             sum of every holder bucket in `ledger.parquet`."
+        ),
+        None => "No `ledger.parquet` in this run directory: conservation not checked.".into(),
+    };
+    report.doc.paragraph(&text);
+    Ok(())
 }
 
 /// The headline table (top-level scalars), the metrics, and one table per nested object.
@@ -91,7 +87,9 @@ fn headline(report: &mut Report, summary: &Value) {
             .collect();
         report.doc.table(&["metric", "value"], &rows);
     }
-    for (name, value) in fields.iter().filter(|(k, _)| k.as_str() != "metrics") {
+    // `validator_apy` (one row per hotkey) is drawn as histograms, not tabled.
+    let tabled = |k: &str| k != "metrics" && k != "validator_apy";
+    for (name, value) in fields.iter().filter(|(k, _)| tabled(k)) {
         let rows: Vec<(String, &Value)> = match value {
             Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
             Value::Array(items) => items.iter().map(|v| (String::new(), v)).collect(),
@@ -143,10 +141,8 @@ fn object_table(report: &mut Report, name: &str, rows: &[(String, &Value)]) {
 struct Neurons {
     epoch: Vec<u64>,
     netuid: Vec<u32>,
-    hotkey: Vec<u64>,
     group: Vec<u32>,
     groups: Vec<String>,
-    validator: Vec<bool>,
     alpha_stake: Vec<f64>,
     emission: Vec<f64>,
 }
@@ -156,11 +152,10 @@ impl Neurons {
         let columns = [
             "epoch",
             "netuid",
-            "hotkey",
             "role",
             "strategy",
-            "alpha_stake",
-            "emission",
+            "alpha_stake_rao",
+            "emission_rao",
         ];
         let Some(t) = Table::read_if_exists(path, &columns)? else {
             return Ok(None);
@@ -191,12 +186,10 @@ impl Neurons {
         Ok(Some(Neurons {
             epoch: t.u64("epoch")?,
             netuid: t.u32("netuid")?,
-            hotkey: t.u64("hotkey")?,
             group,
             groups,
-            validator: role.iter().map(|r| r == "validator").collect(),
-            alpha_stake: t.f64("alpha_stake")?,
-            emission: t.f64("emission")?,
+            alpha_stake: t.f64("alpha_stake_rao")?,
+            emission: t.f64("emission_rao")?,
         }))
     }
 }
@@ -277,54 +270,66 @@ fn complete_epochs(n: &Neurons) -> BTreeSet<u64> {
         .collect()
 }
 
-/// The validators' APY histogram.
-fn apy_chart(report: &mut Report, n: &Neurons, tempos: &BTreeMap<u32, f64>) {
-    let mut yields: BTreeMap<(u32, u64), Vec<f64>> = BTreeMap::new();
-    for i in (0..n.epoch.len()).filter(|&i| n.validator[i]) {
-        let base = n.alpha_stake[i] - n.emission[i];
-        if base > 0.0 {
-            let y = n.emission[i] / base;
-            yields
-                .entry((n.netuid[i], n.hotkey[i]))
-                .or_default()
-                .push(y);
-        }
+/// The APY histograms: per validator hotkey and subnet, from `summary.json`'s `validator_apy`
+/// (computed by `metrics`, the one definition of APY).
+fn apy_charts(report: &mut Report, summary: &Value) {
+    let rows = summary.get("validator_apy").and_then(Value::as_array);
+    let values = |key: &str| -> Vec<f64> {
+        rows.into_iter()
+            .flatten()
+            .filter_map(|r| r.get(key)?.as_f64())
+            .filter(|x| x.is_finite())
+            .collect()
+    };
+    let charts = [
+        ("apy_alpha", "validator hotkeys", "in the subnet's alpha"),
+        (
+            "apy_tao",
+            "validator hotkeys",
+            "valued in TAO at spot prices, price moves included",
+        ),
+        (
+            "apy_tao_root",
+            "root-staked hotkeys",
+            "of root stakers, dividends valued in TAO",
+        ),
+    ];
+    for (key, what, denominator) in charts {
+        apy_histogram(report, key, &values(key), what, denominator);
     }
-    let apy: Vec<f64> = yields
-        .iter()
-        .filter_map(|((netuid, _), ys)| {
-            let tempo = tempos.get(netuid).copied().unwrap_or(360.0).max(1.0);
-            Some(Stats::of(ys)?.mean * BLOCKS_PER_YEAR / tempo * 100.0)
-        })
-        .collect();
-    let Some((low, width, counts)) = histogram(&apy, 20) else {
+}
+
+/// One APY histogram (fractions per year, as the metrics).
+fn apy_histogram(report: &mut Report, key: &str, apy: &[f64], what: &str, denominator: &str) {
+    let Some((low, width, counts)) = histogram(apy, 20) else {
         report
             .doc
-            .paragraph("No validator earned a yield: no APY chart.");
+            .paragraph(&format!("No {what} with a defined `{key}`: no chart."));
         return;
     };
-    let stats = Stats::of(&apy).map_or(String::new(), |s| {
+    let stats = Stats::of(apy).map_or(String::new(), |s| {
         format!(
-            " {} validator hotkeys; mean {} %, min {} %, max {} %.",
+            " {} {what}; median {}, mean {}, min {}, max {}.",
             s.n,
+            number(median(apy).unwrap_or(f64::NAN)),
             number(s.mean),
             number(s.min),
             number(s.max)
         )
     });
     let chart = Chart {
-        name: "apy_validators".into(),
-        title: "Validator APY (number of validator hotkeys per bin)".into(),
+        name: format!("{key}_validators"),
+        title: format!("{key}: APY {denominator} (number of {what} per bin)"),
         plot: Plot::Histogram {
             low,
             width,
             counts,
-            x_label: "APY, % per year (simple annualisation of the mean per-epoch yield)".into(),
+            x_label: "APY, fraction per year (0.05 = 5 %): (1 + mean per-epoch yield)^N − 1".into(),
         },
     };
     let caption = format!(
-        "Per validator hotkey and subnet: mean of emission / (alpha stake − emission) over its \
-         epochs × 2 628 000 / tempo.{stats}"
+        "`{key}` per (subnet, hotkey), the definition of the `{key}.*` metrics (README, \
+         Metrics).{stats}"
     );
     report.chart(chart, &caption);
 }

@@ -3,7 +3,8 @@
 //! Per role and per strategy: agents, total emission received (alpha rao summed over epochs
 //! and subnets), and the change in total account value (TAO, spot prices) from the first to
 //! the last account sample. Per subnet: final pool, prices and epochs. Under `metrics`: every
-//! headline metric of the run (`crate::metrics`), by name. Deterministic: maps are ordered,
+//! headline metric of the run (`crate::metrics`), by name; under `validator_apy`: each validator
+//! hotkey's APYs (the one definition of `crate::metrics`). Deterministic: maps are ordered,
 //! floats printed by serde_json.
 
 use crate::metrics::RunMetrics;
@@ -24,6 +25,7 @@ pub fn summary(record: &RunRecord, metrics: &RunMetrics) -> Value {
         "emission_by_strategy": emission_by(record, |r| format!("{}:{}", r.role, r.strategy)),
         "value_by_role": value_by_role(record),
         "subnets": subnets(record),
+        "validator_apy": validator_apy(metrics),
         "metrics": metrics
             .metrics
             .iter()
@@ -57,7 +59,7 @@ fn value_by_role(record: &RunRecord) -> Value {
     ) else {
         return json!({});
     };
-    // total_value_tao repeats on every row of a coldkey: take it once per (sample, coldkey).
+    // total_value_rao repeats on every row of a coldkey: take it once per (sample, coldkey).
     let mut totals: BTreeMap<&str, [u128; 2]> = BTreeMap::new();
     let mut seen = BTreeSet::new();
     for r in &record.accounts {
@@ -69,7 +71,7 @@ fn value_by_role(record: &RunRecord) -> Value {
             continue;
         };
         if seen.insert((r.epoch, r.coldkey)) {
-            totals.entry(r.role).or_default()[slot] += u128::from(r.total_value_tao);
+            totals.entry(r.role).or_default()[slot] += u128::from(r.total_value_rao);
         }
     }
     totals
@@ -83,6 +85,26 @@ fn value_by_role(record: &RunRecord) -> Value {
             )
         })
         .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
+/// Per validator hotkey and subnet: its APYs from `metrics` (fractions per year; null where
+/// undefined), the values the report's APY histograms draw.
+fn validator_apy(metrics: &RunMetrics) -> Value {
+    metrics
+        .apy
+        .iter()
+        .map(|h| {
+            json!({
+                "netuid": h.netuid,
+                "hotkey": h.hotkey,
+                "group": h.group,
+                "apy_alpha": h.alpha,
+                "apy_tao": h.tao,
+                "apy_tao_root": h.root_tao,
+            })
+        })
+        .collect::<Vec<Value>>()
         .into()
 }
 

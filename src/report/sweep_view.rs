@@ -13,6 +13,7 @@ use super::aggregate::{Level, RetentionPoint, Stats, band, grid, mean_cells, ret
 use super::charts::{Chart, Line, Plot, truncate};
 use super::markdown::{Report, json_cell, number, stem};
 use super::read::{Table, read_error};
+use crate::metrics::series_unit;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -328,7 +329,7 @@ pub fn series_family_charts(series: &SeriesData, what: &str) -> Vec<(Chart, Stri
             let count = lines.len();
             let chart = Chart {
                 name: format!("series_{}", stem(family)),
-                title: format!("{family} ({what})"),
+                title: format!("{family} ({what}; {})", series_unit(family)),
                 plot: Plot::Lines {
                     lines: lines.into_iter().take(MAX_LINES).collect(),
                     x_label: "step (epoch)".into(),
@@ -703,7 +704,10 @@ fn series_overlays(report: &mut Report, data: &SweepData) {
             .collect();
         let chart = Chart {
             name: format!("series_{k}_{}", stem(name)),
-            title: name.clone(),
+            title: format!(
+                "{name} ({})",
+                series_unit(name.split('.').next().unwrap_or(name))
+            ),
             plot: Plot::Lines {
                 lines,
                 x_label: "step (epoch)".into(),

@@ -7,7 +7,8 @@
 //!    epoch of their subnet, revealed commits reach the chain, nominators and traders act;
 //! 3. [`SimSystems::Chain`] — `Chain::step_block`;
 //! 4. [`SimSystems::Observe`] — the public metagraph (consensus history, yields) is updated;
-//! 5. [`SimSystems::Record`] — rows for every epoch that ran and every account sample.
+//! 5. [`SimSystems::Record`] — rows for every epoch that ran, and account and ledger rows at
+//!    every sample block.
 //!
 //! The chain is the only source of truth for balances, stakes, weights and bonds; agents read
 //! the public view and act only through chain operations (a rejected operation is counted,
@@ -202,7 +203,7 @@ pub fn run(
         return Ok(consensus::run(scenario, spec, seed));
     }
     let mut world = build::world(scenario, seed)?;
-    observe::record_genesis_accounts(&mut world);
+    observe::record_genesis(&mut world);
     let mut schedule = schedule();
     let end = scenario.blocks;
     for _ in 0..end {
@@ -246,7 +247,11 @@ pub fn schedule() -> Schedule {
     schedule.add_systems(systems::step_chain.in_set(SimSystems::Chain));
     schedule.add_systems(observe::observe.in_set(SimSystems::Observe));
     schedule.add_systems(
-        (observe::record_epochs, observe::record_accounts)
+        (
+            observe::record_epochs,
+            observe::record_accounts,
+            observe::record_ledger,
+        )
             .chain()
             .in_set(SimSystems::Record),
     );

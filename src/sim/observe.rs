@@ -3,8 +3,8 @@
 
 use super::{ChainState, Clock, Public, Recorder, YIELD_WINDOW};
 use crate::chain::coinbase::terms::subnet_root_proportion;
-use crate::chain::state::{AccountId, Chain, ROOT};
-use crate::record::{AccountRow, NeuronRow, SubnetRow};
+use crate::chain::state::{AccountId, Asset, Chain, ISSUED, ROOT};
+use crate::record::{AccountRow, LedgerRow, NeuronRow, SubnetRow};
 use bevy_ecs::prelude::*;
 use std::collections::BTreeMap;
 
@@ -124,23 +124,60 @@ fn subnet_row(chain: &Chain, netuid: u16, epoch: u64, p: &mut super::SubnetPubli
     }
 }
 
-/// The genesis account sample (block 0), so that changes are measured from the start.
-pub fn record_genesis_accounts(world: &mut World) {
+/// The genesis samples (block 0) of the ledger and the accounts, so that changes are measured
+/// from the start.
+pub fn record_genesis(world: &mut World) {
     let chain = &world.resource::<ChainState>().0;
+    let ledger = ledger_rows(chain);
     let recorder = world.resource::<Recorder>();
-    if !recorder.accounts {
-        return;
-    }
-    let rows = account_rows(chain, 0, recorder);
+    let rows = recorder
+        .accounts
+        .then(|| account_rows(chain, 0, recorder))
+        .unwrap_or_default();
     let mut recorder = world.resource_mut::<Recorder>();
-    recorder.record.accounts.extend(rows);
-    recorder.samples = 1;
+    recorder.record.ledger.extend(ledger);
+    if recorder.accounts {
+        recorder.record.accounts.extend(rows);
+        recorder.samples = 1;
+    }
+}
+
+/// Whether this block is a sample block: every `every` blocks and the last block.
+fn is_sample(block: u64, every: u64, clock: &Clock) -> bool {
+    block.is_multiple_of(every) || block == clock.end_block
+}
+
+/// Ledger rows at every sample block.
+pub fn record_ledger(chain: Res<ChainState>, clock: Res<Clock>, mut recorder: ResMut<Recorder>) {
+    if is_sample(chain.0.block, recorder.every, &clock) {
+        let rows = ledger_rows(&chain.0);
+        recorder.record.ledger.extend(rows);
+    }
+}
+
+/// The chain's conservation ledger as rows: per asset, `issued` then every holder bucket.
+fn ledger_rows(chain: &Chain) -> Vec<LedgerRow> {
+    let mut rows = Vec::new();
+    for asset in chain.asset_buckets() {
+        let netuid = match asset.asset {
+            Asset::Tao => None,
+            Asset::Alpha(netuid) => Some(netuid),
+        };
+        let row = |bucket, amount_rao| LedgerRow {
+            block: chain.block,
+            netuid,
+            bucket,
+            amount_rao,
+        };
+        rows.push(row(ISSUED, asset.issued));
+        rows.extend(asset.buckets.iter().map(|&(b, x)| row(b, x)));
+    }
+    rows
 }
 
 /// Account rows every `every` blocks and at the last block.
 pub fn record_accounts(chain: Res<ChainState>, clock: Res<Clock>, mut recorder: ResMut<Recorder>) {
-    let block = chain.0.block;
-    if !recorder.accounts || (!block.is_multiple_of(recorder.every) && block != clock.end_block) {
+    if !recorder.accounts || !is_sample(chain.0.block, recorder.every, &clock) {
         return;
     }
     let sample = recorder.samples;
@@ -191,10 +228,10 @@ fn account_rows(chain: &Chain, sample: u64, recorder: &Recorder) -> Vec<AccountR
                 coldkey,
                 agent: name.to_string(),
                 role,
-                free_tao: free,
-                stake,
-                stake_value_tao: value(netuid, stake),
-                total_value_tao: total,
+                free_balance_rao: free,
+                stake_rao: stake,
+                stake_value_rao: value(netuid, stake),
+                total_value_rao: total,
             });
         }
     }

@@ -50,9 +50,10 @@ pub fn network(params: ChainParams, tempo: u16, alpha_reserve: impl Fn(u16) -> u
     chain
 }
 
-/// The conservation identities, to the rao: the TAO issuance equals what holds it; on every
-/// subnet the alpha issuance equals what was minted minus recycled, and `SubnetAlphaOut` (plus
-/// what payouts created) equals what holds it.
+/// The conservation identities, to the rao: every asset of [`Chain::asset_buckets`] balances
+/// (issued = Σ buckets); the TAO issuance equals what holds it; on every subnet the alpha
+/// issuance equals what was minted minus recycled, and `SubnetAlphaOut` (plus what payouts
+/// created) equals what holds it.
 pub fn conserved(chain: &Chain) -> Result<(), String> {
     let (issuance, held) = chain.tao_accounts();
     if u128::from(issuance) != held {
@@ -60,6 +61,18 @@ pub fn conserved(chain: &Chain) -> Result<(), String> {
             "TAO at block {}: issuance {issuance}, held {held}",
             chain.block
         ));
+    }
+    for asset in chain.asset_buckets() {
+        if !asset.balances() {
+            return Err(format!(
+                "ledger of {:?} at block {}: issued {}, buckets {:?} hold {}",
+                asset.asset,
+                chain.block,
+                asset.issued,
+                asset.buckets,
+                asset.held()
+            ));
+        }
     }
     for netuid in 1..chain.subnets.len() as u16 {
         let (net_minted, issued, out, held) = chain.alpha_accounts(netuid);

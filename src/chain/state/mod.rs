@@ -14,17 +14,20 @@
 //! subnet account, the block author's or the burn account, or was recycled (issuance reduced);
 //! every alpha rao is in a pool, a stake, a pending bucket, the protocol's holdings, owed to
 //! root stakers, or counted as burned. [`Chain::tao_accounts`] and [`Chain::alpha_accounts`]
-//! add these up so that tests can check conservation to the rao.
+//! add these up so that tests can check conservation to the rao; [`Chain::asset_buckets`]
+//! (in `buckets`) names every bucket for the run's `ledger.parquet`.
 //!
 //! May depend on: everything in `chain`.
 
 mod block;
+mod buckets;
 mod children;
 mod claims;
 mod moves;
 mod ops;
 mod payout;
 
+pub use buckets::{ALPHA_BUCKETS, Asset, AssetBuckets, ISSUED, TAO_BUCKETS};
 pub use children::{
     ChildKeyError, ChildKeys, DEFAULT_PENDING_CHILDKEY_COOLDOWN, KeyList, MAX_CHILDREN,
     PendingChildren, inherited_stake, validate_children,
