@@ -14,7 +14,7 @@ use super::ReportError;
 use super::aggregate::{Stats, histogram};
 use super::charts::{Chart, Line, Plot};
 use super::markdown::{Report, json_cell, number};
-use super::read::{self, Table};
+use super::read::{self, Table, read_error};
 use super::sweep_view::{SeriesData, series_family_charts};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +29,7 @@ const MAX_LINES: usize = 10;
 
 /// The report of the run directory `dir`.
 pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
-    let summary = read::json(&dir.join("summary.json"))?;
+    let summary = read_summary(&dir.join("summary.json"))?;
     let mut report = Report::default();
     let scenario = manifest.get("scenario").map_or("?".into(), json_cell);
     let seed = manifest.get("seed").map_or("?".into(), json_cell);
@@ -45,14 +45,57 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
         report
             .doc
             .paragraph("No `neurons.parquet` in this run (not recorded): no per-group charts.");
+        report.leave_out(
+            "emission, emission share, stake share and APY charts",
+            "no neurons.parquet (not recorded in this run)",
+        );
     }
     price_chart(&mut report, dir)?;
     if let Some(series) = SeriesData::read(&dir.join("series.parquet"))? {
         for (chart, caption) in series_family_charts(&series, "run series") {
             report.chart(chart, &caption);
         }
+    } else {
+        report.leave_out("series charts", "no series.parquet, or no rows in it");
     }
     Ok(report)
+}
+
+/// `summary.json`: an object whose `metrics`, if present, maps names to numbers.
+fn read_summary(path: &Path) -> Result<Value, ReportError> {
+    let summary = read::json(path)?;
+    let fields = summary.as_object().ok_or_else(|| {
+        read_error(
+            path,
+            format!("expected a JSON object, got {}", kind(&summary)),
+        )
+    })?;
+    match fields.get("metrics") {
+        None => {}
+        Some(Value::Object(metrics)) => {
+            if let Some((name, v)) = metrics.iter().find(|(_, v)| !v.is_number()) {
+                let message = format!("`metrics.{name}`: expected a number, got {}", kind(v));
+                return Err(read_error(path, message));
+            }
+        }
+        Some(other) => {
+            let message = format!("`metrics`: expected an object, got {}", kind(other));
+            return Err(read_error(path, message));
+        }
+    }
+    Ok(summary)
+}
+
+/// A JSON value's kind, for messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// Tempo per netuid (netuid i + 1 is `resolved_scenario.subnets[i]`).
@@ -301,6 +344,7 @@ fn apy_chart(report: &mut Report, n: &Neurons, tempos: &BTreeMap<u32, f64>) {
         report
             .doc
             .paragraph("No validator earned a yield: no APY chart.");
+        report.leave_out("validator APY chart", "no validator earned a yield");
         return;
     };
     let stats = Stats::of(&apy).map_or(String::new(), |s| {
