@@ -23,8 +23,7 @@ fn end_to_end(scenario: &Scenario, out: &Path) -> Duration {
     };
     let manifest = taosim::cli_run::manifest(scenario, scenario.seed);
     let metrics = taosim::runner::run_metrics(scenario, &record);
-    taosim::report::write_run(&tmp, &run_dir, &record, &metrics, &manifest, tables)
-        .expect("written");
+    taosim::report::write_run(tmp, &record, &metrics, &manifest, tables).expect("written");
     start.elapsed()
 }
 

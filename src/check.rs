@@ -5,14 +5,15 @@
 //! each agent's total emission over the run (`agent_emission.<agent>`, alpha), which pins the
 //! chain core's dividends and incentives agent by agent. A baseline
 //! (`baselines/<scenario name>.json`) holds, per metric, the blessed value and a tolerance, and
-//! the hash of the scenario file it was blessed from: a changed scenario file invalidates its
-//! baseline (the numbers would no longer be comparable) instead of reporting drift.
+//! the hash of what the scenario meant when blessed ([`scenario_hash`]: the resolved scenario,
+//! so comments and formatting do not count). A scenario changed since then fails the check, but
+//! is still run and compared, its table marked as such.
 //!
 //! A metric **drifts** when |now − baseline| > max(abs, rel × |baseline|); a metric missing
 //! from the run drifts too; a metric new in the run is reported but does not fail (bless to
 //! track it). Blessing keeps each metric's tolerance and gives new metrics [`Tolerance::DEFAULT`].
 //!
-//! May depend on: `scenario`, `sim`, `runner`, `metrics`, `record`, serde. Files are read and
+//! May depend on: `scenario`, `sim`, `runner`, `metrics`, `record`, serde, serde_json. Files are read and
 //! written by the CLI (`cli_check`).
 
 use crate::record::RunRecord;
@@ -65,7 +66,7 @@ pub struct BaselineMetric {
 pub struct Baseline {
     /// The scenario's name.
     pub scenario: String,
-    /// Hash of the scenario file ([`file_hash`]).
+    /// Hash of the resolved scenario it was blessed from ([`scenario_hash`]).
     pub scenario_hash: String,
     /// The seed it ran with.
     pub seed: u64,
@@ -113,15 +114,115 @@ pub struct Row {
     pub status: Status,
 }
 
-/// FNV-1a (64-bit) of the file's text with line endings normalised, as 16 hex digits: a
-/// change detector, stable across platforms and Rust versions (not a security hash).
-pub fn file_hash(text: &str) -> String {
+/// What a scenario means, hashed: FNV-1a (64-bit) of the resolved, validated scenario (defaults
+/// filled in) as JSON, without its `description` and `sweep` sections (which do not change a
+/// check run). Comments, formatting, key order and number spelling (`0.5`, `0.50`) do not
+/// matter; any value that does, including a default the scenario leaves implicit, does. A
+/// change detector, stable across platforms (not a security hash).
+pub fn scenario_hash(scenario: &Scenario) -> String {
+    let mut raw = scenario.raw.clone();
+    raw.description.clear();
+    raw.sweep = None;
+    let text = serde_json::to_string(&raw).unwrap_or_default();
+    format!("fnv1a64:{:016x}", fnv1a(text.as_bytes()))
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.replace("\r\n", "\n").bytes() {
-        h ^= u64::from(b);
+    for b in bytes {
+        h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    format!("fnv1a64:{h:016x}")
+    h
+}
+
+/// Why a baseline cannot be used (the CLI refuses it: exit code 2).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BaselineError {
+    /// No metrics.
+    #[error("metrics: the list is empty (run `taosim check --bless` to fill it)")]
+    Empty,
+    /// A metric listed twice.
+    #[error("metrics[{index}].metric: `{metric}` is listed twice (first at metrics[{first}])")]
+    Duplicate {
+        /// Position of the second entry.
+        index: usize,
+        /// Position of the first.
+        first: usize,
+        /// The metric.
+        metric: String,
+    },
+    /// A negative (or non-finite) tolerance.
+    #[error("metrics[{index}].tolerance.{field}: must be a finite number ≥ 0, got {value}")]
+    Tolerance {
+        /// Position of the entry.
+        index: usize,
+        /// `abs` or `rel`.
+        field: &'static str,
+        /// The value found.
+        value: f64,
+    },
+    /// A baseline of another scenario.
+    #[error("scenario: `{found}` does not match the scenario's name `{expected}`")]
+    Scenario {
+        /// In the baseline.
+        found: String,
+        /// The scenario's name.
+        expected: String,
+    },
+    /// A baseline of another seed (while the scenario itself did not change).
+    #[error("seed: {found} does not match the scenario's seed {expected}")]
+    Seed {
+        /// In the baseline.
+        found: u64,
+        /// The scenario's seed.
+        expected: u64,
+    },
+}
+
+impl Baseline {
+    /// Checks that this baseline can be compared with `scenario`: a non-empty list of distinct
+    /// metrics with tolerances ≥ 0, the scenario's name, and — unless the scenario changed
+    /// since blessing (its hash differs, which the check reports) — its seed.
+    pub fn validate(&self, scenario: &Scenario, hash: &str) -> Result<(), BaselineError> {
+        if self.metrics.is_empty() {
+            return Err(BaselineError::Empty);
+        }
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (index, m) in self.metrics.iter().enumerate() {
+            if let Some(&first) = seen.get(m.metric.as_str()) {
+                return Err(BaselineError::Duplicate {
+                    index,
+                    first,
+                    metric: m.metric.clone(),
+                });
+            }
+            seen.insert(&m.metric, index);
+            for (field, value) in [("abs", m.tolerance.abs), ("rel", m.tolerance.rel)] {
+                if !(value.is_finite() && value >= 0.0) {
+                    return Err(BaselineError::Tolerance {
+                        index,
+                        field,
+                        value,
+                    });
+                }
+            }
+        }
+        if self.scenario != scenario.name {
+            return Err(BaselineError::Scenario {
+                found: self.scenario.clone(),
+                expected: scenario.name.clone(),
+            });
+        }
+        if self.scenario_hash == hash && self.seed != scenario.seed {
+            return Err(BaselineError::Seed {
+                found: self.seed,
+                expected: scenario.seed,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Runs `scenario` once with its seed and returns its measured metrics, sorted by name.
@@ -227,7 +328,7 @@ mod tests {
     fn baseline(metrics: &[(&str, f64, Tolerance)]) -> Baseline {
         Baseline {
             scenario: "s".into(),
-            scenario_hash: file_hash("x"),
+            scenario_hash: "fnv1a64:0".into(),
             seed: 1,
             metrics: metrics
                 .iter()
@@ -284,11 +385,63 @@ mod tests {
         );
     }
 
+    const SCENARIO: &str = "name: h\nseed: 4\nduration: {epochs: 2}\nsubnets:\n  - name: a\n    tempo: 10\n    pool: {tao: 100, alpha: 1000}\n    agents:\n      - {name: v, role: validator, stake: 10, strategy: {honest: {noise: 0.1}}}\n";
+
+    fn parsed(text: &str) -> Scenario {
+        crate::scenario::parse(text, "test").expect("valid")
+    }
+
     #[test]
-    fn hash_ignores_line_endings_only() {
-        assert_eq!(file_hash("a: 1\r\nb: 2\r\n"), file_hash("a: 1\nb: 2\n"));
-        assert_ne!(file_hash("a: 1\n"), file_hash("a: 2\n"));
+    fn the_hash_follows_meaning_not_text() {
+        let base = scenario_hash(&parsed(SCENARIO));
+        let commented = format!(
+            "# a comment\n{}",
+            SCENARIO.replace("tempo: 10", "tempo:   10 # ten")
+        );
+        assert_eq!(scenario_hash(&parsed(&commented)), base);
+        let described = SCENARIO.replace("seed: 4", "seed: 4\ndescription: words");
+        assert_eq!(scenario_hash(&parsed(&described)), base);
+        assert_ne!(
+            scenario_hash(&parsed(&SCENARIO.replace("noise: 0.1", "noise: 0.2"))),
+            base
+        );
+        assert_ne!(
+            scenario_hash(&parsed(&SCENARIO.replace("seed: 4", "seed: 5"))),
+            base
+        );
         // FNV-1a 64 of the empty string is its offset basis.
-        assert_eq!(file_hash(""), "fnv1a64:cbf29ce484222325");
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+    }
+
+    #[test]
+    fn unusable_baselines_are_refused() {
+        let s = parsed(SCENARIO);
+        let hash = scenario_hash(&s);
+        let tight = Tolerance { abs: 0.0, rel: 0.0 };
+        let mut b = baseline(&[("a", 1.0, tight), ("b", 1.0, tight)]);
+        (b.scenario, b.seed, b.scenario_hash) = ("h".into(), 4, hash.clone());
+        assert_eq!(b.validate(&s, &hash), Ok(()));
+        let refused = |edit: &dyn Fn(&mut Baseline)| {
+            let mut bad = b.clone();
+            edit(&mut bad);
+            bad.validate(&s, &hash).unwrap_err().to_string()
+        };
+        assert!(refused(&|b| b.metrics.clear()).starts_with("metrics: the list is empty"));
+        let duplicate = refused(&|b| b.metrics[1].metric = "a".into());
+        assert!(
+            duplicate.starts_with("metrics[1].metric: `a` is listed twice"),
+            "{duplicate}"
+        );
+        let negative = refused(&|b| b.metrics[1].tolerance.rel = -0.1);
+        assert!(
+            negative.starts_with("metrics[1].tolerance.rel: must be"),
+            "{negative}"
+        );
+        assert!(refused(&|b| b.scenario = "x".into()).starts_with("scenario: `x`"));
+        assert!(refused(&|b| b.seed = 5).starts_with("seed: 5"));
+        // A changed scenario explains another seed: not refused (the check reports the change).
+        let mut changed = b.clone();
+        (changed.seed, changed.scenario_hash) = (5, "fnv1a64:0".into());
+        assert_eq!(changed.validate(&s, &hash), Ok(()));
     }
 }

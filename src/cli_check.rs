@@ -1,8 +1,9 @@
 //! The `check` subcommand: run a suite, compare with the baselines, print what moved.
 //!
-//! Exit codes: 0 every metric within tolerance; 1 drift, a missing baseline or a baseline
-//! blessed from another version of its scenario file; 2 bad input (an invalid scenario, an
-//! unreadable suite, a malformed baseline).
+//! Exit codes: 0 every metric within tolerance; 1 drift, a missing baseline or a scenario
+//! changed since its baseline was blessed (still run and compared, its table marked); 2 bad
+//! input (an invalid scenario, an unreadable suite, a malformed or unusable baseline: negative
+//! tolerances, duplicate metrics, an empty list, another scenario's name or seed).
 //!
 //! May depend on: `check`, `scenario`, `report` (JSON writing), `cli`, rayon.
 
@@ -18,8 +19,11 @@ use std::path::{Path, PathBuf};
 pub struct Checked {
     /// The scenario's name.
     pub name: String,
-    /// Why its baseline could not be used (then `rows` is empty).
+    /// Why it has no baseline to compare with (then `rows` is empty).
     pub problem: Option<String>,
+    /// Set when the scenario changed since its baseline was blessed: `(then, now)` hashes.
+    /// The rows are still compared, but the scenario fails.
+    pub changed: Option<(String, String)>,
     /// Its metrics, compared.
     pub rows: Vec<Row>,
 }
@@ -27,7 +31,9 @@ pub struct Checked {
 impl Checked {
     /// Whether this scenario fails the check.
     pub fn failed(&self) -> bool {
-        self.problem.is_some() || self.rows.iter().any(|r| r.status == Status::Drift)
+        self.problem.is_some()
+            || self.changed.is_some()
+            || self.rows.iter().any(|r| r.status == Status::Drift)
     }
 }
 
@@ -62,13 +68,16 @@ pub fn run_suite(
     let files = suite_files(suite)?;
     let mut loaded = Vec::new();
     for path in &files {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", path.display())))?;
-        let mut s = scenario::parse(&text, &path.display().to_string())
-            .map_err(|e| CliError::Input(e.to_string()))?;
+        let mut s = scenario::load(path).map_err(|e| CliError::Input(e.to_string()))?;
+        let hash = check::scenario_hash(&s);
         tweak(&mut s);
-        let old = read_baseline(&baseline_path(baselines, &s.name))?;
-        loaded.push((s, check::file_hash(&text), old));
+        let file = baseline_path(baselines, &s.name);
+        let old = read_baseline(&file)?;
+        if let Some(b) = &old {
+            b.validate(&s, &hash)
+                .map_err(|e| CliError::Input(format!("{}: {e}", file.display())))?;
+        }
+        loaded.push((s, hash, old));
     }
     let measure = || -> Vec<Result<Vec<(String, f64)>, String>> {
         loaded
@@ -96,6 +105,7 @@ pub fn run_suite(
             out.push(Checked {
                 name: s.name,
                 problem: None,
+                changed: None,
                 rows,
             });
         } else {
@@ -112,26 +122,24 @@ fn verdict(
     now: &[(String, f64)],
     baselines: &Path,
 ) -> Checked {
-    let problem = match &old {
-        None => Some(format!(
+    let Some(b) = old else {
+        let problem = format!(
             "no baseline {}: run `taosim check --bless`",
             baseline_path(baselines, &name).display()
-        )),
-        Some(b) if b.scenario_hash != hash => Some(format!(
-            "the scenario file changed since its baseline was blessed ({} ≠ {hash}): its numbers \
-             are not comparable; review the change and run `taosim check --bless`",
-            b.scenario_hash
-        )),
-        Some(_) => None,
+        );
+        return Checked {
+            name,
+            problem: Some(problem),
+            changed: None,
+            rows: Vec::new(),
+        };
     };
-    let rows = match (&problem, &old) {
-        (None, Some(b)) => check::compare(b, now),
-        _ => Vec::new(),
-    };
+    let changed = (b.scenario_hash != hash).then(|| (b.scenario_hash.clone(), hash.to_string()));
     Checked {
         name,
-        problem,
-        rows,
+        problem: None,
+        changed,
+        rows: check::compare(&b, now),
     }
 }
 
@@ -177,15 +185,19 @@ fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), CliError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", dir.display())))?;
     }
-    crate::report::write_json(path, &value).map_err(|e| CliError::Other(anyhow::anyhow!(e)))
+    crate::report::publish_json(path, &value).map_err(|e| CliError::Other(anyhow::anyhow!(e)))
 }
 
-/// The table of what moved (every metric that is not the same), then one line per scenario.
+/// Marks the rows of a scenario changed since its baseline was blessed.
+const CHANGED: &str = "scenario changed since blessed";
+
+/// The table of what moved (every metric that is not the same; rows of a scenario changed since
+/// blessing marked as such), then one line per scenario.
 pub fn render(outcome: &[Checked], blessed: bool) -> String {
     let mut text = String::new();
-    let moved: Vec<(&str, &Row)> = outcome
+    let moved: Vec<(&Checked, &Row)> = outcome
         .iter()
-        .flat_map(|c| c.rows.iter().map(move |r| (c.name.as_str(), r)))
+        .flat_map(|c| c.rows.iter().map(move |r| (c, r)))
         .filter(|(_, r)| r.status != Status::Same)
         .collect();
     if !moved.is_empty() {
@@ -194,11 +206,16 @@ pub fn render(outcome: &[Checked], blessed: bool) -> String {
             "{:<28} {:<44} {:>14} {:>14} {:>12} {:>10}  status",
             "scenario", "metric", "baseline", "now", "change", "tolerance"
         );
-        for (name, r) in moved {
+        for (c, r) in moved {
+            let mark = if c.changed.is_some() && !blessed {
+                format!(" ({CHANGED})")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 text,
-                "{:<28} {:<44} {:>14} {:>14} {:>12} {:>10}  {}",
-                name,
+                "{:<28} {:<44} {:>14} {:>14} {:>12} {:>10}  {}{mark}",
+                c.name,
                 r.metric,
                 value(r.baseline),
                 value(r.now),
@@ -209,29 +226,42 @@ pub fn render(outcome: &[Checked], blessed: bool) -> String {
         }
     }
     for c in outcome {
-        let count = |s: Status| c.rows.iter().filter(|r| r.status == s).count();
-        let line = match &c.problem {
-            Some(p) => format!("{}: FAILED: {p}", c.name),
-            None if blessed => format!(
-                "{}: blessed ({} changed, {} new)",
-                c.name,
-                count(Status::Moved) + count(Status::Drift),
-                count(Status::New)
-            ),
-            None => format!(
-                "{}: {} — {} metrics: {} same, {} moved within tolerance, {} drifted, {} new",
-                c.name,
-                if c.failed() { "FAILED" } else { "ok" },
-                c.rows.len(),
-                count(Status::Same),
-                count(Status::Moved),
-                count(Status::Drift),
-                count(Status::New)
-            ),
-        };
-        let _ = writeln!(text, "{line}");
+        let _ = writeln!(text, "{}", summary_line(c, blessed));
     }
     text
+}
+
+/// One scenario's verdict.
+fn summary_line(c: &Checked, blessed: bool) -> String {
+    let count = |s: Status| c.rows.iter().filter(|r| r.status == s).count();
+    if let Some(p) = &c.problem {
+        return format!("{}: FAILED: {p}", c.name);
+    }
+    if blessed {
+        return format!(
+            "{}: blessed ({} changed, {} new)",
+            c.name,
+            count(Status::Moved) + count(Status::Drift),
+            count(Status::New)
+        );
+    }
+    let verdict = match &c.changed {
+        Some((then, now)) => format!(
+            "FAILED: {CHANGED} ({then} ≠ {now}), compared anyway; review the change and run \
+             `taosim check --bless`"
+        ),
+        None if c.failed() => "FAILED".into(),
+        None => "ok".into(),
+    };
+    format!(
+        "{}: {verdict} — {} metrics: {} same, {} moved within tolerance, {} drifted, {} new",
+        c.name,
+        c.rows.len(),
+        count(Status::Same),
+        count(Status::Moved),
+        count(Status::Drift),
+        count(Status::New)
+    )
 }
 
 fn value(v: Option<f64>) -> String {

@@ -4,14 +4,15 @@
 
 use crate::cli::CliError;
 use crate::record::RunRecord;
-use crate::report::{self, ReportError, Tables};
+use crate::report::{self, Drawn, ReportError, Staging, Tables};
 use crate::scenario::{self, Scenario};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// `taosim run`: loads the scenario, checks the output location, simulates, writes the run
-/// directory atomically and prints its path.
+/// directory (tables, charts, `report.md`) into a staging directory, publishes it whole and
+/// prints its path.
 pub fn run(
     file: Option<&Path>,
     out: &Path,
@@ -25,27 +26,72 @@ pub fn run(
     };
     let seed = seed.unwrap_or(scenario.seed);
     let run_dir = run_directory(out, &scenario, seed);
-    let tmp = report::prepare(&run_dir).map_err(input_error)?;
-    let record = match simulate(&scenario, seed, quiet) {
-        Ok(record) => record,
-        Err(e) => {
-            report::discard(&tmp);
-            return Err(e);
-        }
-    };
+    let staging = begin(&run_dir)?;
+    let record = simulate(&scenario, seed, quiet)?;
     let tables = Tables {
         neurons: scenario.record_neurons,
         accounts: scenario.record_accounts,
     };
     let metrics = crate::runner::run_metrics(&scenario, &record);
     let manifest = manifest(&scenario, seed);
-    report::write_run(&tmp, &run_dir, &record, &metrics, &manifest, tables)
-        .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
-    if with_report {
-        write_report(&run_dir)?;
-    }
+    report::write_files(staging.path(), &record, &metrics, &manifest, tables)
+        .and_then(|()| tables_written(staging.path()))
+        .map_err(|e| staged_error(&staging, e))?;
+    finish(staging, with_report)?;
     println!("{}", run_dir.display());
     Ok(())
+}
+
+/// Starts the staging directory of `target` (exit code 2 if the location is unusable) and
+/// says which leftovers of interrupted runs it removed.
+pub fn begin(target: &Path) -> Result<Staging, CliError> {
+    let staging = report::prepare(target).map_err(input_error)?;
+    for note in staging.notes() {
+        eprintln!("note: {note}");
+    }
+    Ok(staging)
+}
+
+/// The publication step after the tables (the test hook's `tables`).
+pub fn tables_written(dir: &Path) -> Result<(), ReportError> {
+    report::publish::checkpoint("tables").map_err(|e| ReportError::Write {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Draws the report into the staging directory (unless `with_report` is false) and publishes
+/// it.
+pub fn finish(staging: Staging, with_report: bool) -> Result<(), CliError> {
+    if with_report {
+        let drawn = report::draw_report(staging.path())
+            .map_err(|e| e.rebase(staging.path(), staging.target()))
+            .map_err(|e| CliError::Other(anyhow::anyhow!("report: {e}")))?;
+        print_notes(&drawn);
+    }
+    staging.publish().map_err(other)
+}
+
+/// The report's warnings on stderr, and how much it left out.
+pub fn print_notes(drawn: &Drawn) {
+    for warning in &drawn.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if !drawn.left_out.is_empty() {
+        eprintln!(
+            "note: {} metrics or charts left out of the report (listed at the end of report.md)",
+            drawn.left_out.len()
+        );
+    }
+}
+
+fn other(e: ReportError) -> CliError {
+    CliError::Other(anyhow::anyhow!(e))
+}
+
+/// A write error in the staging directory, naming the file at its published place (exit 1).
+pub fn staged_error(staging: &Staging, e: ReportError) -> CliError {
+    other(e.rebase(staging.path(), staging.target()))
 }
 
 /// `<out>/<scenario name>/seed-<seed>`.
@@ -68,13 +114,6 @@ fn simulate(scenario: &Scenario, seed: u64, quiet: bool) -> Result<RunRecord, Cl
     let result = crate::sim::run(scenario, seed, &mut |block| bar.set_position(block));
     bar.finish_and_clear();
     result.map_err(|e| CliError::Input(e.to_string()))
-}
-
-/// Charts and `report.md` of a finished directory (a failure here is not bad input).
-pub fn write_report(dir: &Path) -> Result<(), CliError> {
-    report::write_report(dir)
-        .map(|_| ())
-        .map_err(|e| CliError::Other(anyhow::anyhow!("report: {e}")))
 }
 
 /// A progress bar on a terminal (hidden when `quiet` or when stderr is not a terminal).

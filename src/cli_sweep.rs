@@ -9,7 +9,7 @@
 //! May depend on: everything in the crate, indicatif.
 
 use crate::cli::CliError;
-use crate::cli_run::{progress_bar, write_report};
+use crate::cli_run::{begin, finish, progress_bar, staged_error, tables_written};
 use crate::metrics::{RunMetrics, stats};
 use crate::report::{self, AxisColumn, SweepRun, SweepWriter};
 use crate::runner::{self, RunResult};
@@ -45,34 +45,45 @@ pub fn sweep(
     let plan = SweepPlan::new(scenario, &origin).map_err(|e| CliError::Input(e.to_string()))?;
     let mut dir = out.join(&plan.base.name).join("sweep");
     if let Some((k, n)) = options.shard {
-        let parent_manifest = dir.join("manifest.json");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", dir.display())))?;
-        if !parent_manifest.exists() {
-            report::write_json(&parent_manifest, &manifest(&plan, None))
-                .map_err(|e| CliError::Input(e.to_string()))?;
-        }
+        shard_parent(&dir, &plan)?;
         dir = dir.join(format!("shard-{k}-of-{n}"));
     }
-    let tmp = report::prepare(&dir).map_err(|e| CliError::Input(e.to_string()))?;
+    let staging = begin(&dir)?;
     let runs = plan.runs(options.shard);
-    let failed = match collect_sweep(&tmp, Arc::new(plan.clone()), &runs, options, &mut |_| {}) {
-        Ok(failed) => failed,
-        Err(e) => {
-            report::discard(&tmp);
-            return Err(e);
-        }
-    };
-    report::write_json(&tmp.join("manifest.json"), &manifest(&plan, options.shard))
-        .and_then(|()| report::commit(&tmp, &dir))
-        .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
+    let failed = collect_sweep(
+        staging.path(),
+        Arc::new(plan.clone()),
+        &runs,
+        options,
+        &mut |_| {},
+    )?;
+    report::write_json(
+        &staging.path().join("manifest.json"),
+        &manifest(&plan, options.shard),
+    )
+    .and_then(|()| tables_written(staging.path()))
+    .map_err(|e| staged_error(&staging, e))?;
     if failed > 0 {
         eprintln!("{failed} of {} runs failed (see runs.parquet)", runs.len());
     }
-    if options.report {
-        write_report(&dir)?;
-    }
+    finish(staging, options.report)?;
     println!("{}", dir.display());
+    Ok(())
+}
+
+/// The sweep directory that holds shards, with the whole sweep's `manifest.json` (written
+/// whole-or-nothing by the first shard to get there).
+fn shard_parent(dir: &Path, plan: &SweepPlan) -> Result<(), CliError> {
+    let input = |e: String| CliError::Input(format!("{}: {e}", dir.display()));
+    if dir.exists() && !dir.is_dir() {
+        return Err(input("exists and is not a directory".into()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| input(format!("cannot create: {e}")))?;
+    let parent_manifest = dir.join("manifest.json");
+    if !parent_manifest.exists() {
+        report::publish_json(&parent_manifest, &manifest(plan, None))
+            .map_err(|e| CliError::Input(e.to_string()))?;
+    }
     Ok(())
 }
 
@@ -184,23 +195,16 @@ pub fn compare(
     sb.seed = sa.seed;
     sb.raw.seed = sa.seed;
     let dir = out.join(format!("{}-vs-{}", sa.name, sb.name));
-    let tmp = report::prepare(&dir).map_err(|e| CliError::Input(e.to_string()))?;
+    let staging = begin(&dir)?;
     let sides = [("a", sa, a), ("b", sb, b)];
     let mut means: Vec<BTreeMap<String, Vec<f64>>> = Vec::new();
     for (side, scenario, file) in &sides {
         let plan = SweepPlan::replicates(scenario.clone(), &file.display().to_string(), replicates)
             .map_err(|e| CliError::Input(e.to_string()))?;
-        let side_dir = tmp.join(side);
-        let result = std::fs::create_dir(&side_dir)
-            .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", side_dir.display())))
-            .and_then(|()| side_metrics(&side_dir, plan, options));
-        match result {
-            Ok(m) => means.push(m),
-            Err(e) => {
-                report::discard(&tmp);
-                return Err(e);
-            }
-        }
+        let side_dir = staging.path().join(side);
+        std::fs::create_dir(&side_dir)
+            .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", side_dir.display())))?;
+        means.push(side_metrics(&side_dir, plan, options)?);
     }
     let table = compare_table(&means[0], &means[1]);
     let manifest = json!({
@@ -212,13 +216,12 @@ pub fn compare(
         "taosim_version": env!("CARGO_PKG_VERSION"),
         "git_revision": env!("TAOSIM_GIT_REVISION"),
     });
+    let tmp = staging.path();
     report::write_json(&tmp.join("compare.json"), &json!({ "metrics": table }))
         .and_then(|()| report::write_json(&tmp.join("manifest.json"), &manifest))
-        .and_then(|()| report::commit(&tmp, &dir))
-        .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
-    if options.report {
-        write_report(&dir)?;
-    }
+        .and_then(|()| tables_written(tmp))
+        .map_err(|e| staged_error(&staging, e))?;
+    finish(staging, options.report)?;
     println!("{}", dir.display());
     Ok(())
 }

@@ -108,17 +108,36 @@ fn the_binary_exits_1_on_drift_and_bless_makes_it_pass_again() {
     assert_eq!(check(&suite, &baselines, &[]).status.code(), Some(0));
 }
 
+/// Issue 12: the check compares what a scenario means. A comment changes nothing; a changed
+/// scenario is still run and its full drift table printed, marked; a bad baseline is refused.
 #[test]
 fn a_changed_scenario_or_a_bad_baseline_is_reported() {
     let dir = TempDir::new("check-stale");
     let (suite, baselines) = small_suite(&dir);
     let scenario = suite.join("yuma-cases.yaml");
     let text = std::fs::read_to_string(&scenario).unwrap();
+    let commented = format!(
+        "# reviewed again\n{}",
+        text.replace("seed: 0", "seed: 0   # fixed")
+    );
+    std::fs::write(&scenario, &commented).unwrap();
+    let same = check(&suite, &baselines, &[]);
+    let stdout = String::from_utf8_lossy(&same.stdout);
+    assert_eq!(same.status.code(), Some(0), "{stdout}");
     std::fs::write(&scenario, text.replace("seed: 0", "seed: 1")).unwrap();
     let stale = check(&suite, &baselines, &[]);
     let stdout = String::from_utf8_lossy(&stale.stdout);
     assert_eq!(stale.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("scenario file changed"), "{stdout}");
+    assert!(
+        stdout.contains("FAILED: scenario changed since blessed"),
+        "{stdout}"
+    );
+    let marked = stdout
+        .lines()
+        .filter(|l| l.contains("DRIFT (scenario changed since blessed)"))
+        .count();
+    assert!(marked > 3, "{stdout}");
+    std::fs::write(&scenario, &text).unwrap();
     std::fs::write(baselines.join("check-yuma-cases.json"), "{\"metrics\": 3}").unwrap();
     let bad = check(&suite, &baselines, &[]);
     let stderr = String::from_utf8_lossy(&bad.stderr);
@@ -131,4 +150,48 @@ fn a_changed_scenario_or_a_bad_baseline_is_reported() {
     let missing = check(&suite, &baselines, &[]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stdout).contains("no baseline"));
+}
+
+/// Issue 12: baselines that cannot mean anything are refused with one line naming the field.
+#[test]
+fn unusable_baselines_are_refused_naming_the_field() {
+    let dir = TempDir::new("check-refused");
+    let (suite, baselines) = small_suite(&dir);
+    let file = baselines.join("check-yuma-cases.json");
+    let good: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let duplicate = good["metrics"][0].clone();
+    let cases: [(&str, Box<dyn Fn(&mut serde_json::Value)>); 5] = [
+        (
+            "metrics[1].tolerance.abs",
+            Box::new(|b| b["metrics"][1]["tolerance"]["abs"] = (-1.0).into()),
+        ),
+        (
+            "metrics: the list is empty",
+            Box::new(|b| b["metrics"] = serde_json::json!([])),
+        ),
+        (
+            "is listed twice",
+            Box::new(move |b| b["metrics"].as_array_mut().unwrap().push(duplicate.clone())),
+        ),
+        (
+            "scenario: `other`",
+            Box::new(|b| b["scenario"] = "other".into()),
+        ),
+        ("seed: 7", Box::new(|b| b["seed"] = 7.into())),
+    ];
+    for (needle, edit) in cases {
+        let mut bad = good.clone();
+        edit(&mut bad);
+        std::fs::write(&file, serde_json::to_string_pretty(&bad).unwrap()).unwrap();
+        let output = check(&suite, &baselines, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{needle}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("check-yuma-cases.json") && stderr.contains(needle),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty(), "{needle}");
+    }
 }

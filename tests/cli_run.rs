@@ -4,7 +4,7 @@
 
 mod cli_support;
 
-use cli_support::{TempDir, taosim};
+use cli_support::{TempDir, entries_of, files_of, killed, taosim, taosim_env};
 use std::path::Path;
 use std::process::Output;
 
@@ -49,33 +49,6 @@ const FILES: [&str; 8] = [
     "subnets.parquet",
     "summary.json",
 ];
-
-/// Every file under `dir` (recursively), by path relative to `dir`, with its bytes.
-fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if path.is_dir() {
-            let inner = files_of(&path);
-            files.extend(inner.into_iter().map(|(n, b)| (format!("{name}/{n}"), b)));
-        } else {
-            files.push((name, std::fs::read(&path).unwrap()));
-        }
-    }
-    files.sort();
-    files
-}
-
-/// The names directly in `dir`, sorted.
-fn entries_of(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
-    names.sort();
-    names
-}
 
 #[test]
 fn run_writes_the_run_directory_and_prints_it() {
@@ -228,4 +201,227 @@ fn scenarios_lists_and_validates_the_shipped_files() {
     let output = taosim(&["scenarios", bad.str()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stdout).contains("broken.yaml"));
+}
+
+/// Issue 12: the same run directory as SMALL's (same name and seed), other bytes.
+fn small_changed() -> String {
+    let changed = SMALL.replace("{honest: {noise: 0.1}}", "{honest: {noise: 0.3}}");
+    assert_ne!(changed, SMALL);
+    changed
+}
+
+/// Runs `scenario` into `out` with the test hook's environment.
+fn run_into(scenario: &str, out: &Path, env: &[(&str, &str)]) -> Output {
+    let args = ["run", scenario, "--out", out.to_str().unwrap(), "--quiet"];
+    taosim_env(&args, env)
+}
+
+/// Old and new complete run directories of the same target, and where the reruns go.
+struct Rerun {
+    _dir: TempDir,
+    old_file: String,
+    new_file: String,
+    out: std::path::PathBuf,
+    old: Vec<(String, Vec<u8>)>,
+    new: Vec<(String, Vec<u8>)>,
+}
+
+impl Rerun {
+    fn new(name: &str) -> Rerun {
+        let dir = TempDir::new(name);
+        let old_file = write_scenario(&dir, SMALL);
+        let new_file = dir.path().join("changed.yaml");
+        std::fs::write(&new_file, small_changed()).unwrap();
+        let new_file = new_file.to_str().unwrap().to_string();
+        let (out, reference) = (dir.path().join("r"), dir.path().join("ref"));
+        assert!(run_into(&old_file, &out, &[]).status.success());
+        assert!(run_into(&new_file, &reference, &[]).status.success());
+        let old = files_of(&out.join("small/seed-3"));
+        let new = files_of(&reference.join("small/seed-3"));
+        assert_ne!(old, new);
+        Rerun {
+            _dir: dir,
+            old_file,
+            new_file,
+            out,
+            old,
+            new,
+        }
+    }
+
+    fn target(&self) -> Vec<(String, Vec<u8>)> {
+        files_of(&self.out.join("small/seed-3"))
+    }
+}
+
+#[test]
+fn a_rerun_killed_at_each_publication_step_leaves_the_old_or_the_new_directory() {
+    let rerun = Rerun::new("kill-steps");
+    // Steps in publication order: before the exchange the old directory stands, after it the
+    // new one does.
+    let steps = [
+        ("tables", false),
+        ("chart", false),
+        ("report", false),
+        ("publish", false),
+        ("exchanged", true),
+    ];
+    for (step, new) in steps {
+        let output = run_into(
+            &rerun.new_file,
+            &rerun.out,
+            &[("TAOSIM_TEST_KILL_AT", step)],
+        );
+        assert!(killed(&output), "{step}: {output:?}");
+        let expected = if new { &rerun.new } else { &rerun.old };
+        assert!(
+            rerun.target() == *expected,
+            "{step}: neither complete directory"
+        );
+        // The killed run left its temporary directory.
+        assert_eq!(entries_of(&rerun.out.join("small")).len(), 2, "{step}");
+    }
+    // The next run removes the leftover, says so, and publishes.
+    let output = run_into(&rerun.new_file, &rerun.out, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("note: removed") && stderr.contains(".seed-3.tmp-"),
+        "{stderr}"
+    );
+    assert_eq!(entries_of(&rerun.out.join("small")), ["seed-3"]);
+    assert!(rerun.target() == rerun.new);
+}
+
+#[test]
+fn a_rerun_killed_at_any_moment_leaves_the_old_or_the_new_directory() {
+    let rerun = Rerun::new("kill-timed");
+    let start = std::time::Instant::now();
+    assert!(run_into(&rerun.new_file, &rerun.out, &[]).status.success());
+    let whole = start.elapsed();
+    // Kills spread over a run's duration, each on top of the previous leftovers, each from
+    // the old directory.
+    for k in 1..=5u32 {
+        if rerun.target() != rerun.old {
+            assert!(run_into(&rerun.old_file, &rerun.out, &[]).status.success());
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_taosim"))
+            .args([
+                "run",
+                &rerun.new_file,
+                "--out",
+                rerun.out.to_str().unwrap(),
+                "--quiet",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole * k / 5);
+        let _ = child.kill();
+        child.wait().unwrap();
+        let now = rerun.target();
+        assert!(
+            now == rerun.old || now == rerun.new,
+            "kill {k}: neither complete directory"
+        );
+    }
+}
+
+#[test]
+fn a_failed_write_keeps_the_previous_directory_and_leaves_nothing() {
+    let rerun = Rerun::new("full-disk");
+    for step in ["tables", "chart", "report", "publish"] {
+        let output = run_into(
+            &rerun.new_file,
+            &rerun.out,
+            &[("TAOSIM_TEST_FAIL_AT", step)],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{step}: {stderr}");
+        assert!(stderr.contains("no space left"), "{step}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(output.stdout.is_empty());
+        assert!(rerun.target() == rerun.old, "{step}");
+        assert_eq!(entries_of(&rerun.out.join("small")), ["seed-3"], "{step}");
+    }
+}
+
+/// A small tmpfs mounted for a test (needs the right to mount; `None` where it is not granted).
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, bytes: u64) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).ok()?;
+        let size = format!("size={}k", bytes.div_ceil(4096) * 4);
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &size, "tmpfs", at.to_str()?])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then(|| Tmpfs(at.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_keeps_the_previous_directory_and_leaves_nothing() {
+    let rerun = Rerun::new("tmpfs");
+    let size: u64 = rerun.old.iter().map(|(_, b)| b.len() as u64).sum();
+    // Room for one run directory and a half: the rerun's staging copy cannot complete.
+    let Some(disk) = Tmpfs::mount(&rerun.out.with_file_name("disk"), size * 3 / 2) else {
+        eprintln!("skipped: cannot mount a tmpfs here (the injected write error is tested)");
+        return;
+    };
+    assert!(run_into(&rerun.old_file, &disk.0, &[]).status.success());
+    let target = disk.0.join("small/seed-3");
+    assert!(files_of(&target) == rerun.old);
+    let output = run_into(&rerun.new_file, &disk.0, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(files_of(&target) == rerun.old);
+    assert_eq!(entries_of(&disk.0.join("small")), ["seed-3"]);
+}
+
+#[test]
+fn a_file_where_the_run_directory_goes_is_refused() {
+    let dir = TempDir::new("target-file");
+    let scenario = write_scenario(&dir, SMALL);
+    let out = dir.path().join("r");
+    std::fs::create_dir_all(out.join("small")).unwrap();
+    std::fs::write(out.join("small/seed-3"), "mine").unwrap();
+    let output = run_into(&scenario, &out, &[]);
+    assert_bad_input(&output, "seed-3");
+    assert_eq!(
+        std::fs::read_to_string(out.join("small/seed-3")).unwrap(),
+        "mine"
+    );
+    assert_eq!(entries_of(&out.join("small")), ["seed-3"]);
+}
+
+#[test]
+fn report_redraws_whole_or_not_at_all() {
+    let rerun = Rerun::new("report-kill");
+    let run_dir = rerun.out.join("small/seed-3");
+    let args = ["report", run_dir.to_str().unwrap()];
+    for step in ["chart", "report", "exchanged"] {
+        let output = taosim_env(&args, &[("TAOSIM_TEST_KILL_AT", step)]);
+        assert!(killed(&output), "{step}");
+        // Charts are drawn from the same files: old and new are the same bytes.
+        assert!(rerun.target() == rerun.old, "{step}");
+    }
+    // A failing redraw still clears the leftovers (and says so), and keeps the directory.
+    let output = taosim_env(&args, &[("TAOSIM_TEST_FAIL_AT", "chart")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("note: removed"), "{stderr}");
+    assert_eq!(entries_of(&rerun.out.join("small")), ["seed-3"]);
+    assert!(rerun.target() == rerun.old);
+    assert!(taosim(&args).status.success());
+    assert!(rerun.target() == rerun.old);
 }

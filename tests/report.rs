@@ -45,7 +45,7 @@ fn run_fixture(root: &Path) -> PathBuf {
         !metrics.series.is_empty(),
         "the run writer has series to write"
     );
-    report::write_run(&tmp, &dir, &record, &metrics, &manifest, tables).unwrap();
+    report::write_run(tmp, &record, &metrics, &manifest, tables).unwrap();
     dir
 }
 
@@ -114,7 +114,7 @@ fn sweep_fixture(root: &Path) -> PathBuf {
     }
     for shard in 0..2usize {
         let part: Vec<_> = runs.iter().filter(|r| r.0 as usize % 2 == shard).collect();
-        let place = dir.join(format!("shard-{shard}-of-2"));
+        let place = dir.join(format!("shard-{}-of-2", shard + 1));
         write_shard(&place, &part);
     }
     dir
@@ -548,4 +548,128 @@ fn a_broken_table_is_an_error_naming_it() {
         e.contains("shard-1-of-2") && e.contains("metrics.parquet"),
         "{e}"
     );
+}
+
+/// `taosim report DIR`: (exit code, stderr, report.md if written).
+fn report_cli(dir: &Path) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_taosim"))
+        .args(["report", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let markdown = std::fs::read_to_string(dir.join("report.md")).unwrap_or_default();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        markdown,
+    )
+}
+
+/// Issue 12: a sweep missing one of its shards says which shard and how many runs, on stderr
+/// and in `report.md`, and counts the runs against the manifest's plan.
+#[test]
+fn a_missing_shard_and_its_runs_are_named_with_counts() {
+    let tmp = TempDir::new("missing-shard");
+    let dir = sweep_fixture(tmp.path());
+    let (code, stderr, _) = report_cli(&dir);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    std::fs::remove_dir_all(dir.join("shard-2-of-2")).unwrap();
+    let (code, stderr, markdown) = report_cli(&dir);
+    assert_eq!(code, Some(0), "{stderr}");
+    let shard = "1 of 2 shards missing: shard-2-of-2";
+    let runs = "18 of 36 planned runs missing (runs 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, …)";
+    for line in [shard, runs] {
+        assert!(stderr.contains(&format!("warning: {line}")), "{stderr}");
+        assert!(markdown.contains(line), "{markdown}");
+    }
+    assert!(markdown.contains("## Missing inputs"), "{markdown}");
+    assert!(
+        markdown.contains(
+            "18 runs (18 ok, 0 failed); 18 of 36 planned runs found, over 18 of 18 sweep points"
+        ),
+        "{markdown}"
+    );
+}
+
+/// Issue 12: what a report leaves out is listed with the reason.
+#[test]
+fn what_a_report_leaves_out_is_listed_with_the_reason() {
+    let tmp = TempDir::new("left-out");
+    let dir = sweep_fixture(tmp.path());
+    let path = dir.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let heatmap = serde_json::json!({"x": W_C, "y": S_H, "metric": "absent", "title": ""});
+    manifest["heatmaps"].as_array_mut().unwrap().push(heatmap);
+    write_json(&path, &manifest);
+    let (code, stderr, markdown) = report_cli(&dir);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("1 metrics or charts left out of the report"),
+        "{stderr}"
+    );
+    let section = markdown
+        .split("## Left out")
+        .nth(1)
+        .expect("a Left out section");
+    assert!(
+        section.contains("heatmap 2 of `absent`: no successful run has this metric"),
+        "{section}"
+    );
+}
+
+/// Issue 12: malformed `summary.json` and `manifest.json` are errors naming the file.
+#[test]
+fn malformed_summary_and_manifest_are_errors_naming_the_file() {
+    let tmp = TempDir::new("malformed");
+    let run = tmp.path().join("run");
+    write_json(
+        &run.join("manifest.json"),
+        &serde_json::json!({"kind": "run"}),
+    );
+    let cases = [
+        (
+            "summary.json",
+            serde_json::json!([]),
+            "expected a JSON object",
+        ),
+        (
+            "summary.json",
+            serde_json::json!({"metrics": [1]}),
+            "`metrics`",
+        ),
+        (
+            "summary.json",
+            serde_json::json!({"metrics": {"m": "x"}}),
+            "`metrics.m`",
+        ),
+        ("manifest.json", serde_json::json!([]), "not a JSON object"),
+    ];
+    for (file, value, needle) in cases {
+        write_json(&run.join(file), &value);
+        let (code, stderr, markdown) = report_cli(&run);
+        assert_eq!(code, Some(2), "{file}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(file) && stderr.contains(needle), "{stderr}");
+        assert!(markdown.is_empty(), "nothing written");
+    }
+    let dir = sweep_fixture(tmp.path());
+    let path = dir.join("manifest.json");
+    let original: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let cases = [
+        ("runs", serde_json::json!("many")),
+        ("shard", serde_json::json!({"index": 3, "count": 2})),
+    ];
+    for (field, value) in cases {
+        let mut manifest = original.clone();
+        manifest[field] = value;
+        write_json(&path, &manifest);
+        let (code, stderr, _) = report_cli(&dir);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains("manifest.json") && stderr.contains(&format!("`{field}`")),
+            "{stderr}"
+        );
+    }
 }

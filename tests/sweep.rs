@@ -4,7 +4,7 @@
 
 mod cli_support;
 
-use cli_support::{TempDir, taosim};
+use cli_support::{TempDir, entries_of, files_of, killed, taosim, taosim_env};
 use std::path::Path;
 
 /// A small consensus experiment: 2 × 5 points × 2 replicates.
@@ -267,4 +267,40 @@ fn compare_reports_paired_differences() {
     for side in ["a", "b"] {
         assert!(root.join(side).join("metrics.parquet").exists());
     }
+}
+
+/// Issue 12: a sweep rerun killed before its publication leaves the previous complete sweep
+/// directory, killed right after it the new one; the next run clears the leftover.
+#[test]
+fn a_sweep_killed_while_publishing_leaves_a_complete_directory() {
+    let dir = TempDir::new("sweep-kill");
+    let file = write(&dir, "cg.yaml", CONSENSUS);
+    let (out, reference) = (dir.path().join("r"), dir.path().join("ref"));
+    sweep(&file, &out, &[]);
+    sweep(&file, &reference, &["--seed", "2"]);
+    let target = out.join("cg/sweep");
+    let (old, new) = (files_of(&target), files_of(&reference.join("cg/sweep")));
+    assert_ne!(old, new);
+    let args = [
+        "sweep",
+        &file,
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--seed",
+        "2",
+    ];
+    for (step, expected) in [("chart", &old), ("publish", &old), ("exchanged", &new)] {
+        let output = taosim_env(&args, &[("TAOSIM_TEST_KILL_AT", step)]);
+        assert!(killed(&output), "{step}");
+        assert!(
+            files_of(&target) == *expected,
+            "{step}: neither complete directory"
+        );
+    }
+    let output = taosim(&args);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("note: removed"));
+    assert_eq!(entries_of(&out.join("cg")), ["sweep"]);
+    assert!(files_of(&target) == new);
 }

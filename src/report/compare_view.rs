@@ -7,6 +7,7 @@
 
 use super::ReportError;
 use super::charts::{Chart, Line, Plot};
+use super::completeness::Plan;
 use super::markdown::{Report, json_cell, number, stem};
 use super::read::{self, read_error};
 use super::sweep_view::{SeriesData, SweepData, banded_line};
@@ -37,6 +38,7 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
     let diffs = read_diffs(&dir.join("compare.json"))?;
     let a = side(&dir.join("a"))?;
     let b = side(&dir.join("b"))?;
+    let warnings = side_warnings(&dir.join("manifest.json"), manifest, [&a, &b])?;
     let mut report = Report::default();
     report
         .doc
@@ -46,6 +48,7 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
         a.runs.len(),
         b.runs.len()
     ));
+    report.missing_inputs(warnings);
     table(&mut report, &diffs);
     report.doc.heading(2, "Charts");
     difference_chart(&mut report, &diffs);
@@ -62,10 +65,45 @@ fn side(dir: &Path) -> Result<SweepData, ReportError> {
     SweepData::read(dir, &manifest)
 }
 
+/// Each side's runs against the manifest's `replicates` (runs 0 … replicates − 1), when given.
+fn side_warnings(
+    path: &Path,
+    manifest: &Value,
+    sides: [&SweepData; 2],
+) -> Result<Vec<String>, ReportError> {
+    let Some(replicates) = manifest.get("replicates") else {
+        return Ok(Vec::new());
+    };
+    let runs = replicates.as_u64().filter(|r| *r > 0).ok_or_else(|| {
+        read_error(
+            path,
+            format!("`replicates`: expected a whole number ≥ 1, got {replicates}"),
+        )
+    })?;
+    let plan = Plan {
+        runs,
+        points: 1,
+        shard: None,
+    };
+    let mut warnings = Vec::new();
+    for (name, data) in ["a", "b"].into_iter().zip(sides) {
+        let found = data.assess(&plan).warnings;
+        warnings.extend(found.into_iter().map(|w| format!("{name}/: {w}")));
+    }
+    Ok(warnings)
+}
+
 fn read_diffs(path: &Path) -> Result<Vec<MetricDiff>, ReportError> {
     let doc = read::json(path)?;
     let list = doc.get("metrics").and_then(Value::as_array);
     let list = list.ok_or_else(|| read_error(path, "`metrics` is not a list"))?;
+    if let Some(i) = list
+        .iter()
+        .position(|m| !m.get("metric").is_some_and(Value::is_string))
+    {
+        let message = format!("metrics[{i}]: expected an object with a `metric` name");
+        return Err(read_error(path, message));
+    }
     let num = |m: &Value, k: &str| m.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
     let mut diffs: Vec<MetricDiff> = list
         .iter()
@@ -118,6 +156,10 @@ fn difference_chart(report: &mut Report, diffs: &[MetricDiff]) {
         .map(|d| (d.metric.as_str(), d.diff / d.a.abs()))
         .collect();
     if relative.is_empty() {
+        report.leave_out(
+            "relative-difference chart",
+            "no metric with a finite, non-zero mean on side A",
+        );
         return;
     }
     relative.sort_by(|x, y| y.1.abs().total_cmp(&x.1.abs()).then(x.0.cmp(y.0)));
@@ -178,5 +220,9 @@ fn overlays(
         report
             .doc
             .paragraph(&format!("{MAX_SERIES} of {count} series charted."));
+        report.leave_out(
+            &format!("{} series", count - MAX_SERIES),
+            &format!("only the first {MAX_SERIES} are charted"),
+        );
     }
 }

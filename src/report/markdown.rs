@@ -1,6 +1,7 @@
 //! `report.md` and its charts for a run, sweep or compare directory, drawn only from the files
-//! in that directory. [`write_report`] reads `manifest.json`'s `kind` and hands over to the
-//! matching view; this module holds the Markdown builder they share.
+//! in that directory. [`draw_report`] reads `manifest.json`'s `kind` and hands over to the
+//! matching view; [`publish_report`] does so whole-or-nothing for an existing directory; this
+//! module also holds the Markdown builder the views share.
 //!
 //! Deterministic: the same files give byte-identical `report.md` and charts (no timestamps,
 //! ordered maps, fixed chart sizes).
@@ -8,24 +9,71 @@
 //! May depend on: the rest of `report`.
 
 use super::charts::{self, Chart};
+use super::publish::{Staging, checkpoint};
 use super::read::{self, read_error};
 use super::{ReportError, compare_view, run_view, sweep_view};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Writes `dir/charts/*.png|svg` and `dir/report.md` for the run, sweep or compare directory
-/// `dir` and returns the path of `report.md`. The kind comes from `manifest.json`'s `"kind"`
-/// (`run` when absent).
+/// What [`draw_report`] drew, and what it could not.
+#[derive(Clone, Debug, Default)]
+pub struct Drawn {
+    /// The path of `report.md`.
+    pub path: PathBuf,
+    /// Inputs found missing or inconsistent (shards, runs), one line each; also in `report.md`.
+    pub warnings: Vec<String>,
+    /// Metrics and charts left out, each with the reason; also in `report.md`.
+    pub left_out: Vec<String>,
+}
+
+/// Redraws the report of the existing run, sweep or compare directory `dir` whole-or-nothing
+/// and returns the path of `report.md`. See [`publish_report`].
 pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
+    publish_report(dir, &mut |_| {}).map(|drawn| drawn.path)
+}
+
+/// Redraws the report of the existing directory `dir` whole-or-nothing: a copy of `dir` (hard
+/// links, without its old charts and `report.md`) is made beside it, the new charts and
+/// `report.md` are drawn into the copy, and the copy is exchanged with `dir` (see
+/// [`super::publish`]). A failure or a kill leaves `dir` as it was. Errors name the files of
+/// `dir`; `note` hears of each leftover of an interrupted run removed first.
+pub fn publish_report(dir: &Path, note: &mut dyn FnMut(&str)) -> Result<Drawn, ReportError> {
+    let staging = Staging::copy_of(dir, &old_report_file)?;
+    staging.notes().iter().for_each(|n| note(n));
+    let mut drawn =
+        draw_report(staging.path()).map_err(|e| e.rebase(staging.path(), staging.target()))?;
+    staging.publish()?;
+    drawn.path = dir.join("report.md");
+    Ok(drawn)
+}
+
+/// `report.md` and the charts under `charts/` (relative paths): what a redraw replaces; and
+/// temporary directories of other publications (`.name.tmp-PID`), which are not the report's.
+fn old_report_file(rel: &Path) -> bool {
+    let chart = rel.parent() == Some(Path::new("charts"))
+        && rel.extension().is_some_and(|e| e == "png" || e == "svg");
+    let name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let temporary = name.starts_with('.') && (name.contains(".tmp-") || name.contains(".old-"));
+    chart || temporary || rel == Path::new("report.md")
+}
+
+/// Writes `dir/charts/*.png|svg` and `dir/report.md` for the run, sweep or compare directory
+/// `dir` in place (a directory being staged) and says what it drew. The kind comes from
+/// `manifest.json`'s `"kind"` (`run` when absent).
+pub fn draw_report(dir: &Path) -> Result<Drawn, ReportError> {
     let manifest_path = dir.join("manifest.json");
     let manifest = read::json(&manifest_path)?;
-    let kind = match manifest.get("kind") {
-        None => "run",
-        Some(kind) => kind
+    let kind = match manifest.as_object().map(|m| m.get("kind")) {
+        None => return Err(read_error(&manifest_path, "not a JSON object")),
+        Some(None) => "run",
+        Some(Some(kind)) => kind
             .as_str()
             .ok_or_else(|| read_error(&manifest_path, "`kind` is not a string"))?,
     };
-    let report = match kind {
+    let mut report = match kind {
         "run" => run_view::report(dir, &manifest)?,
         "sweep" => sweep_view::report(dir, &manifest)?,
         "compare" => compare_view::report(dir, &manifest)?,
@@ -36,17 +84,28 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, ReportError> {
             ));
         }
     };
+    report.list_left_out();
     let charts_dir = dir.join("charts");
     clear_charts(&charts_dir)?;
     for chart in &report.charts {
         charts::write(&charts_dir, chart)?;
+        checkpoint("chart").map_err(|e| write_error(&charts_dir, e))?;
     }
     let path = dir.join("report.md");
-    std::fs::write(&path, report.doc.text).map_err(|e| ReportError::Write {
-        path: path.clone(),
+    checkpoint("report").map_err(|e| write_error(&path, e))?;
+    std::fs::write(&path, &report.doc.text).map_err(|e| write_error(&path, e))?;
+    Ok(Drawn {
+        path,
+        warnings: report.warnings,
+        left_out: report.left_out,
+    })
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
+    ReportError::Write {
+        path: path.to_path_buf(),
         message: e.to_string(),
-    })?;
-    Ok(path)
+    }
 }
 
 /// Creates `charts/` and removes the charts of an earlier report from it.
@@ -72,9 +131,44 @@ pub struct Report {
     pub doc: Doc,
     /// The charts, written under `charts/`.
     pub charts: Vec<Chart>,
+    /// Missing or inconsistent inputs (the view also writes them into `doc`).
+    pub warnings: Vec<String>,
+    /// What was left out and why (listed at the end of `doc`).
+    pub left_out: Vec<String>,
 }
 
 impl Report {
+    /// Notes that `what` is left out of the report `because`.
+    pub fn leave_out(&mut self, what: &str, because: &str) {
+        self.left_out.push(format!("{what}: {because}"));
+    }
+
+    /// A "Missing inputs" section listing `warnings` (nothing when there are none); they are
+    /// also handed to the caller for stderr.
+    pub fn missing_inputs(&mut self, warnings: Vec<String>) {
+        if warnings.is_empty() {
+            return;
+        }
+        self.doc.heading(2, "Missing inputs");
+        for w in &warnings {
+            self.doc.line(&format!("* **{}**", escape(w)));
+        }
+        self.doc.line("");
+        self.warnings.extend(warnings);
+    }
+
+    /// The closing "Left out" section, if anything was.
+    fn list_left_out(&mut self) {
+        if self.left_out.is_empty() {
+            return;
+        }
+        self.doc.heading(2, "Left out");
+        for item in &self.left_out {
+            self.doc.line(&format!("* {}", escape(item)));
+        }
+        self.doc.line("");
+    }
+
     /// Adds `chart` and its image (with `caption` below it) to the document.
     pub fn chart(&mut self, chart: Chart, caption: &str) {
         let name = &chart.name;

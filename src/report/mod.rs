@@ -1,9 +1,9 @@
 //! A run's files: rows → polars DataFrames → Parquet, plus `manifest.json` and `summary.json`;
 //! and, drawn from such files only, charts and `report.md` ([`write_report`]).
 //!
-//! [`write_run`] writes everything into a temporary sibling directory and renames it into
-//! place at the end, so a failed or interrupted write never leaves a half-written run
-//! directory (an existing run directory is replaced only once the new one is complete).
+//! Every directory is published whole ([`publish`]): written into a temporary sibling, charts
+//! and `report.md` included, then exchanged with the target in one step, so a failed or killed
+//! write never leaves a half-written directory and the previous one survives until then.
 //! Parquet files are written single-threaded with zstd and fixed row groups, so the same rows
 //! give byte-identical files.
 //!
@@ -12,9 +12,11 @@
 mod aggregate;
 mod charts;
 mod compare_view;
+mod completeness;
 mod ledger;
 mod markdown;
 mod parquet;
+pub mod publish;
 mod read;
 mod run_view;
 mod summary;
@@ -22,7 +24,8 @@ mod sweep;
 mod sweep_view;
 
 pub use ledger::{LedgerCheck, verify as verify_ledger};
-pub use markdown::write_report;
+pub use markdown::{Drawn, draw_report, publish_report, write_report};
+pub use publish::Staging;
 pub use summary::summary;
 pub use sweep::{AxisColumn, SweepRun, SweepWriter};
 
@@ -44,50 +47,47 @@ pub enum ReportError {
     Read { path: PathBuf, message: String },
 }
 
-/// Creates the parent of `run_dir` and a fresh temporary directory beside `run_dir`; fails
-/// early (before any simulation) if the location is not writable.
-pub fn prepare(run_dir: &Path) -> Result<PathBuf, ReportError> {
-    let output = |message: String| ReportError::Output {
-        path: run_dir.to_path_buf(),
-        message,
-    };
-    let parent = run_dir
-        .parent()
-        .ok_or_else(|| output("has no parent directory".into()))?;
-    std::fs::create_dir_all(parent).map_err(|e| output(format!("cannot create: {e}")))?;
-    let name = run_dir
-        .file_name()
-        .ok_or_else(|| output("has no file name".into()))?
-        .to_string_lossy();
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)
-            .map_err(|e| output(format!("cannot clear {}: {e}", tmp.display())))?;
+impl ReportError {
+    /// The same error with a path under `from` (a staging directory) shown under `to`.
+    pub fn rebase(self, from: &Path, to: &Path) -> ReportError {
+        let moved = |path: PathBuf| match path.strip_prefix(from) {
+            Ok(rest) => to.join(rest),
+            Err(_) => path,
+        };
+        match self {
+            ReportError::Output { path, message } => ReportError::Output {
+                path: moved(path),
+                message,
+            },
+            ReportError::Write { path, message } => ReportError::Write {
+                path: moved(path),
+                message,
+            },
+            ReportError::Read { path, message } => ReportError::Read {
+                path: moved(path),
+                message,
+            },
+        }
     }
-    std::fs::create_dir(&tmp).map_err(|e| output(format!("not writable: {e}")))?;
-    Ok(tmp)
 }
 
-/// Removes a temporary directory left by [`prepare`] (after a failure).
-pub fn discard(tmp: &Path) {
-    let _ = std::fs::remove_dir_all(tmp);
+/// Starts the run directory `run_dir`: checks the location and clears leftovers of killed
+/// runs (before any simulation, so a bad location fails early); see [`publish`].
+pub fn prepare(run_dir: &Path) -> Result<Staging, ReportError> {
+    Staging::begin(run_dir)
 }
 
-/// Writes the run's files into `tmp` (from [`prepare`]) and moves them to `run_dir`.
+/// Writes the run's files into `staging` (from [`prepare`]) and publishes it, without charts
+/// (the CLI draws them with [`draw_report`] before publishing).
 pub fn write_run(
-    tmp: &Path,
-    run_dir: &Path,
+    staging: Staging,
     record: &RunRecord,
     metrics: &RunMetrics,
     manifest: &serde_json::Value,
     tables: Tables,
 ) -> Result<(), ReportError> {
-    let result =
-        write_files(tmp, record, metrics, manifest, tables).and_then(|()| commit(tmp, run_dir));
-    if result.is_err() {
-        discard(tmp);
-    }
-    result
+    write_files(staging.path(), record, metrics, manifest, tables)?;
+    staging.publish()
 }
 
 /// Which optional tables to write.
@@ -99,7 +99,8 @@ pub struct Tables {
     pub accounts: bool,
 }
 
-fn write_files(
+/// Writes a run's tables, `manifest.json` and `summary.json` into `dir`.
+pub fn write_files(
     dir: &Path,
     record: &RunRecord,
     metrics: &RunMetrics,
@@ -128,28 +129,16 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), ReportEr
     std::fs::write(path, text + "\n").map_err(|e| write_error(path, e))
 }
 
+/// Pretty JSON with a final newline, written whole-or-nothing (a temporary sibling renamed
+/// over `path`): for files outside a staged directory (a shard's sweep manifest, baselines).
+pub fn publish_json(path: &Path, value: &serde_json::Value) -> Result<(), ReportError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| write_error(path, e))?;
+    publish::write_file(path, (text + "\n").as_bytes())
+}
+
 fn write_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
     ReportError::Write {
         path: path.to_path_buf(),
         message: e.to_string(),
     }
-}
-
-/// Moves `tmp` to `run_dir`, replacing an older run directory only after the move.
-pub fn commit(tmp: &Path, run_dir: &Path) -> Result<(), ReportError> {
-    let old = run_dir.with_extension(format!("old-{}", std::process::id()));
-    let had_old = run_dir.exists();
-    if had_old {
-        std::fs::rename(run_dir, &old).map_err(|e| write_error(run_dir, e))?;
-    }
-    if let Err(e) = std::fs::rename(tmp, run_dir) {
-        if had_old {
-            let _ = std::fs::rename(&old, run_dir);
-        }
-        return Err(write_error(run_dir, e));
-    }
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    Ok(())
 }

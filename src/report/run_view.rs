@@ -11,7 +11,7 @@ use super::aggregate::{Stats, histogram};
 use super::charts::{Chart, Line, Plot};
 use super::ledger;
 use super::markdown::{Report, json_cell, number};
-use super::read::{self, Table};
+use super::read::{self, Table, read_error};
 use super::sweep_view::{SeriesData, series_family_charts};
 use crate::metrics::stats::median;
 use serde_json::Value;
@@ -25,7 +25,7 @@ const MAX_LINES: usize = 10;
 
 /// The report of the run directory `dir`.
 pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
-    let summary = read::json(&dir.join("summary.json"))?;
+    let summary = read_summary(&dir.join("summary.json"))?;
     let mut report = Report::default();
     let scenario = manifest.get("scenario").map_or("?".into(), json_cell);
     let seed = manifest.get("seed").map_or("?".into(), json_cell);
@@ -41,6 +41,10 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
         report
             .doc
             .paragraph("No `neurons.parquet` in this run (not recorded): no per-group charts.");
+        report.leave_out(
+            "emission, emission share and stake share charts",
+            "no neurons.parquet (not recorded in this run)",
+        );
     }
     apy_charts(&mut report, &summary);
     price_chart(&mut report, dir)?;
@@ -48,6 +52,8 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
         for (chart, caption) in series_family_charts(&series, "run series") {
             report.chart(chart, &caption);
         }
+    } else {
+        report.leave_out("series charts", "no series.parquet, or no rows in it");
     }
     Ok(report)
 }
@@ -65,7 +71,43 @@ fn ledger_section(report: &mut Report, dir: &Path) -> Result<(), ReportError> {
     };
     report.doc.paragraph(&text);
     Ok(())
+/// `summary.json`: an object whose `metrics`, if present, maps names to numbers.
+fn read_summary(path: &Path) -> Result<Value, ReportError> {
+    let summary = read::json(path)?;
+    let fields = summary.as_object().ok_or_else(|| {
+        read_error(
+            path,
+            format!("expected a JSON object, got {}", kind(&summary)),
+        )
+    })?;
+    match fields.get("metrics") {
+        None => {}
+        Some(Value::Object(metrics)) => {
+            if let Some((name, v)) = metrics.iter().find(|(_, v)| !v.is_number()) {
+                let message = format!("`metrics.{name}`: expected a number, got {}", kind(v));
+                return Err(read_error(path, message));
+            }
+        }
+        Some(other) => {
+            let message = format!("`metrics`: expected an object, got {}", kind(other));
+            return Err(read_error(path, message));
+        }
+    }
+    Ok(summary)
 }
+
+/// A JSON value's kind, for messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 
 /// The headline table (top-level scalars), the metrics, and one table per nested object.
 fn headline(report: &mut Report, summary: &Value) {
@@ -305,6 +347,8 @@ fn apy_histogram(report: &mut Report, key: &str, apy: &[f64], what: &str, denomi
         report
             .doc
             .paragraph(&format!("No {what} with a defined `{key}`: no chart."));
+            .paragraph("No validator earned a yield: no APY chart.");
+        report.leave_out("validator APY chart", "no validator earned a yield");
         return;
     };
     let stats = Stats::of(apy).map_or(String::new(), |s| {

@@ -11,6 +11,7 @@
 use super::ReportError;
 use super::aggregate::{Level, RetentionPoint, Stats, band, grid, mean_cells, retention_cells};
 use super::charts::{Chart, Line, Plot, truncate};
+use super::completeness::{Assessment, Plan, Source, assess, parse_shard};
 use super::markdown::{Report, json_cell, number, stem};
 use super::read::{Table, read_error};
 use crate::metrics::series_unit;
@@ -74,23 +75,40 @@ pub struct SweepData {
     pub metrics: BTreeMap<String, Vec<(u32, f64)>>,
     /// The concatenated series.
     pub series: SeriesData,
+    /// Where the runs were read from.
+    pub sources: Vec<Source>,
+    /// Run ids found more than once.
+    pub duplicates: BTreeSet<u64>,
+    /// Subdirectories named `shard-…` that are not `shard-K-of-N` (not read).
+    pub ignored: Vec<String>,
 }
 
 impl SweepData {
-    /// Reads the sweep files of `dir` (and its shard subdirectories).
+    /// Reads the sweep files of `dir` (and its `shard-K-of-N` subdirectories).
     pub fn read(dir: &Path, manifest: &Value) -> Result<SweepData, ReportError> {
         let axes = axes(dir, manifest)?;
-        let places = places(dir)?;
+        let (places, ignored) = places(dir)?;
         let mut data = SweepData {
             axes,
             runs: BTreeMap::new(),
             metrics: BTreeMap::new(),
             series: SeriesData::default(),
+            sources: Vec::new(),
+            duplicates: BTreeSet::new(),
+            ignored,
         };
-        let mut found_runs = false;
-        for place in &places {
-            if let Some(t) = Table::read_if_exists(&place.join("runs.parquet"), &[])? {
-                found_runs = true;
+        for (place, name) in &places {
+            let runs = Table::read_if_exists(&place.join("runs.parquet"), &[])?;
+            let shard = parse_shard(name);
+            // The directory itself need not hold runs when its shards do.
+            if runs.is_some() || shard.is_some() {
+                data.sources.push(Source {
+                    name: name.clone(),
+                    shard,
+                    has_runs: runs.is_some(),
+                });
+            }
+            if let Some(t) = runs {
                 data.add_runs(&t)?;
             }
             if let Some(t) = Table::read_if_exists(&place.join("metrics.parquet"), &[])? {
@@ -100,10 +118,22 @@ impl SweepData {
                 data.series.extend(s);
             }
         }
-        if !found_runs {
+        if !data.sources.iter().any(|s| s.has_runs) {
             return Err(read_error(&dir.join("runs.parquet"), "not found"));
         }
         Ok(data)
+    }
+
+    /// The runs found against `plan`, and the subdirectories not read.
+    pub fn assess(&self, plan: &Plan) -> Assessment {
+        let present: BTreeSet<u64> = self.runs.keys().map(|r| u64::from(*r)).collect();
+        let mut a = assess(plan, &self.sources, &present, &self.duplicates);
+        a.warnings.extend(
+            self.ignored
+                .iter()
+                .map(|name| format!("{name}: not a shard-K-of-N directory, not read")),
+        );
+        a
     }
 
     fn add_runs(&mut self, t: &Table) -> Result<(), ReportError> {
@@ -128,7 +158,9 @@ impl SweepData {
                 error: error[i].clone(),
                 levels,
             };
-            self.runs.insert(run[i], info);
+            if self.runs.insert(run[i], info).is_some() {
+                self.duplicates.insert(u64::from(run[i]));
+            }
         }
         Ok(())
     }
@@ -174,20 +206,29 @@ impl SweepData {
     }
 }
 
-/// The directory and its `shard-*` subdirectories, sorted by name.
-fn places(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let mut shards: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| read_error(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("shard-"))
-        })
-        .collect();
+/// The directory (named `.`) and its `shard-K-of-N` subdirectories, sorted by name; and the
+/// other `shard-…` subdirectories, which are not read.
+type Places = (Vec<(PathBuf, String)>, Vec<String>);
+
+fn places(dir: &Path) -> Result<Places, ReportError> {
+    let mut shards: Vec<(PathBuf, String)> = Vec::new();
+    let mut ignored = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| read_error(dir, e))? {
+        let path = entry.map_err(|e| read_error(dir, e))?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let Some(name) = name.filter(|n| n.starts_with("shard-") && path.is_dir()) else {
+            continue;
+        };
+        if parse_shard(&name).is_some() {
+            shards.push((path, name));
+        } else {
+            ignored.push(name);
+        }
+    }
     shards.sort();
-    shards.insert(0, dir.to_path_buf());
-    Ok(shards)
+    ignored.sort();
+    shards.insert(0, (dir.to_path_buf(), ".".into()));
+    Ok((shards, ignored))
 }
 
 /// The manifest's axes.
@@ -344,14 +385,17 @@ pub fn series_family_charts(series: &SeriesData, what: &str) -> Vec<(Chart, Stri
 
 /// The report of the sweep directory `dir`.
 pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
+    let plan = Plan::of(&dir.join("manifest.json"), manifest)?;
+    let specs = heatmap_specs(dir, manifest)?;
     let data = SweepData::read(dir, manifest)?;
+    let assessment = data.assess(&plan);
     let mut report = Report::default();
     let scenario = manifest.get("scenario").map_or("?".into(), json_cell);
     report.doc.heading(1, &format!("Sweep report: {scenario}"));
-    describe(&mut report, manifest, &data);
+    describe(&mut report, manifest, &data, &assessment);
+    report.missing_inputs(assessment.warnings);
     failed_runs(&mut report, &data);
-    let specs = heatmap_specs(dir, manifest)?;
-    let metrics = chosen_metrics(&data, &specs);
+    let metrics = chosen_metrics(&mut report, &data, &specs);
     metric_tables(&mut report, &data, &metrics);
     report.doc.heading(2, "Charts");
     for (k, spec) in specs.iter().enumerate() {
@@ -366,16 +410,20 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
     Ok(report)
 }
 
-/// The sweep's description: scenario, axes, replicates, run counts.
-fn describe(report: &mut Report, manifest: &Value, data: &SweepData) {
+/// The sweep's description: scenario, axes, replicates, run counts against the plan.
+fn describe(report: &mut Report, manifest: &Value, data: &SweepData, plan: &Assessment) {
     let ok = data.runs.values().filter(|r| r.status == "ok").count();
     let replicates = manifest.get("replicates").map_or("?".into(), json_cell);
     report.doc.paragraph(&format!(
-        "{} runs ({} ok, {} failed) over {} sweep points × {replicates} replicates.",
+        "{} runs ({} ok, {} failed); {} of {} planned runs found, over {} of {} sweep points × \
+         {replicates} replicates.",
         data.runs.len(),
         ok,
         data.runs.len() - ok,
+        plan.found,
+        plan.planned,
         data.subsets().len(),
+        plan.points,
     ));
     if data.axes.is_empty() {
         return;
@@ -475,14 +523,29 @@ fn heatmap_specs(dir: &Path, manifest: &Value) -> Result<Vec<HeatmapSpec>, Repor
         .collect()
 }
 
-/// The heatmaps' metrics first, then the others by name, at most [`MAX_METRICS`].
-fn chosen_metrics(data: &SweepData, specs: &[HeatmapSpec]) -> Vec<String> {
+/// The heatmaps' metrics first, then the others by name, at most [`MAX_METRICS`] (the rest
+/// noted as left out).
+fn chosen_metrics(report: &mut Report, data: &SweepData, specs: &[HeatmapSpec]) -> Vec<String> {
     let mut chosen: Vec<String> = Vec::new();
     let names = specs.iter().map(|s| &s.metric).chain(data.metrics.keys());
     for name in names {
         if data.metrics.contains_key(name) && !chosen.contains(name) {
             chosen.push(name.clone());
         }
+    }
+    if chosen.len() > MAX_METRICS {
+        let rest: Vec<String> = chosen[MAX_METRICS..]
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect();
+        report.leave_out(
+            &format!(
+                "{} metrics ({})",
+                rest.len(),
+                truncate(&rest.join(", "), 300)
+            ),
+            &format!("only the first {MAX_METRICS} get a table and a chart"),
+        );
     }
     chosen.truncate(MAX_METRICS);
     chosen
@@ -501,25 +564,35 @@ fn metric_tables(report: &mut Report, data: &SweepData, metrics: &[String]) {
             .doc
             .paragraph(&format!("{} of {total} metrics shown.", metrics.len()));
     }
-    let rows: Vec<Vec<String>> = metrics
-        .iter()
-        .filter_map(|m| {
-            let values: Vec<f64> = data.metrics[m].iter().map(|p| p.1).collect();
-            let s = Stats::of(&values)?;
-            Some(vec![
-                m.clone(),
-                s.n.to_string(),
-                number(s.mean),
-                number(s.sd),
-                number(s.min),
-                number(s.max),
-            ])
-        })
-        .collect();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for m in metrics {
+        let values: Vec<f64> = data.metrics[m].iter().map(|p| p.1).collect();
+        let Some(s) = Stats::of(&values) else {
+            report.leave_out(&format!("metric `{m}`"), "no finite value in any run");
+            continue;
+        };
+        rows.push(vec![
+            m.clone(),
+            s.n.to_string(),
+            number(s.mean),
+            number(s.sd),
+            number(s.min),
+            number(s.max),
+        ]);
+    }
     report
         .doc
         .table(&["metric", "n", "mean", "sd", "min", "max"], &rows);
     let subsets = data.subsets();
+    if subsets.len() > MAX_SUBSET_ROWS {
+        report.leave_out(
+            "per-point metric tables",
+            &format!(
+                "more than {MAX_SUBSET_ROWS} sweep points ({})",
+                subsets.len()
+            ),
+        );
+    }
     if subsets.len() > MAX_SUBSET_ROWS || subsets.len() < 2 {
         return;
     }
@@ -597,6 +670,10 @@ fn heatmap(report: &mut Report, data: &SweepData, spec: &HeatmapSpec, k: usize) 
     if cells.is_empty() {
         let line = format!("No successful run has `{}`: no heatmap.", spec.metric);
         report.doc.paragraph(&line);
+        report.leave_out(
+            &format!("heatmap {k} of `{}`", spec.metric),
+            "no successful run has this metric",
+        );
         return;
     }
     let (xs, ys, grid) = grid(&cells);
@@ -725,6 +802,18 @@ fn series_overlays(report: &mut Report, data: &SweepData) {
             MAX_SERIES,
             s.names.len()
         ));
+        let rest: Vec<String> = s.names[MAX_SERIES..]
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect();
+        report.leave_out(
+            &format!(
+                "{} series ({})",
+                rest.len(),
+                truncate(&rest.join(", "), 300)
+            ),
+            &format!("only the first {MAX_SERIES} are charted"),
+        );
     }
 }
 
