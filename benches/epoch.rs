@@ -1,7 +1,8 @@
 //! Benchmarks of one Yuma epoch (criterion).
 //!
-//! Networks: N = 512 with 64 validators weighting all 448 servers, and N = 256 with 64
-//! validators weighting all 192 servers; weights drawn from a seeded generator, stakes uneven.
+//! Networks: N = 512, 320 and 256, each with 64 validators weighting every server (448, 256
+//! and 192 of them); weights drawn from a seeded generator, stakes uneven. `cargo bench --bench
+//! epoch -- n320` selects one network.
 //! Each network first runs 20 epochs so that permits and bonds are in their steady state, then
 //! one epoch on that state is measured: Yuma3 with and without liquid alpha, original Yuma.
 //! Liquid alpha is measured twice: at its steady state (most bonds at or below the weights, so
@@ -110,7 +111,7 @@ fn bench_epochs(c: &mut Criterion) {
         ("yuma3_liquid_alpha", params(true, true)),
         ("original_yuma", params(false, false)),
     ];
-    for (n, label) in [(512usize, "n512_v64"), (256, "n256_v64")] {
+    for (n, label) in [(512usize, "n512_v64"), (320, "n320_v64"), (256, "n256_v64")] {
         for (name, params) in &cases {
             let input = steady_state(network(n, 64, 42), params);
             c.bench_function(&format!("epoch/{label}/{name}"), |b| {
