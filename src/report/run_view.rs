@@ -71,6 +71,8 @@ fn ledger_section(report: &mut Report, dir: &Path) -> Result<(), ReportError> {
     };
     report.doc.paragraph(&text);
     Ok(())
+}
+
 /// `summary.json`: an object whose `metrics`, if present, maps names to numbers.
 fn read_summary(path: &Path) -> Result<Value, ReportError> {
     let summary = read::json(path)?;
@@ -347,8 +349,7 @@ fn apy_histogram(report: &mut Report, key: &str, apy: &[f64], what: &str, denomi
         report
             .doc
             .paragraph(&format!("No {what} with a defined `{key}`: no chart."));
-            .paragraph("No validator earned a yield: no APY chart.");
-        report.leave_out("validator APY chart", "no validator earned a yield");
+        report.leave_out(&format!("{key} chart"), &format!("no {what} with a defined `{key}`"));
         return;
     };
     let stats = Stats::of(apy).map_or(String::new(), |s| {
