@@ -330,6 +330,21 @@ fn children_apply_at_once_before_the_subnet_token_is_enabled() {
     assert!(c.subnets[1].child_keys.pending.is_empty());
 }
 
+/// Source: subtensor pallets/subtensor/src/staking/set_children.rs, `do_schedule_children` and
+/// `do_set_pending_children` (issue 16, item 5): on a subnet whose token is not enabled, a
+/// schedule applies the subnet's other pending schedules too, whatever their cooldown.
+#[test]
+fn without_the_subnet_token_a_schedule_applies_every_pending_one() {
+    let mut c = chain();
+    c.set_children(1, 10, 1, &[(7, 11)]).expect("scheduled");
+    assert_eq!(c.subnets[1].child_keys.pending[&10].cooldown_block, 21);
+    c.subnets[1].subtoken_enabled = false;
+    c.set_children(1, 12, 1, &[(5, 13)]).expect("set");
+    assert_eq!(c.subnets[1].child_keys.children_of(10), &[(7, 11)]);
+    assert_eq!(c.subnets[1].child_keys.children_of(12), &[(5, 13)]);
+    assert!(c.subnets[1].child_keys.pending.is_empty());
+}
+
 #[test]
 fn the_owner_hotkey_and_revocations_skip_the_stake_threshold() {
     let mut c = chain();

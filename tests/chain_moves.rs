@@ -15,7 +15,7 @@ use proptest::prelude::*;
 use taosim::chain::root_claim::{ClaimAction, RootClaimType};
 use taosim::chain::staking::StakingError;
 use taosim::chain::state::{
-    AccountId, Chain, ChainParams, OpError, ROOT, Subnet, parent_hash_stand_in,
+    AccountId, Chain, ChainParams, OpError, ROOT, Subnet, parent_hash_stand_in, same_subnet_value,
 };
 use taosim::chain::swap::{Order, SwapError};
 
@@ -318,6 +318,31 @@ fn a_move_below_the_minimum_stake_is_rejected() {
     chain
         .swap_stake(1, 10, ROOT, 2, 2_000_001)
         .expect("above the minimum");
+}
+
+/// Source: subtensor pallets/subtensor/src/staking/stake_utils.rs,
+/// `validate_stake_transition` (issue 16, item 6): a same-subnet move's value `⌊price ×
+/// alpha⌋` is computed in U64F64. At the price 1/1000 (TAO 1 / alpha 1000, floored to 64
+/// fraction bits) 2_000_000_001 alpha rao are worth 2_000_000 rao, the minimum; with the price
+/// cut to 32 fraction bits (U96F32) they would be worth 1_999_999 and the move rejected.
+#[test]
+fn a_same_subnet_move_values_the_alpha_in_u64f64() {
+    let mut chain = Chain::new(1, ChainParams::default());
+    chain.add_subnet(Subnet::new(TAO, 1_000 * TAO, 360, 1));
+    chain.genesis_neuron(1, 10, 1);
+    chain.genesis_neuron(1, 11, 2);
+    chain.genesis_stake(1, 10, 1, 3 * TAO);
+    let price = chain.subnets[1].pool.current_alpha_price();
+    assert_eq!(same_subnet_value(price, 2_000_000_001), 2_000_000);
+    assert_eq!(
+        chain.move_stake(1, 10, 11, 1, 1, 2_000_000_001),
+        Ok(2_000_000)
+    );
+    assert_rejected(
+        chain,
+        |c| c.move_stake(1, 11, 10, 1, 1, 2_000_000_000),
+        OpError::StakeBelowMinimum,
+    );
 }
 
 /// A purchase that fails undoes the sale: the whole move is rejected.

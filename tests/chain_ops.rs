@@ -7,7 +7,7 @@ use chain_support::{TAO, assert_rejected};
 use taosim::chain::registration::RegistrationError;
 use taosim::chain::staking::StakingError;
 use taosim::chain::state::{Chain, ChainParams, OpError, ROOT, Subnet};
-use taosim::chain::swap::SwapError;
+use taosim::chain::swap::{SwapError, swap_fee};
 
 /// One subnet with two neurons (hotkeys 10 and 11 of coldkeys 1 and 2), coldkey 1 funded.
 fn chain() -> Chain {
@@ -129,6 +129,20 @@ fn invalid_weights_are_rejected() {
         |c| c.set_weights(99, 1, &[0], &[1]),
         OpError::NotRegistered,
     );
+}
+
+/// Source: subtensor pallets/subtensor/src/staking/stake_utils.rs, `stake_into_subnet`
+/// (`record_tao_inflow(netuid, swap_result.amount_paid_in)`; issue 16, item 6): `add_stake`
+/// books as TAO inflow what entered the pool, the amount net of the swap fee.
+#[test]
+fn add_stake_books_the_amount_net_of_the_fee_as_inflow() {
+    let mut c = chain();
+    let reserve = c.subnets[1].pool.tao_reserve;
+    let fee = swap_fee(10 * TAO, c.params.swap.fee_rate);
+    assert!(fee > 0);
+    c.add_stake(1, 11, 1, 10 * TAO).expect("stake");
+    assert_eq!(c.subnets[1].tao_flow, (10 * TAO - fee) as i64);
+    assert_eq!(c.subnets[1].pool.tao_reserve - reserve, 10 * TAO - fee);
 }
 
 #[test]

@@ -253,7 +253,11 @@ fn drain_resets_blocks_since_last_step_but_not_the_step_block() {
     );
 }
 
-/// Spec §15.1 check: the legacy scheduler fires every `tempo + 1` blocks, staggered by netuid.
+/// Source: subtensor pallets/subtensor/src/coinbase/run_coinbase.rs, `should_run_epoch` =
+/// `blocks_until_next_epoch(netuid, tempo, block) == 0` before commit d30a76f38 (issue 16,
+/// item 2): the legacy scheduler fires every `tempo + 1` blocks, staggered by netuid, when
+/// `(block + netuid + 1) mod (tempo + 1) = tempo` — netuid 1, tempo 360 at blocks ≡ 358
+/// (mod 361), one block before `(block + netuid + 1) mod (tempo + 1) = 0`.
 #[test]
 fn legacy_epochs_come_every_tempo_plus_one_blocks() {
     let mut clocks = vec![
@@ -277,6 +281,14 @@ fn legacy_epochs_come_every_tempo_plus_one_blocks() {
             }
         }
     }
-    assert_eq!(fired[0], vec![359, 720, 1081, 1442, 1803]);
-    assert_eq!(fired[1], vec![358, 719, 1080, 1441, 1802]);
+    assert_eq!(fired[0], vec![358, 719, 1080, 1441, 1802]);
+    assert_eq!(fired[1], vec![357, 718, 1079, 1440, 1801]);
+    for (clock, blocks) in clocks.iter().zip(&fired) {
+        for &block in blocks {
+            assert_eq!(
+                legacy_blocks_until_next_epoch(clock.netuid, clock.tempo, block),
+                0
+            );
+        }
+    }
 }

@@ -1,9 +1,9 @@
 //! The historical share rules of `chain::coinbase::flow` against spec §15.3: the TAO-flow EMA
 //! and shares (Nov 2025 – 2026-06-22) and the raw moving-price rule (Feb – Nov 2025).
 //!
-//! Our material has no upstream vectors for these rules, so every test here is a spec check
-//! (§15.3): it states the property the spec implies and the tolerance the fixed-point arithmetic
-//! allows.
+//! Our material has no upstream vectors for these rules, so most tests here are spec checks
+//! (§15.3): they state the property the spec implies and the tolerance the fixed-point
+//! arithmetic allows. Tests with a `Source:` line pin a rule read in upstream's code.
 
 use proptest::prelude::*;
 use taosim::chain::coinbase::flow::{
@@ -231,6 +231,35 @@ fn other_exponents_follow_the_power_law() {
     assert_eq!(shares[0], shares[1]);
     assert_eq!(shares[1], shares[2]);
     assert_eq!(shares[3], U64F64::from_num(0));
+}
+
+/// Source: subtensor pallets/subtensor/src/coinbase/subnet_emissions.rs, `safe_pow` and
+/// `inplace_pow_normalize` (issue 16, item 3): no shortcut at p = 1 — the shares go through
+/// `exp(ln z)` and are not the plain U64F64 normalisation `z / Σ z` to the bit.
+#[test]
+fn p_one_takes_the_ln_exp_path() {
+    let flows = rao(&[1_000_000_000, 2_000_000_000, 3_000_000_000]);
+    let offsets = offset_flows(&flows, get_lower_limit(&flows, DEFAULT_TAO_FLOW_CUTOFF));
+    let sum = offsets.iter().fold(U64F64::from_num(0), |acc, z| acc + *z);
+    let plain: Vec<U64F64> = offsets.iter().map(|z| *z / sum).collect();
+    assert_ne!(
+        shares_p1(&[1_000_000_000, 2_000_000_000, 3_000_000_000]),
+        plain
+    );
+}
+
+/// Source: subtensor pallets/subtensor/src/coinbase/subnet_emissions.rs, `safe_pow` (issue 16,
+/// item 3): when `exp` fails, the power is `i32::MAX` whatever the sign of its argument. At
+/// p = 2 a subnet with 10⁻¹² of the largest offset scales to ≈ 3.3·10⁻⁸, whose `2·ln` ≈ −34
+/// is beyond `exp`'s range: it gets power 2147483647 against ≈ 1.07·10⁹ for the largest, so
+/// about two thirds of the emission (a negative argument gave 0 before).
+#[test]
+fn a_failed_exp_of_a_tiny_offset_saturates_to_i32_max() {
+    let flows = rao(&[1_000_000_000_000_000_000, 1_000_000]);
+    let shares = get_shares_flow(&flows, DEFAULT_TAO_FLOW_CUTOFF, U64F64::from_num(2));
+    let (large, tiny) = (shares[0].to_num::<f64>(), shares[1].to_num::<f64>());
+    assert!(tiny > 0.6 && tiny < 0.7, "tiny offset's share {tiny}");
+    assert!((large + tiny - 1.0).abs() < 1e-15);
 }
 
 /// Spec check (§15.3): α = FlowEmaSmoothingFactor / i64::MAX ≈ 3.209e-6 at the default.

@@ -445,14 +445,43 @@ fn mat_ema_alpha_of_one_empty_row_is_one_empty_row() {
     assert_eq!(mat_ema_alpha(&empty, &empty, &empty), empty);
 }
 
-/// Source: subtensor pallets/subtensor/src/tests/math.rs, dense mat_ema_alpha with new 2×2,
-/// old and α 2×3 (returns `old` unchanged).
+/// Source: subtensor pallets/subtensor/src/tests/math.rs::test_mat_ema_alpha_mismatched_dimensions
+/// (new 2×2, old 2×3, α 2×3, both matrices starting with 1.0; the other entries here are
+/// ours). It asserts only `result[0][0] == old[0][0]`, which holds for `old` and `new` alike:
+/// the next test tells the two apart.
 #[test]
-fn mat_ema_alpha_shape_mismatch_returns_old() {
+fn test_mat_ema_alpha_mismatched_dimensions() {
+    let new = vec_to_mat_fixed(&[1.0, 2.0, 3.0, 4.0], 2);
+    let old = vec_to_mat_fixed(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2);
+    let alpha = vec_to_mat_fixed(&[0.5; 6], 2);
+    let result = mat_ema_alpha(&new, &old, &alpha);
+    assert_eq!(result[0][0], old[0][0]);
+}
+
+/// Source: subtensor pallets/subtensor/src/epoch/math.rs, `mat_ema_alpha` (issue 16, item 7):
+/// only a row-count mismatch returns `old`; a row-length mismatch in any row — the first
+/// included — returns `new`. The matrices differ in every entry, so each outcome shows.
+#[test]
+fn mat_ema_alpha_row_length_mismatch_returns_new_row_count_mismatch_old() {
     let new = vec_to_mat_fixed(&[0.1, 0.2, 0.3, 0.4], 2);
     let old = vec_to_mat_fixed(&[0.5, 0.6, 0.7, 0.8, 0.9, 1.0], 2);
     let alpha = vec_to_mat_fixed(&[0.5; 6], 2);
-    assert_eq!(mat_ema_alpha(&new, &old, &alpha), old);
+    assert_eq!(mat_ema_alpha(&new, &old, &alpha), new, "first rows differ");
+    // Only the second row is ragged.
+    let ragged = vec![old[0][..2].to_vec(), old[1].clone()];
+    let square_alpha = vec_to_mat_fixed(&[0.5; 4], 2);
+    assert_eq!(mat_ema_alpha(&new, &ragged, &square_alpha), new);
+    // α's rows may be the ragged ones too.
+    let old_square = vec_to_mat_fixed(&[0.5, 0.6, 0.7, 0.8], 2);
+    assert_eq!(mat_ema_alpha(&new, &old_square, &alpha), new);
+    // Three rows against two: `old`, whatever the row lengths.
+    let three_rows = vec_to_mat_fixed(&[0.5, 0.6, 0.7, 0.8, 0.9, 1.0], 3);
+    assert_eq!(mat_ema_alpha(&new, &three_rows, &square_alpha), three_rows);
+    let alpha_three_rows = vec_to_mat_fixed(&[0.5; 6], 3);
+    assert_eq!(
+        mat_ema_alpha(&new, &old_square, &alpha_three_rows),
+        old_square
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -138,10 +138,9 @@ fn test_burn_decay() {
     assert_eq!(p.decay(burn, 2), 1998, "next block");
 }
 
-/// Source: subtensor pallets/subtensor/src/tests/registration.rs::test_burn_min_and_max_clamps…
-/// (the name is recorded only up to that prefix).
+/// Source: subtensor pallets/subtensor/src/tests/registration.rs::test_burn_min_and_max_clamps_prevent_zero_stuck_and_cap_bump
 #[test]
-fn test_burn_min_and_max_clamps() {
+fn test_burn_min_and_max_clamps_prevent_zero_stuck_and_cap_bump() {
     let p = params(1, 2, 100_000, 150_000);
     let burn = p.decay(1, 2);
     assert_eq!(burn, 100_000, "min clamp of 0");

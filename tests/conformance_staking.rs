@@ -386,8 +386,9 @@ fn safe_float_ordering() {
     assert_eq!(n(5).cmp(&n(5)), std::cmp::Ordering::Equal);
 }
 
-/// Spec check: addition and subtraction truncate the exact result once; operands far apart
-/// leave the larger unchanged (sum) or step to its predecessor (difference).
+/// Source: subtensor primitives/share-pool/src/lib.rs, `SafeFloat::add` / `SafeFloat::sub`
+/// (operands aligned by truncating the one with the smaller exponent, then normalised): sums
+/// and differences saturate at zero; a far smaller operand vanishes from both.
 #[test]
 fn safe_float_add_sub() {
     let n = SafeFloat::from_u64;
@@ -411,21 +412,103 @@ fn safe_float_add_sub() {
         nines.saturating_add(sf(200_000_000_000_000_000_000, -20)),
         top
     );
-    // A tiny addend vanishes; a tiny subtrahend steps down one unit in the last digit.
+    // A tiny addend or subtrahend (below one unit of the last digit) vanishes.
     let tiny = sf(MANTISSA_UPPER_INCLUSIVE, -100);
     assert_eq!(nines.saturating_add(tiny), nines);
-    assert_eq!(
-        nines.saturating_sub(tiny),
-        sf(999_999_999_999_999_999_998, 0)
-    );
-    // Stepping down from (10²⁰ + 1) crosses a decade: the predecessor is 10²¹ · 10^(e−1).
+    assert_eq!(nines.saturating_sub(tiny), nines);
     let low = sf(MANTISSA_LOWER_EXCLUSIVE + 1, 0);
-    assert_eq!(low.saturating_sub(tiny), sf(MANTISSA_UPPER_INCLUSIVE, -1));
+    assert_eq!(low.saturating_sub(tiny), low);
     // Cancellation: (10²⁰ + 1)·10 − 10²¹ = 10.
     assert_eq!(
         sf(MANTISSA_LOWER_EXCLUSIVE + 1, 1).saturating_sub(top),
         n(10)
     );
+    // A difference below 10²⁰ units is scaled back up exactly.
+    assert_eq!(
+        sf(150_000_000_000_000_000_000, 0).saturating_sub(sf(MANTISSA_UPPER_INCLUSIVE, -1)),
+        sf(500_000_000_000_000_000_000, -1)
+    );
+}
+
+/// Source: subtensor primitives/share-pool/src/lib.rs, `SafeFloat::sub` (issue 16, item 1):
+/// the subtrahend is truncated to the minuend's exponent before subtracting, so the
+/// difference rounds *up* at the minuend's last digit. The exact difference floored would end
+/// in …840 here, one unit lower.
+#[test]
+fn safe_float_sub_truncates_the_subtrahend_first() {
+    let minuend = sf(615_021_391_710_009_346_841, -9);
+    let subtrahend = sf(100_000_000_000_000_000_009, -12);
+    assert_eq!(
+        minuend.saturating_sub(subtrahend),
+        sf(614_921_391_710_009_346_841, -9)
+    );
+}
+
+/// Source: subtensor primitives/share-pool/src/lib.rs, `SafeFloat::sub` (issue 16, item 1): a
+/// subtrahend below one unit of the minuend's last digit (10⁻²⁰ for 2) leaves it unchanged;
+/// the exact difference floored would be 1.99999999999999999999.
+#[test]
+fn safe_float_sub_of_less_than_the_last_digit_changes_nothing() {
+    let two = SafeFloat::from_u64(2);
+    let small = sf(150_000_000_000_000_000_000, -41); // 1.5·10⁻²¹
+    assert_eq!(two.saturating_sub(small), two);
+    // One unit of the last digit does count.
+    let unit = sf(MANTISSA_UPPER_INCLUSIVE, -41); // 10⁻²⁰
+    assert_eq!(
+        two.saturating_sub(unit),
+        sf(199_999_999_999_999_999_999, -20)
+    );
+}
+
+/// Upstream's `SafeFloat::sub` written out on big integers, step by step: truncate the
+/// mantissa of the operand with the smaller exponent to the other's exponent (dividing by
+/// `10^Δe`, `Δe` capped at 22), subtract the mantissas saturating at 0, then normalise into
+/// (10²⁰, 10²¹] by dividing by 10 (flooring) or multiplying by 10. Returns (mantissa,
+/// exponent), zero as (0, 0).
+fn upstream_sub_model(a: SafeFloat, b: SafeFloat) -> (u128, i64) {
+    use num_bigint::BigUint;
+    if b.is_zero() {
+        return (a.mantissa(), a.exponent());
+    }
+    let pow10 = |k: u64| BigUint::from(10u32).pow(k.min(22) as u32);
+    let diff = a.exponent().abs_diff(b.exponent());
+    let (mut ma, mut mb) = (BigUint::from(a.mantissa()), BigUint::from(b.mantissa()));
+    let mut exponent = a.exponent().max(b.exponent());
+    if a.exponent() >= b.exponent() {
+        mb /= pow10(diff);
+    } else {
+        ma /= pow10(diff);
+    }
+    if ma <= mb {
+        return (0, 0);
+    }
+    let mut m = ma - mb;
+    let (low, high) = (
+        BigUint::from(MANTISSA_LOWER_EXCLUSIVE),
+        BigUint::from(MANTISSA_UPPER_INCLUSIVE),
+    );
+    while m > high {
+        m /= 10u32;
+        exponent += 1;
+    }
+    while m <= low {
+        m *= 10u32;
+        exponent -= 1;
+    }
+    (u128::try_from(m).expect("a normal mantissa fits"), exponent)
+}
+
+/// A normal-form `SafeFloat` from any mantissa (any digits) and exponent.
+fn any_safe_float() -> impl Strategy<Value = SafeFloat> {
+    prop_oneof![
+        (1u128..=u128::MAX, -60i64..20),
+        (1u128..=1_000_000, -30i64..0),
+        (
+            MANTISSA_LOWER_EXCLUSIVE..=MANTISSA_UPPER_INCLUSIVE,
+            -60i64..20
+        ),
+    ]
+    .prop_map(|(m, e)| SafeFloat::new(m, e))
 }
 
 proptest! {
@@ -475,6 +558,26 @@ proptest! {
         let sum = u128::from(a) + u128::from(b);
         prop_assert_eq!(fa.saturating_add(fb), SafeFloat::new(sum, 0));
         prop_assert_eq!(fa.saturating_sub(fb), SafeFloat::from_u64(a.saturating_sub(b)));
+    }
+
+    /// Source: subtensor primitives/share-pool/src/lib.rs, `SafeFloat::sub` (issue 16, item 1):
+    /// the subtraction equals the big-integer model of upstream's rule for any operands, near
+    /// (a shared exponent, one or two apart) or far, whichever is larger.
+    #[test]
+    fn safe_float_sub_matches_upstreams_rule(
+        a in any_safe_float(),
+        b in any_safe_float(),
+        near in any::<bool>(),
+        shift in 0i64..3,
+    ) {
+        // Half the cases put b's exponent within two of a's, where the rounding shows.
+        let b = if near && !b.is_zero() && !a.is_zero() {
+            SafeFloat::new(b.mantissa(), a.exponent() - shift)
+        } else {
+            b
+        };
+        let got = a.saturating_sub(b);
+        prop_assert_eq!((got.mantissa(), got.exponent()), upstream_sub_model(a, b));
     }
 
     /// Spec check (§10.5): `mul_div` of u64 values converted to u64 is ⌊a·b/c⌋ when the

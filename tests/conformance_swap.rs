@@ -43,7 +43,7 @@ fn no_limit(order: Order) -> u64 {
 // Initialization and price (spec §6.1, vectors §5)
 // ---------------------------------------------------------------------------------------------
 
-/// Source: subtensor pallets/swap/src/pallet/tests.rs::test_maybe_initialize_palswap (vectors §5
+/// Source: subtensor pallets/swap/src/pallet/tests.rs::test_swap_initialization (vectors §5
 /// "Init": TAO 1e9, alpha 4e9, no price)
 #[test]
 fn first_swap_initializes_equal_weights_at_the_reserve_price() {
@@ -55,21 +55,32 @@ fn first_swap_initializes_equal_weights_at_the_reserve_price() {
     assert!((price_f64(&pool) - 0.25).abs() <= 1e-9);
 }
 
-/// Source: subtensor pallets/swap/src/pallet/tests.rs::test_maybe_initialize_palswap (vectors §5
-/// "Init" with price 0.2; the exact weight is [derived])
+/// Source: subtensor pallets/swap/src/pallet/tests.rs::test_swap_initialization_with_price
+/// (TAO 1e9, alpha 4e9, price `U64F64::from(1) / U64F64::from(5)`, just below 0.2; upstream
+/// asserts the price to ±1e-9). The weight is our derivation: `p·x = ⌊x·frac(p)⌋ =
+/// 799_999_999` and `w2 = ⌊10¹⁸·10⁹ / 1_799_999_999⌋`.
 #[test]
 fn initialization_with_a_price_keeps_that_price() {
+    let mut pool = Pool::new(1_000_000_000, 4_000_000_000);
+    pool.initialize_with_price(U64F64::from_num(1) / U64F64::from_num(5));
+    assert!((price_f64(&pool) - 0.2).abs() <= 1e-9);
+    assert_eq!(pool.quote_weight, 555_555_555_864_197_531);
+    // Once initialized, neither variant changes the weights again.
+    pool.maybe_initialize();
+    pool.initialize_with_price(U64F64::from_num(1));
+    assert_eq!(pool.quote_weight, 555_555_555_864_197_531);
+}
+
+/// Our derivation (not an upstream vector): the f64 0.2, and so `U64F64::from_num(0.2)`, is
+/// just *above* 0.2, so `p·x = 0 × x + ⌊x·frac(p)⌋ = 800_000_000` and
+/// `w2 = ⌊10¹⁸·10⁹ / 1_800_000_000⌋` — a different weight from the price 1/5's.
+#[test]
+fn initialization_with_the_float_price_0_2() {
     let mut pool = Pool::new(1_000_000_000, 4_000_000_000);
     pool.initialize_with_price(U64F64::from_num(0.2));
     let weight = pool.quote_weight as f64 / PERQUINTILL_ONE as f64;
     assert!((weight - 5.0 / 9.0).abs() <= 1e-9, "weight {weight}");
     assert!((price_f64(&pool) - 0.2).abs() <= 1e-9);
-    // [derived] the f64 0.2 (and so U64F64::from_num(0.2)) is just above 0.2, so
-    // p·x = 0 × x + ⌊x·frac(p)⌋ = 800_000_000 and w2 = ⌊10¹⁸·10⁹ / 1_800_000_000⌋.
-    assert_eq!(pool.quote_weight, 555_555_555_555_555_555);
-    // Once initialized, neither variant changes the weights again.
-    pool.maybe_initialize();
-    pool.initialize_with_price(U64F64::from_num(1));
     assert_eq!(pool.quote_weight, 555_555_555_555_555_555);
 }
 

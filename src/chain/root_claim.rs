@@ -311,7 +311,13 @@ impl<H: Ord + Copy, C: Ord + Copy> RootClaims<H, C> {
 
     /// `remove_stake_adjust_root_claimed_for_hotkey_and_coldkey`: root stake of (a, c) shrank by
     /// `delta` TAO rao, so `RootClaimed[(s', a, c)] −= floor(RootClaimable[a][s'] × delta)`,
-    /// saturating at 0 (root netuid skipped). Owed amounts shrink by the flooring only.
+    /// saturating at 0 (root netuid skipped). Owed amounts shrink by the flooring only while
+    /// `RootClaimed ≥ ⌊rate·delta⌋`; when it is smaller (a staker who claimed less than the
+    /// removed stake's share) the subtraction saturates and the difference is forfeited: owed
+    /// afterwards is `rate·(stake − delta) − max(0, claimed − ⌊rate·delta⌋)`.
+    ///
+    /// Source: subtensor pallets/subtensor/src/staking/claim_root.rs,
+    /// `remove_stake_adjust_root_claimed_for_hotkey_and_coldkey`.
     pub fn remove_stake_adjust_root_claimed(&mut self, hotkey: H, coldkey: C, delta: u64) {
         let mut pending = Pending::new();
         self.adjust(&mut pending, hotkey, coldkey, delta, false);

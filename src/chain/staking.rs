@@ -21,12 +21,18 @@
 //! Shares are [`SafeFloat`]s (a 21-digit decimal mantissa and a power-of-ten exponent) and
 //! every product-quotient goes through [`SafeFloat::mul_div`], which floors; values are floored
 //! to rao. The holders' values therefore add up to `V` less some flooring dust (under a rao per
-//! holder) — with one caveat that follows from the design as spec §10.5 states it: `D` is
-//! updated apart from the shares and each is truncated to 21 digits on its own, so `Σ sh` and
-//! `D` drift apart by about 10⁻²⁰ of the largest `D` per operation. After a large exit that
-//! drift is large relative to the remaining `D`, and a later rise of the price per share
-//! (`V / D`) magnifies it; only an extreme rise (orders of magnitude) turns it into whole rao,
-//! and then the values can add up to more than `V`.
+//! holder) — with caveats that are upstream's own behaviour (`primitives/share-pool`), kept
+//! here on purpose:
+//!
+//! * `D` is updated apart from the shares and each is rounded to 21 digits on its own, and a
+//!   subtraction rounds **up** at the minuend's last digit ([`SafeFloat::saturating_sub`]). So
+//!   `Σ sh` and `D` drift apart by about 10⁻²⁰ of the largest `D` per operation, and a holder
+//!   who removes its whole value keeps some dust shares (an entry is dropped only at exactly 0).
+//! * Nothing clamps a value to `V`: after a large exit, a later rise of the price per share
+//!   (`V / D`) magnifies the drift and the dust; an extreme rise (orders of magnitude) turns
+//!   them into whole rao, and then the holders' values add up to more than `V`.
+//! * When `D` reaches 0 the next stake re-initialises it (`D = sh_key = x`, "the first key gets
+//!   all") without resetting the dust shares other holders still have.
 //!
 //! Every operation the chain would reject returns a [`StakingError`] and changes nothing.
 
@@ -57,10 +63,11 @@ const fn pow10(k: u32) -> u128 {
 /// mantissa 10²¹ (so 1 = 10²¹ × 10⁻²¹). Each value has exactly one normal form, which is why the
 /// derived equality is value equality and [`Ord`] compares exponents first.
 ///
-/// Rounding: every result is the exact result **truncated toward zero** to that precision,
-/// i.e. the largest normal-form value not above it (so `from_u64` is exact, and every
-/// operation floors). The exponent is an `i64` and saturates instead of wrapping (a pool would
-/// need billions of operations to come near either end).
+/// Rounding: every result but a difference is the exact result **truncated toward zero** to
+/// that precision, i.e. the largest normal-form value not above it (so `from_u64` is exact);
+/// a difference may round up ([`SafeFloat::saturating_sub`]). The exponent is an `i64` and
+/// saturates instead of wrapping (a pool would need billions of operations to come near either
+/// end).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SafeFloat {
     mantissa: u128,
@@ -175,12 +182,12 @@ impl SafeFloat {
         SafeFloat::from_wide(quotient, exponent)
     }
 
-    /// `self + rhs`, truncated toward zero to normal form (exact sum, then one truncation).
+    /// `self + rhs` as upstream adds: the operand with the smaller exponent is truncated to the
+    /// other's exponent (`⌊m / 10^Δe⌋`), the mantissas are added and the sum is normalised
+    /// (flooring). For a sum this equals truncating the exact sum once: normalising divides by
+    /// at least `10^Δe`, so the early truncation is one floor inside another.
     ///
-    /// The spec fixes normalisation, `mul_div` and the conversions but not how `sh += Δsh` and
-    /// `D += Δsh` align exponents; this (and [`SafeFloat::saturating_sub`]) is the correctly
-    /// truncated result, which any alignment that drops digits before adding may miss by one
-    /// unit in the 21st digit.
+    /// Source: subtensor `primitives/share-pool/src/lib.rs`, `SafeFloat::add`.
     pub fn saturating_add(self, rhs: SafeFloat) -> SafeFloat {
         if rhs.is_zero() {
             return self;
@@ -188,42 +195,39 @@ impl SafeFloat {
         if self.is_zero() {
             return rhs;
         }
-        let (big, small) = if self >= rhs {
-            (self, rhs)
-        } else {
-            (rhs, self)
-        };
-        // The sum exceeds m_big · 10^diff > 10²⁰ · 10^diff, so normalising divides by at least
-        // 10^diff: dividing the exact sum by 10^diff first is one floor inside another.
-        let diff = big.exponent.abs_diff(small.exponent);
-        let tail = if diff > 38 {
-            0
-        } else {
-            small.mantissa / pow10(diff as u32)
-        };
-        SafeFloat::new(big.mantissa + tail, big.exponent)
+        let (a, b, exponent) = SafeFloat::align(self, rhs);
+        SafeFloat::new(a + b, exponent)
     }
 
-    /// `self − rhs`, zero when `rhs ≥ self`; otherwise the exact difference truncated toward
-    /// zero to normal form.
+    /// `self − rhs` as upstream subtracts: the operand with the smaller exponent is truncated
+    /// to the other's exponent (`⌊m / 10^Δe⌋`, `10^Δe` capped at 10²²), the mantissas are
+    /// subtracted, saturating at 0, and the difference is normalised.
+    ///
+    /// Unlike the sum, this is not the exact difference truncated: truncating the subtrahend
+    /// rounds the result **up** at the minuend's last digit, and a subtrahend below one unit of
+    /// that digit leaves the minuend unchanged (`2 − 1.5·10⁻²¹ = 2`). In a share pool a removal
+    /// therefore leaves the holder's shares and `D` rounded up, never down.
+    ///
+    /// Source: subtensor `primitives/share-pool/src/lib.rs`, `SafeFloat::sub`.
     pub fn saturating_sub(self, rhs: SafeFloat) -> SafeFloat {
         if rhs.is_zero() {
             return self;
         }
-        if self <= rhs {
+        if self.is_zero() {
             return SafeFloat::ZERO;
         }
-        // self > rhs > 0, so self.exponent ≥ rhs.exponent.
-        let diff = self.exponent.abs_diff(rhs.exponent);
-        if diff >= 22 {
-            // rhs < 10^(e_rhs + 21) ≤ 10^(e_self − 1), below one unit of self's last digit:
-            // the difference truncates to self's predecessor.
-            return SafeFloat::new(self.mantissa - 1, self.exponent);
-        }
-        let scaled = U256::mul_u128(self.mantissa, pow10(diff as u32));
-        match scaled.checked_sub(U256::from_u128(rhs.mantissa)) {
-            Some(difference) => SafeFloat::from_wide(difference, rhs.exponent),
-            None => SafeFloat::ZERO,
+        let (a, b, exponent) = SafeFloat::align(self, rhs);
+        SafeFloat::new(a.saturating_sub(b), exponent)
+    }
+
+    /// Both mantissas at the larger exponent: the one with the smaller exponent divided by
+    /// `10^min(Δe, 22)` and floored (upstream's `cappow10`; any normal mantissa is below 10²²).
+    fn align(a: SafeFloat, b: SafeFloat) -> (u128, u128, i64) {
+        let scale = pow10(a.exponent.abs_diff(b.exponent).min(22) as u32);
+        if a.exponent >= b.exponent {
+            (a.mantissa, b.mantissa / scale, a.exponent)
+        } else {
+            (a.mantissa / scale, b.mantissa, b.exponent)
         }
     }
 }

@@ -13,13 +13,12 @@
 //!
 //! Fidelity notes:
 //! * The power `(a/b)^(e1/e2)` is the chain's own routine, `safe-bigmath`'s
-//!   `pow_ratio_scaled` (scale 10¹⁸), through its port [`crate::chain::bigmath`]. The chain
-//!   pins a git revision (`013c4998…`) that cannot be fetched here; the port is of the
-//!   crates.io release 0.4.2 (checked bit-identical with it). For equal weights the
-//!   exponent reduces to 1/1 and the crate takes an exact integer path (`⌊10¹⁸·a/b⌋`), which
-//!   the swap vectors check. Unequal weights (in general, once emission has been injected)
-//!   take the crate's log/exp series; that they match the chain relies on the crates.io release
-//!   being the same code as the pinned revision, which is **unverified**.
+//!   `pow_ratio_scaled` (scale 10¹⁸), through its port [`crate::chain::bigmath`]. The port is
+//!   of the crates.io release 0.4.2 (checked bit-identical with it); the chain pins the git
+//!   revision `013c4998…` (0.4.1), whose `pow_ratio_scaled` and every helper it calls are
+//!   byte-identical to 0.4.2's. For equal weights the exponent reduces to 1/1 and the crate
+//!   takes an exact integer path (`⌊10¹⁸·a/b⌋`), which the swap vectors check; unequal weights
+//!   (in general, once emission has been injected) take the crate's log/exp series.
 //! * The 256-bit intermediates of §6.2 are done exactly with [`U256`].
 //! * Choices the spec leaves open are marked "unverified" on the item they concern.
 
@@ -576,8 +575,10 @@ fn scaled_to_fixed(value: u128) -> U64F64 {
 }
 
 /// `Perquintill::from_parts(parts) × value`, rounded half-up: `⌊(parts·value + 5·10¹⁷) / 10¹⁸⌋`
-/// with the 256-bit intermediate the spec states (§6.2). Unverified: `sp-arithmetic`'s own
-/// `Perquintill × u128` rounds half *down*; the spec says half-up.
+/// with a 256-bit intermediate, capped at `u128::MAX` (spec §6.2). The pallet's own helper, not
+/// `sp-arithmetic`'s `Perquintill × u128` (which rounds half down and is not used here).
+///
+/// Source: subtensor pallets/swap/src/pallet/balancer.rs, `Balancer::mul_perquintill_round`.
 fn perquintill_mul_round(parts: u64, value: u128) -> u128 {
     let half = U256::from_u128(u128::from(PERQUINTILL_ONE / 2));
     // parts ≤ 10¹⁸, so the sum cannot overflow and the quotient is at most value + 1/2.
@@ -587,8 +588,10 @@ fn perquintill_mul_round(parts: u64, value: u128) -> u128 {
         .unwrap_or(u128::MAX)
 }
 
-/// `Perquintill::from_rational(p, q)` in parts: `⌊10¹⁸·p / q⌋` (rounding down), or `None` if
-/// `q = 0` or `p > q` (where the chain's `from_rational` gives 1.0).
+/// `Perquintill::from_rational(p, q)` in parts: `⌊10¹⁸·p / q⌋` (`Rounding::Down`), or `None`
+/// if `q = 0` or `p > q` (where the chain's `from_rational` gives 1.0).
+///
+/// Source: sp-arithmetic 27.0.0 `per_things.rs`, `from_rational_with_rounding`.
 fn perquintill_from_rational(p: u128, q: u128) -> Option<u64> {
     if q == 0 || p > q {
         return None;

@@ -10,10 +10,13 @@
 //! through `exp(p·ln z)` in I32F32 on scaled offsets ([`inplace_pow_normalize`]), so even
 //! `p = 1` differs from a plain normalisation, by at most ~3 parts per million of a share.
 //!
-//! Inputs are in the chain's iteration order (ascending netuid); outputs follow it. Details the
-//! spec leaves open are marked "unverified" where they are decided; they follow the chain's
-//! fixed-point conventions (§0.1, §9.5) and the names and steps of upstream's helpers
-//! (`get_ema_flow`, `get_lower_limit`, `inplace_pow_normalize`, `safe_pow`) as we recall them.
+//! Inputs are in the chain's iteration order (ascending netuid); outputs follow it. The power
+//! step follows upstream's `inplace_pow_normalize`, `inplace_scale` and `safe_pow`
+//! (`coinbase/subnet_emissions.rs`) and `checked_sqrt` (`primitives/safe-math`) as read at the
+//! commit the port targets. Details of the EMA and the lower limit the spec leaves open are
+//! marked "unverified" where they are decided; they follow the chain's fixed-point conventions
+//! (§0.1, §9.5) and the names and steps of upstream's helpers (`get_ema_flow`,
+//! `get_lower_limit`).
 //!
 //! May depend on: `chain::fixed`, `substrate_fixed::transcendental` (`ln`, `exp`),
 //! `chain::coinbase::shares`.
@@ -143,8 +146,8 @@ fn inplace_scale(values: &mut [U64F64]) {
 /// `inplace_pow_normalize`: replaces the offsets `z` by `z^p / Σ z^p`, with the power taken as
 /// `exp(p·ln(f·z))` in I32F32 (`safe_pow`) on offsets scaled by a common factor `f`.
 ///
-/// The scaling ("scaled ln/exp in I32F32", spec §15.3; unverified in its details, which follow
-/// upstream's as we recall them): first to a maximum of 1 (`inplace_scale`); then by
+/// The scaling ("scaled ln/exp in I32F32", spec §15.3): first to a maximum of 1
+/// (`inplace_scale`); then by
 /// `f = √(i32::MAX / (n · max²))`, so the largest `(f·z)^2` times the number of subnets `n`
 /// just fits I32F32 — the estimate is for p = 2 — and the offsets use as many of I32F32's
 /// integer bits as they can (the largest becomes ≈ 46_341/√n; an offset below 2⁻³² of that
@@ -156,7 +159,10 @@ fn inplace_scale(values: &mut [U64F64]) {
 /// `exp(ln z) = z^(1+ε)` with ε < 8.3e-8, which moves a share at p = 1 by < 3e-6 of itself. At
 /// p = 2 the largest powers need exp of x ≈ 20, where the crate's Taylor series (to x³¹/31!)
 /// falls short by up to ~1%, and shares move by as much; for p > 2, exp of the largest offsets
-/// fails and they saturate (`safe_pow`).
+/// fails and they saturate (`safe_pow`). There is no shortcut at p = 1 (the default).
+///
+/// Source: subtensor pallets/subtensor/src/coinbase/subnet_emissions.rs,
+/// `inplace_pow_normalize` and `inplace_scale`.
 pub fn inplace_pow_normalize(values: &mut [U64F64], exponent: U64F64) {
     inplace_scale(values);
     let max = values.iter().copied().max().unwrap_or(U64F64_ZERO);
@@ -186,31 +192,33 @@ pub fn inplace_pow_normalize(values: &mut [U64F64], exponent: U64F64) {
 /// (`val` and `p` truncated to 32 fraction bits, saturated to I32F32's range; the product
 /// saturating).
 ///
-/// 0 when `ln` fails (`val` is 0 in I32F32). When `exp` fails (its argument's Taylor terms
-/// leave I32F32, from about |x| > 21), the result follows `exp_safe`'s convention (§9.5):
-/// `I32F32::max_value()` for a positive argument, 0 for a negative one. Unverified: the spec
-/// does not say how the rule handles these failures; we do not clamp the argument to
-/// [−20, 20] as `exp_safe` does, since that would flatten the largest offsets for p = 2.
+/// 0 when `ln` fails (`val` ≤ 2·2⁻³² in I32F32). When `exp` fails (its argument's Taylor
+/// terms leave I32F32, for |x| ≳ 21.08 on either side), the result is `i32::MAX` =
+/// 2147483647.0 **whatever the sign of the argument** — so a tiny offset whose `p·ln` is far
+/// below −21 gets the largest power of all. The argument is not clamped as `exp_safe` does.
+///
+/// Source: subtensor pallets/subtensor/src/coinbase/subnet_emissions.rs, `safe_pow`.
 fn safe_pow(val: U64F64, exponent: U64F64) -> U64F64 {
     let Ok(ln_val) = ln::<I32F32, I32F32>(I32F32::saturating_from_num(val)) else {
         return U64F64_ZERO;
     };
     let x = ln_val.saturating_mul(I32F32::saturating_from_num(exponent));
-    let power = exp::<I32F32, I32F32>(x).unwrap_or(if x > I32F32::from_bits(0) {
-        I32F32::max_value()
-    } else {
-        I32F32::from_bits(0)
-    });
+    let power = exp::<I32F32, I32F32>(x).unwrap_or(I32F32::saturating_from_num(i32::MAX));
     U64F64::saturating_from_num(power)
 }
 
-/// `checked_sqrt` of subtensor's `safe-math` (`FixedExt`), for U64F64: bisection on
-/// `[0, max(x, 1)]` until `|x / middle − middle| ≤ epsilon` (divisions `safe_div`), at most 129
-/// halvings. Unverified (recalled, not in the spec); only the last bits of the shares depend on it.
+/// `checked_sqrt` of subtensor's `safe-math` (`FixedExt`), for U64F64: bisection on `[0, x]`
+/// when `x > 1`, else on `[x, 1]`, until `|x / middle − middle| ≤ epsilon` (divisions
+/// `safe_div`), at most 129 halvings. Only the last bits of the shares depend on it.
+///
+/// Source: subtensor primitives/safe-math/src/lib.rs, `FixedExt::checked_sqrt`.
 fn checked_sqrt(x: U64F64, epsilon: U64F64) -> U64F64 {
     let two = U64F64::saturating_from_num(2);
-    let mut high = x.max(U64F64_ONE);
-    let mut low = U64F64_ZERO;
+    let (mut low, mut high) = if x > U64F64_ONE {
+        (U64F64_ZERO, x)
+    } else {
+        (x, U64F64_ONE)
+    };
     let mut middle = high.saturating_add(low).safe_div(two);
     let mut check = x.safe_div(middle);
     let mut iteration = 0u32;
@@ -338,15 +346,32 @@ mod tests {
         }
     }
 
+    /// Source: subtensor primitives/safe-math/src/lib.rs, `checked_sqrt` (issue 16, item 3):
+    /// for x ≤ 1 the bisection starts on [x, 1], so √1 is found at once, exactly (starting on
+    /// [0, 1] it would stop within ε of 1, below it).
     #[test]
-    fn safe_pow_follows_exp_safe_on_failure() {
+    fn checked_sqrt_of_one_is_exact() {
+        let epsilon = U64F64_ONE.safe_div(U64F64::saturating_from_num(1_000));
+        assert_eq!(checked_sqrt(U64F64_ONE, epsilon), U64F64_ONE);
+        let quarter = U64F64_ONE.safe_div(U64F64::saturating_from_num(4));
+        let root = checked_sqrt(quarter, epsilon);
+        assert!(root >= quarter && root <= U64F64_ONE, "in [x, 1]: {root}");
+    }
+
+    /// Source: subtensor pallets/subtensor/src/coinbase/subnet_emissions.rs, `safe_pow`
+    /// (issue 16, item 3): `ln` failure → 0; `exp` failure → `i32::MAX` for either sign.
+    #[test]
+    fn safe_pow_saturates_to_i32_max_on_exp_failure_of_either_sign() {
         let two = U64F64::saturating_from_num(2);
+        let i32_max = U64F64::saturating_from_num(i32::MAX);
         assert_eq!(safe_pow(U64F64_ZERO, two), U64F64_ZERO);
-        // ln(2⁻³²) · 2 ≈ −44: exp fails on the negative side → 0.
-        assert_eq!(safe_pow(U64F64::from_bits(1 << 32), two), U64F64_ZERO);
-        // ln(2³⁰) · 2 ≈ 41.6: exp fails on the positive side → I32F32::max_value().
+        // ln(2·2⁻³²) fails → 0.
+        assert_eq!(safe_pow(U64F64::from_bits(2 << 32), two), U64F64_ZERO);
+        // ln(3·2⁻³²) · 2 ≈ −42: exp fails on the negative side → i32::MAX, not 0.
+        assert_eq!(safe_pow(U64F64::from_bits(3 << 32), two), i32_max);
+        // ln(2³⁰) · 2 ≈ 41.6: exp fails on the positive side → i32::MAX (no fraction bits).
         let big = safe_pow(U64F64::saturating_from_num(1u64 << 30), two);
-        assert_eq!(big, U64F64::saturating_from_num(I32F32::max_value()));
+        assert_eq!(big, i32_max);
         let nine = safe_pow(U64F64::saturating_from_num(3), two);
         let tolerance = U64F64_ONE.safe_div(U64F64::saturating_from_num(100_000));
         assert!(abs_diff(nine, U64F64::saturating_from_num(9)) < tolerance);

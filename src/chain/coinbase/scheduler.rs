@@ -5,8 +5,9 @@
 //! HEAD ("dynamic tempo"): an epoch every `tempo` blocks after `LastEpochBlock`, or at an owner-
 //! triggered `PendingEpochAt`, or when a subnet has gone more than [`MAX_TEMPO`] blocks without
 //! one. At most `MaxEpochsPerBlock` epochs run per block; the rest are deferred to the next
-//! block and keep accumulating pending emission. Legacy (before ~2026-05): an epoch when
-//! `(block + netuid + 1) mod (tempo + 1) = 0`, i.e. every `tempo + 1` blocks.
+//! block and keep accumulating pending emission. Legacy (before 2026-05-06): an epoch when
+//! `blocks_until_next_epoch` is 0, i.e. `(block + netuid + 1) mod (tempo + 1) = tempo`, every
+//! `tempo + 1` blocks.
 //!
 //! May depend on: nothing in the chain but its plain numbers.
 
@@ -63,7 +64,9 @@ pub fn should_run_epoch(clock: &SubnetClock, block: u64, regime: SchedulerRegime
         return false;
     }
     match regime {
-        SchedulerRegime::Legacy => legacy_phase(clock.netuid, clock.tempo, block) == 0,
+        SchedulerRegime::Legacy => {
+            legacy_blocks_until_next_epoch(clock.netuid, clock.tempo, block) == 0
+        }
         SchedulerRegime::DynamicTempo => {
             (clock.pending_epoch_at > 0 && block >= clock.pending_epoch_at)
                 || clock.blocks_since_last_step > MAX_TEMPO
@@ -84,11 +87,12 @@ pub fn blocks_until_next_auto_epoch(tempo: u16, last_epoch_block: u64, block: u6
 }
 
 /// The legacy `blocks_until_next_epoch`: `tempo − ((block + netuid + 1) mod (tempo + 1))`;
-/// `u64::MAX` for tempo 0.
+/// `u64::MAX` for tempo 0. The legacy scheduler runs the epoch when this is 0, i.e. when
+/// `(block + netuid + 1) mod (tempo + 1) = tempo` (spec §15.1's "`= 0`" is the commit-reveal
+/// epoch-index boundary, one block later).
 ///
-/// Spec §15.1 states both this formula and the run rule `(block + netuid + 1) mod (tempo + 1)
-/// = 0`; they are one block apart (this one is 0 a block *before* the rule fires). The
-/// scheduler follows the run rule as stated; this function is kept for its own vectors.
+/// Source: subtensor pallets/subtensor/src/coinbase/run_coinbase.rs, `should_run_epoch` and
+/// `blocks_until_next_epoch` before commit d30a76f38 ("Dynamic tempo implementation").
 pub fn legacy_blocks_until_next_epoch(netuid: u16, tempo: u16, block: u64) -> u64 {
     if tempo == 0 {
         return u64::MAX;

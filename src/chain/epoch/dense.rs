@@ -158,20 +158,16 @@ pub fn mat_ema(new: &DenseMatrix, old: &DenseMatrix, alpha: I32F32) -> DenseMatr
 }
 
 /// `mat_ema_alpha`: `min(1, (1 − α_ij) old_ij + max(0, α_ij new_ij))` for every entry. An
-/// empty `new` (or an empty first row) gives one empty row; a shape mismatch (row count or
-/// first-row length) returns `old` unchanged; a ragged later row returns `new`. (Spec §9.10
-/// says "new on row-length mismatch"; upstream's vector for a 2×2 `new` against a 2×3 `old`
-/// expects `old`, so the shape is judged on the first rows.)
+/// empty `new` (or an empty first row) gives one empty row; a row-count mismatch (between
+/// `new` and `old` or `alpha`) returns `old` unchanged; a row-length mismatch in any row, the
+/// first included, returns `new`.
+///
+/// Source: subtensor pallets/subtensor/src/epoch/math.rs, `mat_ema_alpha`.
 pub fn mat_ema_alpha(new: &DenseMatrix, old: &DenseMatrix, alpha: &DenseMatrix) -> DenseMatrix {
-    let first_len = |m: &DenseMatrix| m.first().map_or(0, Vec::len);
-    if new.is_empty() || first_len(new) == 0 {
+    if new.first().is_none_or(Vec::is_empty) {
         return vec![Vec::new()];
     }
-    if new.len() != old.len()
-        || new.len() != alpha.len()
-        || first_len(new) != first_len(old)
-        || first_len(new) != first_len(alpha)
-    {
+    if new.len() != old.len() || new.len() != alpha.len() {
         return old.clone();
     }
     let mut result = Vec::with_capacity(new.len());

@@ -156,16 +156,22 @@ impl ChildKeys {
         }
     }
 
-    /// `do_set_pending_children(s)` at `block`: every schedule with `cooldown_block < block`
-    /// is removed and, if still consistent, applied; an inconsistent one is dropped silently.
+    /// `do_set_pending_children(s)` at `block`: every schedule with `cooldown_block < block` —
+    /// every schedule, whatever its cooldown, when the subnet's `SubtokenEnabled` is false — is
+    /// removed and, if still consistent, applied; an inconsistent one is dropped silently.
     ///
-    /// DIFFERENCE: the chain visits `PendingChildKeys` in its storage-hash order; here hotkeys
-    /// ascend. The order matters only when two matured schedules conflict (the first wins).
-    pub fn do_set_pending_children(&mut self, block: u64) {
+    /// DIFFERENCE: the chain visits `PendingChildKeys` in its storage-hash order
+    /// (`blake2_128` of the encoded 32-byte parent hotkey); taosim's accounts are small
+    /// integers with no such encoding, so hotkeys ascend. The order matters only when two
+    /// matured schedules conflict (the first wins).
+    ///
+    /// Source: subtensor pallets/subtensor/src/staking/set_children.rs,
+    /// `do_set_pending_children`.
+    pub fn do_set_pending_children(&mut self, block: u64, subtoken_enabled: bool) {
         let matured: Vec<AccountId> = self
             .pending
             .iter()
-            .filter(|(_, p)| p.cooldown_block < block)
+            .filter(|(_, p)| !subtoken_enabled || p.cooldown_block < block)
             .map(|(h, _)| *h)
             .collect();
         for hotkey in matured {
@@ -349,9 +355,9 @@ impl Chain {
     /// `PendingChildKeys` with `cooldown_block = block + PendingChildKeyCooldown`, replacing an
     /// earlier schedule.
     ///
-    /// On a subnet whose `SubtokenEnabled` is false the list is applied at once and nothing
-    /// stays pending. (The chain applies the subnet's pending children there; only this
-    /// hotkey's can be pending, since every earlier schedule was applied the same way.)
+    /// On a subnet whose `SubtokenEnabled` is false every pending schedule of the subnet —
+    /// this one and any earlier one, whatever its cooldown — is applied at once
+    /// ([`ChildKeys::do_set_pending_children`]) and nothing stays pending.
     pub fn set_children(
         &mut self,
         coldkey: AccountId,
@@ -379,16 +385,13 @@ impl Chain {
             .block
             .saturating_add(self.params.pending_childkey_cooldown);
         let keys = &mut self.subnets[usize::from(netuid)].child_keys;
-        if subtoken_enabled {
-            let children = children.to_vec();
-            let pending = PendingChildren {
-                children,
-                cooldown_block,
-            };
-            keys.pending.insert(hotkey, pending);
-        } else {
-            keys.pending.remove(&hotkey);
-            keys.link(hotkey, children.to_vec());
+        let pending = PendingChildren {
+            children: children.to_vec(),
+            cooldown_block,
+        };
+        keys.pending.insert(hotkey, pending);
+        if !subtoken_enabled {
+            keys.do_set_pending_children(self.block, false);
         }
         Ok(())
     }
@@ -450,7 +453,8 @@ impl Chain {
         let block = self.block;
         for s in &mut self.subnets {
             if s.clock.last_epoch_block == block && !s.child_keys.pending.is_empty() {
-                s.child_keys.do_set_pending_children(block);
+                s.child_keys
+                    .do_set_pending_children(block, s.subtoken_enabled);
             }
         }
     }
@@ -542,10 +546,29 @@ mod tests {
             cooldown_block: 10,
         };
         keys.pending.insert(1, pending);
-        keys.do_set_pending_children(10);
+        keys.do_set_pending_children(10, true);
         assert!(keys.children.is_empty(), "cooldown_block < block is strict");
-        keys.do_set_pending_children(11);
+        keys.do_set_pending_children(11, true);
         assert_eq!(keys.children_of(1), &[(1, 2)]);
+        assert!(keys.pending.is_empty());
+    }
+
+    /// Source: subtensor pallets/subtensor/src/staking/set_children.rs,
+    /// `do_set_pending_children` (issue 16, item 5): with `SubtokenEnabled` false every
+    /// pending schedule applies, its cooldown notwithstanding.
+    #[test]
+    fn without_the_subnet_token_pending_children_skip_the_cooldown() {
+        let mut keys = ChildKeys::default();
+        for (hotkey, child) in [(1, 2), (3, 4)] {
+            let pending = PendingChildren {
+                children: vec![(1, child)],
+                cooldown_block: 100,
+            };
+            keys.pending.insert(hotkey, pending);
+        }
+        keys.do_set_pending_children(5, false);
+        assert_eq!(keys.children_of(1), &[(1, 2)]);
+        assert_eq!(keys.children_of(3), &[(1, 4)]);
         assert!(keys.pending.is_empty());
     }
 }

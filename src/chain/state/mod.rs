@@ -33,6 +33,7 @@ pub use children::{
     PendingChildren, inherited_stake, validate_children,
 };
 pub use claims::{StakingIndex, parent_hash_stand_in};
+pub use moves::same_subnet_value;
 pub use ops::OpError;
 
 use super::coinbase::flow::{

@@ -17,7 +17,7 @@
 //! `maybe_become_delegate` (every hotkey here already has a take).
 
 use super::{AccountId, Chain, OpError, ROOT};
-use crate::chain::fixed::U96F32;
+use crate::chain::fixed::U64F64;
 use crate::chain::staking::{
     SharePool, StakingError, get_nominator_min_required_stake, should_clear_small_nomination,
 };
@@ -179,15 +179,11 @@ impl Chain {
     /// `⌊price × alpha⌋` must be at least `DefaultMinStake` (else
     /// [`OpError::StakeBelowMinimum`], the chain's `AmountTooLow`). Returns that value.
     ///
-    /// The price is the pool's U64F64 price converted to U96F32 (fraction truncated) and the
-    /// product is floored in U96F32 (unverified: the spec gives the rule, not the types).
+    /// The value is computed in U64F64 ([`same_subnet_value`]).
     fn transfer_stake_within_subnet(&mut self, t: Transition, alpha: u64) -> Result<u64, OpError> {
         let netuid = t.origin_netuid;
         let s = &self.subnets[usize::from(netuid)];
-        let price = U96F32::saturating_from_num(s.pool.current_alpha_price());
-        let value = price
-            .saturating_mul(U96F32::saturating_from_num(alpha))
-            .saturating_to_num::<u64>();
+        let value = same_subnet_value(s.pool.current_alpha_price(), alpha);
         if value < self.params.default_min_stake {
             return Err(OpError::StakeBelowMinimum);
         }
@@ -234,9 +230,8 @@ impl Chain {
     /// balance. Returns the TAO of the sale.
     ///
     /// Validation (`validate_stake_transition`): the sale, simulated exactly as it will execute,
-    /// must yield more than `DefaultMinStake` ([`OpError::StakeBelowMinimum`], the chain's
-    /// `AmountTooLow`; unverified: the spec states no cross-subnet minimum, and we read the
-    /// chain's as strictly greater). Without a limit price the executed sale is the simulated
+    /// must yield strictly more than `DefaultMinStake` ([`OpError::StakeBelowMinimum`], the
+    /// chain's `AmountTooLow`). Without a limit price the executed sale is the simulated
     /// one, so the "left as free balance" branch is reached only by the limit variants, which
     /// are not modelled; it is kept so that the two legs read as the chain's.
     ///
@@ -438,4 +433,16 @@ impl Chain {
             }
         }
     }
+}
+
+/// The spot value of a same-subnet transfer, `⌊price × alpha⌋` rao: the pool's U64F64 price
+/// times the alpha in U64F64, floored and saturating. Computing it in U96F32 (the price cut to
+/// 32 fraction bits) can flip the minimum-stake check near the threshold on low-price subnets.
+///
+/// Source: subtensor pallets/subtensor/src/staking/stake_utils.rs,
+/// `validate_stake_transition` (same-subnet branch).
+pub fn same_subnet_value(price: U64F64, alpha: u64) -> u64 {
+    price
+        .saturating_mul(U64F64::saturating_from_num(alpha))
+        .saturating_to_num::<u64>()
 }

@@ -112,10 +112,9 @@ impl Chain {
             return Err(OpError::AmountTooLarge);
         }
         // Worked out on copies of the pool and the hotkey's share pool, committed on success.
-        let mut stake = self.plan_stake(netuid, hotkey, coldkey, tao, false)?;
-        // This operation books the gross amount as TAO inflow, where the spec says
-        // `amount_paid_in` (the stake moves do): kept, a known difference of one swap fee.
-        stake.inflow = tao;
+        // The TAO inflow booked is the swap's `amount_paid_in` (net of the fee), as
+        // `stake_into_subnet` records it (pallets/subtensor/src/staking/stake_utils.rs).
+        let stake = self.plan_stake(netuid, hotkey, coldkey, tao, false)?;
         let alpha = stake.alpha;
         self.debit(coldkey, tao);
         self.commit_stake(netuid, hotkey, coldkey, stake);
