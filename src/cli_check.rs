@@ -4,10 +4,11 @@
 //! blessed from another version of its scenario file; 2 bad input (an invalid scenario, an
 //! unreadable suite, a malformed baseline).
 //!
-//! May depend on: `check`, `scenario`, `report` (JSON writing), `cli`, rayon.
+//! May depend on: `check`, `scenario`, `report` (JSON writing), `cli`, `echo`, rayon.
 
 use crate::check::{self, Baseline, Row, Status};
 use crate::cli::CliError;
+use crate::echo::echo_path;
 use crate::scenario::{self, Scenario};
 use rayon::prelude::*;
 use std::fmt::Write as _;
@@ -62,8 +63,7 @@ pub fn run_suite(
     let files = suite_files(suite)?;
     let mut loaded = Vec::new();
     for path in &files {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", path.display())))?;
+        let text = scenario::read(path).map_err(|e| CliError::Input(e.to_string()))?;
         let mut s = scenario::parse(&text, &path.display().to_string())
             .map_err(|e| CliError::Input(e.to_string()))?;
         tweak(&mut s);
@@ -115,7 +115,7 @@ fn verdict(
     let problem = match &old {
         None => Some(format!(
             "no baseline {}: run `taosim check --bless`",
-            baseline_path(baselines, &name).display()
+            echo_path(&baseline_path(baselines, &name))
         )),
         Some(b) if b.scenario_hash != hash => Some(format!(
             "the scenario file changed since its baseline was blessed ({} ≠ {hash}): its numbers \
@@ -141,7 +141,7 @@ fn suite_files(suite: &Path) -> Result<Vec<PathBuf>, CliError> {
         return Ok(vec![suite.to_path_buf()]);
     }
     let entries = std::fs::read_dir(suite)
-        .map_err(|e| CliError::Input(format!("{}: {e}", suite.display())))?;
+        .map_err(|e| CliError::Input(format!("{}: {e}", echo_path(suite))))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
@@ -150,7 +150,7 @@ fn suite_files(suite: &Path) -> Result<Vec<PathBuf>, CliError> {
     if files.is_empty() {
         return Err(CliError::Input(format!(
             "{}: no scenario files in the suite",
-            suite.display()
+            echo_path(suite)
         )));
     }
     Ok(files)
@@ -164,18 +164,18 @@ fn read_baseline(path: &Path) -> Result<Option<Baseline>, CliError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CliError::Input(format!("{}: {e}", path.display()))),
+        Err(e) => return Err(CliError::Input(format!("{}: {e}", echo_path(path)))),
     };
     serde_json::from_str(&text)
         .map(Some)
-        .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
+        .map_err(|e| CliError::Input(format!("{}: {e}", echo_path(path))))
 }
 
 fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), CliError> {
     let value = serde_json::to_value(baseline).map_err(|e| CliError::Other(e.into()))?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", dir.display())))?;
+            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", echo_path(dir))))?;
     }
     crate::report::write_json(path, &value).map_err(|e| CliError::Other(anyhow::anyhow!(e)))
 }

@@ -1,9 +1,10 @@
 //! The `report` subcommand: a run, sweep or compare directory in, its charts and `report.md`
 //! out (the path of `report.md` printed). Unreadable inputs exit with code 2.
 //!
-//! May depend on: `report`, `cli`.
+//! May depend on: `report`, `cli`, `echo`.
 
 use crate::cli::CliError;
+use crate::echo::one_line;
 use crate::report::{self, ReportError};
 use std::path::Path;
 
@@ -17,8 +18,4 @@ pub fn report(dir: &Path) -> Result<(), CliError> {
         Err(e @ ReportError::Read { .. }) => Err(CliError::Input(one_line(&e.to_string()))),
         Err(e) => Err(CliError::Other(anyhow::anyhow!(one_line(&e.to_string())))),
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
 }

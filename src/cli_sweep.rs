@@ -10,6 +10,7 @@
 
 use crate::cli::CliError;
 use crate::cli_run::{progress_bar, write_report};
+use crate::echo::echo_path;
 use crate::metrics::{RunMetrics, stats};
 use crate::report::{self, AxisColumn, SweepRun, SweepWriter};
 use crate::runner::{self, RunResult};
@@ -47,7 +48,7 @@ pub fn sweep(
     if let Some((k, n)) = options.shard {
         let parent_manifest = dir.join("manifest.json");
         std::fs::create_dir_all(&dir)
-            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", dir.display())))?;
+            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", echo_path(&dir))))?;
         if !parent_manifest.exists() {
             report::write_json(&parent_manifest, &manifest(&plan, None))
                 .map_err(|e| CliError::Input(e.to_string()))?;
@@ -192,7 +193,7 @@ pub fn compare(
             .map_err(|e| CliError::Input(e.to_string()))?;
         let side_dir = tmp.join(side);
         let result = std::fs::create_dir(&side_dir)
-            .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", side_dir.display())))
+            .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", echo_path(&side_dir))))
             .and_then(|()| side_metrics(&side_dir, plan, options));
         match result {
             Ok(m) => means.push(m),
@@ -285,6 +286,9 @@ pub fn parse_shard(text: &str) -> Result<(u32, u32), String> {
         .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
     match parsed {
         Some((k, n)) if k >= 1 && k <= n => Ok((k, n)),
-        _ => Err(format!("expected K/N with 1 ≤ K ≤ N, got '{text}'")),
+        _ => Err(format!(
+            "expected K/N with 1 ≤ K ≤ N, got '{}'",
+            crate::echo::echo(text)
+        )),
     }
 }

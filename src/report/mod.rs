@@ -7,7 +7,7 @@
 //! Parquet files are written single-threaded with zstd and fixed row groups, so the same rows
 //! give byte-identical files.
 //!
-//! May depend on: `record`, `metrics` (its plain types), polars, plotters, serde_json. Never reaches into `sim` or `chain`.
+//! May depend on: `record`, `metrics` (its plain types), `echo`, polars, plotters, serde_json. Never reaches into `sim` or `chain`.
 
 mod aggregate;
 mod charts;
@@ -24,6 +24,7 @@ pub use markdown::write_report;
 pub use summary::summary;
 pub use sweep::{AxisColumn, SweepRun, SweepWriter};
 
+use crate::echo::{echo_path, one_line};
 use crate::metrics::RunMetrics;
 use crate::record::RunRecord;
 use std::path::{Path, PathBuf};
@@ -32,13 +33,13 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// The output location is unusable (exit code 2 in the CLI).
-    #[error("{path}: {message}")]
+    #[error("{}: {}", echo_path(.path), one_line(.message))]
     Output { path: PathBuf, message: String },
     /// Writing failed midway.
-    #[error("{path}: {message}")]
+    #[error("{}: {}", echo_path(.path), one_line(.message))]
     Write { path: PathBuf, message: String },
     /// An input file of a report is missing or malformed (exit code 2 in the CLI).
-    #[error("{path}: {message}")]
+    #[error("{}: {}", echo_path(.path), one_line(.message))]
     Read { path: PathBuf, message: String },
 }
 
@@ -60,7 +61,7 @@ pub fn prepare(run_dir: &Path) -> Result<PathBuf, ReportError> {
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)
-            .map_err(|e| output(format!("cannot clear {}: {e}", tmp.display())))?;
+            .map_err(|e| output(format!("cannot clear {}: {e}", echo_path(&tmp))))?;
     }
     std::fs::create_dir(&tmp).map_err(|e| output(format!("not writable: {e}")))?;
     Ok(tmp)
