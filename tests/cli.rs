@@ -453,7 +453,7 @@ fn a_ten_megabyte_key_is_echoed_short() {
     let doc = edited(|d| d["params"][key.as_str()] = json!(1));
     let line = assert_one_short_line(
         &taosim(&["-"], &doc.to_string()),
-        &["params.kkk", "…kkkEND", "unknown field"],
+        &["params.kkk", "…", "kkkEND", "unknown field"],
     );
     assert!(line.chars().count() < 500, "{line}");
 }
@@ -577,7 +577,7 @@ fn hostile_scenarios_give_one_short_line_and_write_nothing() {
             edit("max_allowed_uids: 4", "max_allowed_uids: 65535"),
             &["max_allowed_uids", "4096"],
         ),
-        ("bomb", bomb, &["too many YAML"]),
+        ("bomb", bomb, &["bomb.yaml"]),
         ("long-key", long_key, &["long-key.yaml"]),
     ];
     let out = temp_path("hostile-out");
