@@ -6,7 +6,8 @@
 //! May depend on: everything in the crate, clap, anyhow.
 
 use crate::chain::epoch::{epoch, epoch_traced};
-use crate::epoch_json::{one_line, parse_input, write_output};
+use crate::echo::{echo, one_line};
+use crate::epoch_json::{MAX_INPUT_BYTES, parse_input, write_output};
 use clap::{Parser, Subcommand};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -50,9 +51,9 @@ enum Command {
         /// With `--compare`: seeds per side (seed, seed + 1, …).
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
         replicates: u32,
-        /// With `--compare`: threads (default: all cores).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-        jobs: Option<u64>,
+        /// With `--compare`: threads (default: all cores; at most 4 per core).
+        #[arg(long, value_parser = parse_jobs)]
+        jobs: Option<usize>,
         /// Skip the charts and `report.md`.
         #[arg(long)]
         no_report: bool,
@@ -65,9 +66,9 @@ enum Command {
         /// Root of the output directories.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
-        /// Threads (default: all cores). Outputs do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-        jobs: Option<u64>,
+        /// Threads (default: all cores; at most 4 per core). Outputs do not depend on it.
+        #[arg(long, value_parser = parse_jobs)]
+        jobs: Option<usize>,
         /// Run only every N-th run starting at the K-th (`K/N`, 1-based), into `shard-K-of-N/`.
         #[arg(long, value_name = "K/N", value_parser = crate::cli_sweep::parse_shard)]
         shard: Option<(u32, u32)>,
@@ -93,9 +94,9 @@ enum Command {
         /// Rewrite the baselines from this run and print what changed.
         #[arg(long)]
         bless: bool,
-        /// Threads (default: all cores).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-        jobs: Option<u64>,
+        /// Threads (default: all cores; at most 4 per core).
+        #[arg(long, value_parser = parse_jobs)]
+        jobs: Option<usize>,
     },
     /// Draw charts and `report.md` for a run, sweep or compare directory (from its files).
     Report {
@@ -121,19 +122,67 @@ pub enum CliError {
     Other(#[from] anyhow::Error),
 }
 
-/// Parses the arguments, runs the command and returns the process exit code.
+/// Parses the arguments, runs the command and returns the process exit code. Every error is
+/// one line on standard error (see [`one_line`]).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return argument_error(&error),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Input(message)) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", one_line(&message));
             ExitCode::from(2)
         }
         Err(CliError::Other(error)) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", one_line(&format!("{error:#}")));
             ExitCode::from(1)
         }
+    }
+}
+
+/// `--help` and `--version` as clap prints them; a bad argument as one line, exit code 2.
+fn argument_error(error: &clap::Error) -> ExitCode {
+    if !error.use_stderr() {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {}", argument_line(&error.render().to_string()));
+    ExitCode::from(2)
+}
+
+/// clap's message without its usage and tips (after the first blank line), its indented
+/// continuation lines joined, made one line.
+fn argument_line(rendered: &str) -> String {
+    let text = rendered.strip_prefix("error: ").unwrap_or(rendered);
+    let message = text.split("\n\n").next().unwrap_or(text).trim_end();
+    one_line(&message.replace("\n  ", " "))
+}
+
+/// Most threads `--jobs` accepts per available core: enough to overlap waiting, few enough
+/// that the runs in flight (16 per thread, each with its World) fit in memory.
+pub const JOBS_PER_CORE: usize = 4;
+
+/// The `--jobs` limit on this machine: [`JOBS_PER_CORE`] × the cores available to the process.
+pub fn max_jobs() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    JOBS_PER_CORE * cores
+}
+
+/// `--jobs N`: 1 ≤ N ≤ [`max_jobs`].
+pub fn parse_jobs(text: &str) -> Result<usize, String> {
+    let jobs: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number of threads".to_string())?;
+    let max = max_jobs();
+    match jobs {
+        0 => Err("must be at least 1".into()),
+        _ if jobs > max => Err(format!(
+            "at most {max} ({JOBS_PER_CORE} per available core)"
+        )),
+        _ => Ok(jobs),
     }
 }
 
@@ -179,22 +228,19 @@ fn run(cli: Cli) -> Result<(), CliError> {
             baselines,
             bless,
             jobs,
-        } => {
-            let jobs = jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX));
-            crate::cli_check::check(&suite, &baselines, bless, jobs)
-        }
+        } => crate::cli_check::check(&suite, &baselines, bless, jobs),
         Command::Report { dir } => crate::cli_report::report(&dir),
     }
 }
 
 fn sweep_options(
-    jobs: Option<u64>,
+    jobs: Option<usize>,
     shard: Option<(u32, u32)>,
     quiet: bool,
     no_report: bool,
 ) -> crate::cli_sweep::SweepOptions {
     crate::cli_sweep::SweepOptions {
-        jobs: jobs.map(|j| usize::try_from(j).unwrap_or(usize::MAX)),
+        jobs,
         shard,
         quiet,
         report: !no_report,
@@ -218,20 +264,28 @@ fn run_epoch(file: Option<PathBuf>, trace: bool) -> Result<(), CliError> {
 }
 
 fn read_input(file: Option<&std::path::Path>) -> Result<String, CliError> {
+    let stdin = || {
+        (
+            "standard input".to_string(),
+            Ok(Box::new(std::io::stdin()) as Box<dyn Read>),
+        )
+    };
+    let (name, reader) = match file {
+        None => stdin(),
+        Some(path) if path.as_os_str() == "-" => stdin(),
+        Some(path) => (
+            echo(&path.display().to_string()),
+            std::fs::File::open(path).map(|f| Box::new(f) as Box<dyn Read>),
+        ),
+    };
     let mut text = String::new();
-    match file {
-        None => read_stdin(&mut text),
-        Some(path) if path.as_os_str() == "-" => read_stdin(&mut text),
-        Some(path) => std::fs::read_to_string(path)
-            .map(|t| text = t)
-            .map_err(|e| CliError::Input(one_line(&format!("{}: {e}", path.display())))),
-    }?;
+    reader
+        .and_then(|r| r.take(MAX_INPUT_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    if text.len() as u64 > MAX_INPUT_BYTES {
+        return Err(CliError::Input(format!(
+            "{name}: more than {MAX_INPUT_BYTES} bytes (the largest epoch input)"
+        )));
+    }
     Ok(text)
-}
-
-fn read_stdin(text: &mut String) -> Result<(), CliError> {
-    std::io::stdin()
-        .read_to_string(text)
-        .map(|_| ())
-        .map_err(|e| CliError::Input(format!("standard input: {e}")))
 }

@@ -5,10 +5,11 @@
 //! input (an invalid scenario, an unreadable suite, a malformed or unusable baseline: negative
 //! tolerances, duplicate metrics, an empty list, another scenario's name or seed).
 //!
-//! May depend on: `check`, `scenario`, `report` (JSON writing), `cli`, rayon.
+//! May depend on: `check`, `scenario`, `report` (JSON writing), `cli`, `echo`, rayon.
 
 use crate::check::{self, Baseline, Row, Status};
 use crate::cli::CliError;
+use crate::echo::echo_path;
 use crate::scenario::{self, Scenario};
 use rayon::prelude::*;
 use std::fmt::Write as _;
@@ -125,7 +126,7 @@ fn verdict(
     let Some(b) = old else {
         let problem = format!(
             "no baseline {}: run `taosim check --bless`",
-            baseline_path(baselines, &name).display()
+            echo_path(&baseline_path(baselines, &name))
         );
         return Checked {
             name,
@@ -149,7 +150,7 @@ fn suite_files(suite: &Path) -> Result<Vec<PathBuf>, CliError> {
         return Ok(vec![suite.to_path_buf()]);
     }
     let entries = std::fs::read_dir(suite)
-        .map_err(|e| CliError::Input(format!("{}: {e}", suite.display())))?;
+        .map_err(|e| CliError::Input(format!("{}: {e}", echo_path(suite))))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
@@ -158,7 +159,7 @@ fn suite_files(suite: &Path) -> Result<Vec<PathBuf>, CliError> {
     if files.is_empty() {
         return Err(CliError::Input(format!(
             "{}: no scenario files in the suite",
-            suite.display()
+            echo_path(suite)
         )));
     }
     Ok(files)
@@ -172,18 +173,18 @@ fn read_baseline(path: &Path) -> Result<Option<Baseline>, CliError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CliError::Input(format!("{}: {e}", path.display()))),
+        Err(e) => return Err(CliError::Input(format!("{}: {e}", echo_path(path)))),
     };
     serde_json::from_str(&text)
         .map(Some)
-        .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
+        .map_err(|e| CliError::Input(format!("{}: {e}", echo_path(path))))
 }
 
 fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), CliError> {
     let value = serde_json::to_value(baseline).map_err(|e| CliError::Other(e.into()))?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", dir.display())))?;
+            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", echo_path(dir))))?;
     }
     crate::report::publish_json(path, &value).map_err(|e| CliError::Other(anyhow::anyhow!(e)))
 }

@@ -3,9 +3,10 @@
 //! inputs exit with code 2; missing shards or runs and what was left out are warned about on
 //! stderr.
 //!
-//! May depend on: `report`, `cli`, `cli_run` (printing the report's notes).
+//! May depend on: `report`, `cli`, `cli_run` (printing the report's notes), `echo`.
 
 use crate::cli::CliError;
+use crate::echo::one_line;
 use crate::report::{self, ReportError};
 use std::path::Path;
 
@@ -25,8 +26,4 @@ pub fn report(dir: &Path) -> Result<(), CliError> {
         }
         Err(e) => Err(CliError::Other(anyhow::anyhow!(one_line(&e.to_string())))),
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
 }

@@ -3,6 +3,7 @@
 //! May depend on: everything in the crate, indicatif.
 
 use crate::cli::CliError;
+use crate::echo::echo_path;
 use crate::record::RunRecord;
 use crate::report::{self, Drawn, ReportError, Staging, Tables};
 use crate::scenario::{self, Scenario};
@@ -147,7 +148,7 @@ pub fn manifest(scenario: &Scenario, seed: u64) -> serde_json::Value {
 pub fn scenarios(dir: &Path) -> Result<(), CliError> {
     let mut files = Vec::new();
     collect_yaml(dir, &mut files)
-        .map_err(|e| CliError::Input(format!("{}: {e}", dir.display())))?;
+        .map_err(|e| CliError::Input(format!("{}: {e}", echo_path(dir))))?;
     files.sort();
     let mut bad = 0;
     for path in &files {

@@ -10,6 +10,7 @@
 
 use crate::cli::CliError;
 use crate::cli_run::{begin, finish, progress_bar, staged_error, tables_written};
+use crate::echo::echo_path;
 use crate::metrics::{RunMetrics, stats};
 use crate::report::{self, AxisColumn, SweepRun, SweepWriter};
 use crate::runner::{self, RunResult};
@@ -203,7 +204,7 @@ pub fn compare(
             .map_err(|e| CliError::Input(e.to_string()))?;
         let side_dir = staging.path().join(side);
         std::fs::create_dir(&side_dir)
-            .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", side_dir.display())))?;
+            .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", echo_path(&side_dir))))?;
         means.push(side_metrics(&side_dir, plan, options)?);
     }
     let table = compare_table(&means[0], &means[1]);
@@ -288,6 +289,9 @@ pub fn parse_shard(text: &str) -> Result<(u32, u32), String> {
         .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
     match parsed {
         Some((k, n)) if k >= 1 && k <= n => Ok((k, n)),
-        _ => Err(format!("expected K/N with 1 ≤ K ≤ N, got '{text}'")),
+        _ => Err(format!(
+            "expected K/N with 1 ≤ K ≤ N, got '{}'",
+            crate::echo::echo(text)
+        )),
     }
 }

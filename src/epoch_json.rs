@@ -11,12 +11,18 @@
 //! `owner_uid` (null), every `params` field (subtensor HEAD defaults, [`EpochParams::default`]),
 //! per neuron `root_stake` (0), `weights` and `bonds` (empty), `commit_block` (null).
 //!
-//! May depend on: `chain`, serde, serde_json, serde_path_to_error.
+//! Limits follow the chain and bound the epoch's memory (see [`MAX_UIDS_PER_SUBNET`]): at most
+//! 4096 neurons, weight and bond rows of at most n entries, at most [`MAX_INPUT_BYTES`] of
+//! text. Errors are one line, input echoed short ([`crate::echo`]).
+//!
+//! May depend on: `chain`, `echo`, serde, serde_json, serde_path_to_error.
 
 use crate::chain::epoch::{
-    EpochInput, EpochOutput, EpochParams, EpochTrace, MechanismSnapshot, SubnetSnapshot,
+    EpochInput, EpochOutput, EpochParams, EpochTrace, MAX_UIDS_PER_SUBNET, MechanismSnapshot,
+    SubnetSnapshot,
 };
 use crate::chain::types::SparseMatrix;
+use crate::echo::{echo, one_line};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -32,28 +38,14 @@ pub struct InputError {
 }
 
 impl InputError {
-    /// An error at `path`; control characters in either part are escaped so that the error
-    /// is always one line.
+    /// An error at `path`: the path is echoed input (keys) and the message may quote input, so
+    /// both are made one line and cut (see [`crate::echo`]).
     fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         InputError {
-            path: one_line(&path.into()),
+            path: echo(&path.into()),
             message: one_line(&message.into()),
         }
     }
-}
-
-/// Escapes control characters (line breaks in keys or file names) so the text stays on one line.
-pub fn one_line(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
 }
 
 #[derive(Deserialize)]
@@ -106,6 +98,10 @@ struct RawNeuron {
     commit_block: Option<u64>,
 }
 
+/// Largest epoch input read, bytes (1 GiB): a subnet of [`MAX_UIDS_PER_SUBNET`] uids with
+/// every weight and bond row full, written compactly, is about 440 MB.
+pub const MAX_INPUT_BYTES: u64 = 1 << 30;
+
 /// The TAO supply cap, rao: no subnet can hold more alpha, nor root more TAO.
 pub const TOTAL_SUPPLY: u64 = 21_000_000_000_000_000;
 
@@ -154,10 +150,10 @@ fn validate(raw: &RawInput) -> Result<(), InputError> {
     if n == 0 {
         return Err(InputError::new("neurons", "must not be empty"));
     }
-    if n > usize::from(u16::MAX) {
+    if n > usize::from(MAX_UIDS_PER_SUBNET) {
         return Err(InputError::new(
             "neurons",
-            format!("at most {} neurons, got {n}", u16::MAX),
+            format!("at most {MAX_UIDS_PER_SUBNET} neurons (uids per subnet), got {n}"),
         ));
     }
     if let Some(owner) = raw.owner_uid
@@ -196,7 +192,17 @@ fn validate_supply(
     Ok(())
 }
 
+/// A row holds at most n entries (the chain refuses longer weights:
+/// `check_len_uids_within_allowed`), each a uid < n, none twice.
+///
+/// Source: subtensor pallets/subtensor/src/subnets/weights.rs::check_len_uids_within_allowed
 fn validate_row(row: &[(u16, u16)], n: usize, path: &str) -> Result<(), InputError> {
+    if row.len() > n {
+        return Err(InputError::new(
+            path,
+            format!("{} entries, more than the n = {n} uids", row.len()),
+        ));
+    }
     let mut seen = BTreeSet::new();
     for (k, (uid, _)) in row.iter().enumerate() {
         if usize::from(*uid) >= n {

@@ -12,6 +12,7 @@ pub mod cli_check;
 pub mod cli_report;
 pub mod cli_run;
 pub mod cli_sweep;
+pub mod echo;
 pub mod epoch_json;
 pub mod metrics;
 pub mod record;

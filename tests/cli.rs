@@ -398,3 +398,203 @@ fn file_name_with_a_line_break_gives_one_line() {
     let path = temp_path("no\nsuch.json");
     assert_rejected(&taosim(&[path.to_str().unwrap()], ""), &["such.json"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile input (issue 12 part 5, issue 11): one short line, exit 2, nothing written
+// ---------------------------------------------------------------------------------------------
+
+/// Longest error line hostile input may produce: `error: ` and a message cut at 1 000
+/// characters.
+const LINE_BOUND: usize = 1_007;
+
+/// Runs the built binary with `args` (any subcommand), standard input closed.
+fn taosim_command(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_taosim"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the taosim binary runs")
+}
+
+/// [`assert_rejected`], plus: no control character left in the line, at most [`LINE_BOUND`]
+/// characters. Returns the line.
+fn assert_one_short_line(output: &Output, fragments: &[&str]) -> String {
+    assert_rejected(output, fragments);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.trim_end_matches('\n').to_string();
+    assert!(!line.chars().any(char::is_control), "{line:?}");
+    let chars = line.chars().count();
+    assert!(chars <= LINE_BOUND, "{chars} characters: {line}");
+    line
+}
+
+fn permitted_neuron() -> Value {
+    json!({"alpha_stake": 1, "registered_at": 0, "last_update": 0, "validator_permit": true})
+}
+
+/// 65 535 permitted neurons made the consensus median allocate 65 535² values (34 GB) and
+/// abort; a subnet holds at most 4 096 uids.
+#[test]
+fn more_uids_than_a_subnet_holds_are_refused_before_allocating() {
+    for n in [65_535usize, 4_097] {
+        let doc = json!({"block": 1, "tempo": 1, "emission": 1,
+            "params": {"max_allowed_validators": 65535},
+            "neurons": vec![permitted_neuron(); n]});
+        assert_one_short_line(
+            &taosim(&["-"], &doc.to_string()),
+            &["neurons", "at most 4096"],
+        );
+    }
+}
+
+#[test]
+fn a_ten_megabyte_key_is_echoed_short() {
+    let key = format!("{}END", "k".repeat(10 << 20));
+    let doc = edited(|d| d["params"][key.as_str()] = json!(1));
+    let line = assert_one_short_line(
+        &taosim(&["-"], &doc.to_string()),
+        &["params.kkk", "…", "kkkEND", "unknown field"],
+    );
+    assert!(line.chars().count() < 500, "{line}");
+}
+
+#[test]
+fn control_characters_in_keys_values_and_paths_are_escaped() {
+    let doc = edited(|d| d["neurons"][0]["x\r\u{1b}[2Jy"] = json!(1));
+    assert_one_short_line(&taosim(&["-"], &doc.to_string()), &["x\\r\\u{1b}[2Jy"]);
+    let path = temp_path(&format!("{}\r\n.json", "p".repeat(5_000)));
+    let line = assert_one_short_line(&taosim(&[path.to_str().unwrap()], ""), &["…"]);
+    assert!(line.contains("\\r\\n.json"), "{line}");
+}
+
+#[test]
+fn jobs_of_zero_or_beyond_the_limit_are_refused_naming_the_option() {
+    let out = temp_path("jobs-out");
+    let out = out.to_str().unwrap();
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/attacks/minimal-cabal.yaml"
+    );
+    let too_many = (taosim::cli::max_jobs() + 1).to_string();
+    for jobs in [
+        "0",
+        "100000",
+        too_many.as_str(),
+        "many",
+        "18446744073709551616",
+    ] {
+        let commands: [&[&str]; 3] = [
+            &["sweep", scenario, "--out", out, "--jobs", jobs],
+            &[
+                "run",
+                scenario,
+                "--compare",
+                scenario,
+                "--out",
+                out,
+                "--jobs",
+                jobs,
+            ],
+            &["check", "--baselines", out, "--jobs", jobs],
+        ];
+        for args in commands {
+            assert_one_short_line(&taosim_command(args), &["--jobs"]);
+            assert!(!Path::new(out).exists(), "{args:?} wrote {out}");
+        }
+    }
+}
+
+#[test]
+fn jobs_limit_is_four_per_core() {
+    let max = taosim::cli::max_jobs();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(max, 4 * cores);
+    assert_eq!(taosim::cli::parse_jobs(&max.to_string()), Ok(max));
+    assert_eq!(taosim::cli::parse_jobs("1"), Ok(1));
+    assert!(taosim::cli::parse_jobs(&(max + 1).to_string()).is_err());
+    assert!(taosim::cli::parse_jobs("0").is_err());
+}
+
+#[test]
+fn argument_errors_are_one_line() {
+    assert_one_short_line(&taosim_command(&["run", "--colour"]), &["--colour"]);
+    assert_one_short_line(&taosim_command(&["sweep"]), &["SCENARIO"]);
+    assert_one_short_line(&taosim_command(&["frobnicate"]), &["frobnicate"]);
+    let shard = format!("1\n/2{}", "9".repeat(10_000));
+    assert_one_short_line(
+        &taosim_command(&["sweep", "x.yaml", "--shard", &shard]),
+        &["--shard", "1\\n/2"],
+    );
+    let help = taosim_command(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage"));
+}
+
+/// A valid scenario (from `tests/scenarios.rs`) for hostile edits.
+const SCENARIO: &str = "name: t
+duration: {blocks: 100}
+subnets:
+  - name: s
+    pool: {tao: 10, alpha: 10}
+    max_allowed_uids: 4
+    agents:
+      - {name: v, role: validator, stake: 10, strategy: {honest: {noise: 0.1}}}
+      - {name: m, role: miner, count: 2, strategy: {serve: {quality: 0.5}}}
+";
+
+/// Hostile scenario files through `taosim run`, `sweep` and `check`: one short line, exit 2,
+/// no output directory.
+#[test]
+fn hostile_scenarios_give_one_short_line_and_write_nothing() {
+    let bomb = {
+        let mut yaml = String::from("name: bomb\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let refs = vec![format!("*l{}", i - 1); 10].join(", ");
+            yaml.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+        }
+        yaml
+    };
+    let edit = |from: &str, to: &str| SCENARIO.replace(from, to);
+    let long_key = format!("\"{}\": 1\n{SCENARIO}", "k".repeat(10 << 20));
+    let cases: [(&str, String, &[&str]); 6] = [
+        (
+            "name-newline",
+            edit("name: t", "name: \"a\\nb\""),
+            &["name", "'a\\nb'"],
+        ),
+        (
+            "key-cr",
+            edit("max_allowed_uids: 4", "\"ke\\ry\": 4"),
+            &["ke\\ry"],
+        ),
+        (
+            "duplicate",
+            edit("max_allowed_uids: 4", "tempo: 9\n    tempo: 9"),
+            &["duplicate key `tempo`"],
+        ),
+        (
+            "uids",
+            edit("max_allowed_uids: 4", "max_allowed_uids: 65535"),
+            &["max_allowed_uids", "4096"],
+        ),
+        ("bomb", bomb, &["bomb.yaml"]),
+        ("long-key", long_key, &["long-key.yaml"]),
+    ];
+    let out = temp_path("hostile-out");
+    let out_str = out.to_str().unwrap();
+    for (name, yaml, fragments) in cases {
+        let file = TempFile::new(&format!("{name}.yaml"), &yaml);
+        let path = file.0.to_str().unwrap();
+        for args in [
+            vec!["run", path, "--out", out_str],
+            vec!["sweep", path, "--out", out_str],
+        ] {
+            let line = assert_one_short_line(&taosim_command(&args), fragments);
+            assert!(
+                !line.contains("DuplicateKeyPolicy") && !line.contains("Nodes {"),
+                "{line}"
+            );
+            assert!(!out.exists(), "{name}: {args:?} wrote {out_str}");
+        }
+    }
+}

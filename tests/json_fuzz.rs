@@ -292,9 +292,21 @@ fn document_text(max_n: usize) -> impl Strategy<Value = String> {
 // Checks
 // ---------------------------------------------------------------------------------------------
 
+/// Longest error line (`one_line`'s cap plus an echoed path of at most 100 characters).
+const ERROR_BOUND: usize = 1_000 + 102;
+
 fn check_error(error: &InputError) -> Result<(), TestCaseError> {
     let line = error.to_string();
-    prop_assert!(!line.contains(['\n', '\r']), "error spans lines: {line:?}");
+    prop_assert!(
+        !line.chars().any(char::is_control),
+        "error spans lines: {line:?}"
+    );
+    prop_assert!(error.path.chars().count() <= 100, "path not cut: {line:?}");
+    prop_assert!(
+        line.chars().count() <= ERROR_BOUND,
+        "{} chars",
+        line.chars().count()
+    );
     // An unknown empty key is the one field whose name is empty.
     let empty_key = error.message.starts_with("unknown field ``");
     prop_assert!(
@@ -459,13 +471,15 @@ fn check_document(text: &str) -> Result<(), TestCaseError> {
 // Mutations
 // ---------------------------------------------------------------------------------------------
 
-/// Characters inserted by edits. No backslash: escapes that put a line break into an unknown
-/// key are a known defect, covered by `unknown_keys_give_one_line_errors`.
+/// Characters inserted by edits, backslashes included: escapes that put a line break or a
+/// terminal escape into a key must still give one line (issue 12).
 fn edit_char() -> impl Strategy<Value = char> {
-    let json_chars: Vec<char> = "{}[],:\" 0123456789-+.eEtrufalsn_xyz\t\n".chars().collect();
+    let json_chars: Vec<char> = "{}[],:\" 0123456789-+.eEtrufalsn_xyz\t\n\\"
+        .chars()
+        .collect();
     prop_oneof![
         3 => prop::sample::select(json_chars),
-        1 => any::<char>().prop_filter("no backslash", |c| *c != '\\'),
+        1 => any::<char>(),
     ]
 }
 
@@ -474,7 +488,7 @@ enum Edit {
     Delete(Index),
     Insert(Index, char),
     Replace(Index, char),
-    /// Random bytes, decoded lossily (backslashes dropped, see [`edit_char`]).
+    /// Random bytes, decoded lossily.
     Bytes(Index, Vec<u8>),
     /// Delete a span.
     Cut(Index, usize),
@@ -509,7 +523,7 @@ fn apply(text: &str, edits: &[Edit]) -> String {
             Edit::Insert(i, c) => chars.insert(at(i), *c),
             Edit::Replace(i, c) if len > 0 => chars[at(i)] = *c,
             Edit::Bytes(i, bytes) => {
-                let decoded = String::from_utf8_lossy(bytes).replace('\\', "");
+                let decoded = String::from_utf8_lossy(bytes).into_owned();
                 let p = at(i);
                 chars.splice(p..p, decoded.chars());
             }
@@ -834,4 +848,79 @@ fn stakes_beyond_the_supply_are_rejected() {
     };
     assert_eq!(error.path, "neurons[0].alpha_stake");
     assert!(error.message.contains("supply"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chain limits and hostile keys (issue 12 part 5)
+// ---------------------------------------------------------------------------------------------
+
+fn neurons_document(n: usize) -> String {
+    let neuron = json!({"alpha_stake": 1, "registered_at": 0, "last_update": 0,
+        "validator_permit": true});
+    json!({"block": 1, "tempo": 1, "emission": 1, "neurons": vec![neuron; n]}).to_string()
+}
+
+/// A subnet holds at most 4 096 uids (`MAX_UIDS_PER_SUBNET`): beyond it the input is refused
+/// before the epoch allocates its (permitted uids × n) median buffer.
+#[test]
+fn uids_beyond_a_subnet_are_refused_at_the_limit() {
+    assert!(parse_input(&neurons_document(4_096)).is_ok());
+    let Err(error) = parse_input(&neurons_document(4_097)) else {
+        panic!("4 097 neurons accepted");
+    };
+    assert_eq!(error.path, "neurons");
+    assert!(error.message.contains("at most 4096"), "{error}");
+}
+
+/// The chain refuses a weight row longer than the subnet (`check_len_uids_within_allowed`);
+/// the count is checked before the row's uids.
+#[test]
+fn rows_longer_than_n_are_refused() {
+    let mut doc: Value = serde_json::from_str(&neurons_document(2)).unwrap();
+    doc["neurons"][0]["weights"] = json!([[0, 1], [1, 1], [0, 1]]);
+    let Err(error) = parse_input(&doc.to_string()) else {
+        panic!("a row of 3 entries accepted with n = 2");
+    };
+    assert_eq!(error.path, "neurons[0].weights");
+    assert!(error.message.contains("3 entries"), "{error}");
+}
+
+/// Keys and values of any length and content: the error echoes them one line, cut.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        (
+            "\\PC{0,3}",
+            "[\n\r\u{1b}\u{2028}\u{202e}`\"]{1,3}",
+            1usize..5_000
+        )
+            .prop_map(|(a, b, k)| format!("{a}{b}").repeat(k)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    #[test]
+    fn hostile_keys_and_values_give_one_short_line(
+        text in hostile_text(),
+        as_key in any::<bool>(),
+        scope in 0usize..3,
+    ) {
+        let mut doc: Value = serde_json::from_str(&neurons_document(1)).unwrap();
+        let target = match scope {
+            0 => &mut doc,
+            1 => &mut doc["neurons"][0],
+            _ => &mut doc["block"],
+        };
+        match (as_key, target.as_object_mut()) {
+            (true, Some(object)) if !is_known_key(&text) => {
+                object.insert(text, json!(1));
+            }
+            _ => *target = json!(text),
+        }
+        if let Err(error) = parse_input(&doc.to_string()) {
+            check_error(&error)?;
+        }
+    }
 }

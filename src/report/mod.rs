@@ -7,7 +7,7 @@
 //! Parquet files are written single-threaded with zstd and fixed row groups, so the same rows
 //! give byte-identical files.
 //!
-//! May depend on: `record`, `metrics` (its plain types), polars, plotters, serde_json. Never reaches into `sim` or `chain`.
+//! May depend on: `record`, `metrics` (its plain types), `echo`, polars, plotters, serde_json. Never reaches into `sim` or `chain`.
 
 mod aggregate;
 mod charts;
@@ -29,6 +29,7 @@ pub use publish::Staging;
 pub use summary::summary;
 pub use sweep::{AxisColumn, SweepRun, SweepWriter};
 
+use crate::echo::{echo_path, one_line};
 use crate::metrics::RunMetrics;
 use crate::record::RunRecord;
 use std::path::{Path, PathBuf};
@@ -37,13 +38,13 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// The output location is unusable (exit code 2 in the CLI).
-    #[error("{path}: {message}")]
+    #[error("{}: {}", echo_path(.path), one_line(.message))]
     Output { path: PathBuf, message: String },
     /// Writing failed midway.
-    #[error("{path}: {message}")]
+    #[error("{}: {}", echo_path(.path), one_line(.message))]
     Write { path: PathBuf, message: String },
     /// An input file of a report is missing or malformed (exit code 2 in the CLI).
-    #[error("{path}: {message}")]
+    #[error("{}: {}", echo_path(.path), one_line(.message))]
     Read { path: PathBuf, message: String },
 }
 

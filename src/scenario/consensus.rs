@@ -17,7 +17,7 @@
 
 use super::ScenarioError;
 use super::raw::RawHyper;
-use crate::chain::epoch::EpochParams;
+use crate::chain::epoch::{EpochParams, MAX_UIDS_PER_SUBNET};
 use serde::{Deserialize, Serialize};
 
 /// The `consensus` section as written.
@@ -119,10 +119,10 @@ pub fn validate(
             ),
         ));
     }
-    if raw.neurons > 4096 {
+    if raw.neurons > MAX_UIDS_PER_SUBNET {
         return Err(fail(
             "neurons",
-            format!("at most 4096, got {}", raw.neurons),
+            format!("at most {MAX_UIDS_PER_SUBNET}, got {}", raw.neurons),
         ));
     }
     let servers = raw.neurons - raw.validators;

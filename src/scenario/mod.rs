@@ -5,7 +5,7 @@
 //! type cannot (shares in [0, 1], names that must exist, uids that must fit) and resolves
 //! names to account ids. The YAML crate stays behind this module.
 //!
-//! May depend on: `chain` (parameter types), `strategy`, serde, serde-saphyr.
+//! May depend on: `chain` (parameter types), `strategy`, `echo`, serde, serde-saphyr.
 
 pub mod consensus;
 pub mod raw;
@@ -18,8 +18,10 @@ pub use validate::{
     SubnetSpec, When, apply_hyper_checked, strategy_name, to_rao,
 };
 
+use crate::echo::{echo, one_line};
 use raw::RawScenario;
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 /// The embedded default scenario (`scenarios/default.yaml`).
@@ -38,31 +40,50 @@ pub struct ScenarioError {
     pub message: String,
 }
 
+/// `file:line: path: message` on one line: the file and the path (which holds the file's keys)
+/// are echoed short, the message made one line (see [`crate::echo`]).
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.origin)?;
+        write!(f, "{}", echo(&self.origin))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
         if !self.path.is_empty() {
-            write!(f, ": {}", self.path)?;
+            write!(f, ": {}", echo(&self.path))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", one_line(&self.message))
     }
 }
 
 impl std::error::Error for ScenarioError {}
 
+/// Largest scenario file read, bytes (64 MiB, the YAML parser's own cap on text values).
+pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+
 /// Reads and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-        origin: origin.clone(),
+    let text = read(path)?;
+    parse(&text, &path.display().to_string())
+}
+
+/// The text of the scenario file at `path`, refused beyond [`MAX_SCENARIO_BYTES`].
+pub fn read(path: &Path) -> Result<String, ScenarioError> {
+    let error = |message: String| ScenarioError {
+        origin: path.display().to_string(),
         line: None,
         path: String::new(),
-        message: format!("cannot read: {e}"),
-    })?;
-    parse(&text, &origin)
+        message,
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SCENARIO_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| error(format!("cannot read: {e}")))?;
+    if text.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(error(format!(
+            "more than {MAX_SCENARIO_BYTES} bytes: not a scenario"
+        )));
+    }
+    Ok(text)
 }
 
 /// Parses and validates scenario text; `origin` names it in errors.
@@ -78,7 +99,7 @@ pub fn parse_value(tree: serde_json::Value, origin: &str) -> Result<Scenario, Sc
         origin: origin.to_string(),
         line: None,
         path: clean_path(&path),
-        message: first_line(&message),
+        message: without_location(&message),
     })?;
     validate::validate(raw, origin)
 }
@@ -113,12 +134,65 @@ fn parse_raw(text: &str, origin: &str) -> Result<RawScenario, ScenarioError> {
     });
     outcome.map_err(|e| {
         let line = e.location().map(|l| l.line());
-        error(
-            line,
-            failed_path.unwrap_or_default(),
-            first_line(&e.to_string()),
-        )
+        error(line, failed_path.unwrap_or_default(), yaml_message(&e))
     })
+}
+
+/// The parser's error in the project's words where its own would name its internals
+/// (duplicate keys, resource budgets); otherwise its message without the location.
+fn yaml_message(error: &serde_saphyr::Error) -> String {
+    use serde_saphyr::Error as E;
+    match error {
+        E::AliasError { error, .. } | E::WithSnippet { error, .. } => yaml_message(error),
+        E::DuplicateMappingKey { key: Some(key), .. } => format!("duplicate key `{}`", echo(key)),
+        E::DuplicateMappingKey { key: None, .. } => "duplicate key".to_string(),
+        E::Budget { breach, .. } => budget_message(breach),
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => format!(
+            "unknown field `{}`, expected one of {}",
+            echo(field),
+            expected.join(", ")
+        ),
+        E::SerdeUnknownVariant {
+            variant, expected, ..
+        } => format!(
+            "unknown variant `{}`, expected one of {}",
+            echo(variant),
+            expected.join(", ")
+        ),
+        other => without_location(&other.to_string()),
+    }
+}
+
+/// A breach of the YAML parser's resource budget (its defaults: [`serde_saphyr::Budget`]),
+/// e.g. an alias bomb.
+fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let limits = serde_saphyr::Budget::default();
+    match breach {
+        B::Nodes { .. } => format!(
+            "too many YAML nodes (aliases expand beyond {})",
+            limits.max_nodes
+        ),
+        B::Events { .. } => format!("too many YAML events (more than {})", limits.max_events),
+        B::Aliases { .. } | B::AliasAnchorRatio { .. } => format!(
+            "too many YAML aliases (at most {}, and {} per anchor)",
+            limits.max_aliases, limits.alias_anchor_ratio_multiplier
+        ),
+        B::Anchors { .. } => format!("too many YAML anchors (more than {})", limits.max_anchors),
+        B::Depth { .. } => format!("YAML nested deeper than {} levels", limits.max_depth),
+        B::Documents { .. } => "too many YAML documents".to_string(),
+        B::ScalarBytes { .. } => format!(
+            "YAML values add up to more than {} bytes",
+            limits.max_total_scalar_bytes
+        ),
+        B::MergeKeys { .. } => format!(
+            "too many YAML merge keys (more than {})",
+            limits.max_merge_keys
+        ),
+        _ => "the YAML is too large or too deeply nested".to_string(),
+    }
 }
 
 /// serde_path_to_error writes `.` for the root and `?` for untracked segments.
@@ -130,11 +204,11 @@ fn clean_path(path: &str) -> String {
     }
 }
 
-/// The message without the crate's location suffix or snippet.
-fn first_line(message: &str) -> String {
-    let line = message.lines().next().unwrap_or(message).trim();
-    match line.find(" at line ") {
-        Some(i) => line[..i].to_string(),
-        None => line.to_string(),
+/// The message without the parser's location suffix (the error carries the line itself).
+fn without_location(message: &str) -> String {
+    let message = message.trim();
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
     }
 }

@@ -27,6 +27,7 @@
 
 use super::raw::RawScenario;
 use super::{Scenario, ScenarioError};
+use crate::echo::echo;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -352,7 +353,7 @@ impl SweepPlan {
                         origin: self.origin.clone(),
                         line: None,
                         path: format!("sweep.heatmaps[{i}].{field}"),
-                        message: format!("'{p}' is not a swept path"),
+                        message: format!("'{}' is not a swept path", echo(p)),
                     });
                 }
             }
@@ -434,7 +435,7 @@ fn segments(path: &str) -> Result<Vec<Segment>, String> {
     let mut out = Vec::new();
     for part in path.replace('[', ".").replace(']', "").split('.') {
         if part.is_empty() {
-            return Err(format!("malformed path '{path}'"));
+            return Err(format!("malformed path '{}'", echo(path)));
         }
         out.push(match part.parse::<usize>() {
             Ok(i) => Segment::Index(i),
@@ -470,10 +471,13 @@ fn set(tree: &mut Value, segments: &[Segment], value: Value) -> Result<(), Strin
             (Segment::Index(i), Value::Array(list)) => {
                 let len = list.len();
                 list.get_mut(*i).ok_or_else(|| {
-                    format!("index {i} out of range at '{}' ({len} items)", here())
+                    format!(
+                        "index {i} out of range at '{}' ({len} items)",
+                        echo(&here())
+                    )
                 })?
             }
-            (_, _) => return Err(format!("'{}' is not a map or list", here())),
+            (_, _) => return Err(format!("'{}' is not a map or list", echo(&here()))),
         };
     }
     *node = value;

@@ -9,9 +9,10 @@ use super::raw::{
 };
 use crate::chain::coinbase::flow::EmissionRule;
 use crate::chain::coinbase::scheduler::SchedulerRegime;
-use crate::chain::epoch::EpochParams;
+use crate::chain::epoch::{EpochParams, MAX_UIDS_PER_SUBNET};
 use crate::chain::staking::DelegateTakeBounds;
 use crate::chain::state::{AccountId, ChainParams};
+use crate::echo::echo;
 use std::collections::BTreeMap;
 
 /// The total TAO supply, in TAO: no amount in a scenario may exceed it.
@@ -303,7 +304,10 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
             .iter()
             .any(|o| o.value.name == s.value.name)
         {
-            return c.err("name", format!("duplicate subnet name '{}'", s.value.name));
+            return c.err(
+                "name",
+                format!("duplicate subnet name '{}'", echo(&s.value.name)),
+            );
         }
         subnets.push(subnet_spec(&c, &s.value, (i + 1) as u16, &mut ids)?);
     }
@@ -311,10 +315,7 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
     let agents = agent_specs(&ctx, &raw, &chain, &mut ids)?;
     check_supply(&ctx, &subnets, &agents, issued_tao)?;
     let events = event_specs(&ctx, &raw, &subnets, &agents)?;
-    let rc = ctx.at("record".into(), None);
-    if raw.record.every_blocks == 0 {
-        return rc.err("every_blocks", "must be ≥ 1");
-    }
+    check_record(&ctx, raw.record.every_blocks)?;
     Ok(Scenario {
         name: raw.name.clone(),
         seed: raw.seed,
@@ -357,6 +358,7 @@ fn consensus_scenario(
         message,
     };
     let spec = super::consensus::validate(c, &fail)?;
+    check_record(ctx, raw.record.every_blocks)?;
     Ok(Scenario {
         name: raw.name.clone(),
         seed: raw.seed,
@@ -367,11 +369,21 @@ fn consensus_scenario(
         subnets: Vec::new(),
         agents: Vec::new(),
         events: Vec::new(),
-        record_every: raw.record.every_blocks.max(1),
+        record_every: raw.record.every_blocks,
         record_neurons: raw.record.neurons,
         record_accounts: false,
         raw: raw.clone(),
     })
+}
+
+/// A sampling period of 0 blocks would record no account sample at all.
+fn check_record(ctx: &Ctx, every_blocks: u64) -> Result<(), ScenarioError> {
+    if every_blocks == 0 {
+        return ctx
+            .at("record".into(), None)
+            .err("every_blocks", "must be ≥ 1 (0 would record nothing)");
+    }
+    Ok(())
 }
 
 fn check_name(ctx: &Ctx, field: &str, name: &str) -> Result<(), ScenarioError> {
@@ -386,7 +398,10 @@ fn check_name(ctx: &Ctx, field: &str, name: &str) -> Result<(), ScenarioError> {
     } else {
         ctx.err(
             field,
-            format!("'{name}' must be 1–100 characters of letters, digits, '_', '-', '.'"),
+            format!(
+                "'{}' must be 1–100 characters of letters, digits, '_', '-', '.'",
+                echo(name)
+            ),
         )
     }
 }
@@ -404,7 +419,7 @@ fn chain_params(ctx: &Ctx, raw: &RawChain) -> Result<(ChainParams, u64), Scenari
         other => {
             return ctx.err(
                 "scheduler",
-                format!("unknown scheduler '{other}' (dynamic, legacy)"),
+                format!("unknown scheduler '{}' (dynamic, legacy)", echo(other)),
             );
         }
     };
@@ -435,7 +450,10 @@ fn emission_rule(ctx: &Ctx, field: &str, name: &str) -> Result<EmissionRule, Sce
         "moving_price_raw" => Ok(EmissionRule::MovingPriceRaw),
         other => ctx.err(
             field,
-            format!("unknown emission rule '{other}' (price_ema, tao_flow, moving_price_raw)"),
+            format!(
+                "unknown emission rule '{}' (price_ema, tao_flow, moving_price_raw)",
+                echo(other)
+            ),
         ),
     }
 }
@@ -483,8 +501,14 @@ fn subnet_spec(
     if let Some(p) = s.moving_price {
         ctx.non_negative("moving_price", p)?;
     }
-    if s.max_allowed_uids == 0 {
-        return ctx.err("max_allowed_uids", "must be ≥ 1");
+    if s.max_allowed_uids == 0 || s.max_allowed_uids > MAX_UIDS_PER_SUBNET {
+        return ctx.err(
+            "max_allowed_uids",
+            format!(
+                "must be between 1 and {MAX_UIDS_PER_SUBNET}, got {}",
+                s.max_allowed_uids
+            ),
+        );
     }
     let mut epoch = EpochParams::default();
     apply_hyper(
@@ -602,7 +626,10 @@ fn agent_specs(
             let a = &a.value;
             check_name(&c, "name", &a.name)?;
             if populations.contains_key(&a.name) {
-                return c.err("name", format!("duplicate population name '{}'", a.name));
+                return c.err(
+                    "name",
+                    format!("duplicate population name '{}'", echo(&a.name)),
+                );
             }
             let role = role_of(&c, a)?;
             if matches!(a.count, Count::Dist(_)) {
@@ -647,7 +674,10 @@ fn role_of(ctx: &Ctx, a: &RawAgent) -> Result<Role, ScenarioError> {
         other => {
             return ctx.err(
                 "role",
-                format!("unknown role '{other}' (miner, validator, nominator, trader)"),
+                format!(
+                    "unknown role '{}' (miner, validator, nominator, trader)",
+                    echo(other)
+                ),
             );
         }
     };
@@ -1006,12 +1036,15 @@ impl Lookup<'_> {
                 .collect(),
         };
         if found.is_empty() {
-            return ctx.err(field, format!("no agent or population named '{name}'"));
+            return ctx.err(
+                field,
+                format!("no agent or population named '{}'", echo(name)),
+            );
         }
         if let Some(r) = role
             && found.iter().any(|i| self.agents[*i].role != r)
         {
-            return ctx.err(field, format!("'{name}' is not a {}", r.name()));
+            return ctx.err(field, format!("'{}' is not a {}", echo(name), r.name()));
         }
         Ok(found)
     }
@@ -1154,7 +1187,7 @@ fn event_spec(
         let Some(s) = subnets.iter().find(|s| s.name == h.subnet) else {
             return ctx.err(
                 "set_hyperparameters.subnet",
-                format!("no subnet named '{}'", h.subnet),
+                format!("no subnet named '{}'", echo(&h.subnet)),
             );
         };
         let mut probe = s.epoch.clone();

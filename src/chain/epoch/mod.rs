@@ -31,6 +31,19 @@ use super::fixed::{I32F32, I64F64};
 use super::math::vec_fixed_proportions_to_u16;
 use super::types::{SparseMatrix, SparseU16Matrix};
 
+/// Most uids a subnet may have for the simulator: inputs beyond it are refused before anything
+/// is allocated (`taosim epoch`, scenario `max_allowed_uids`, consensus `neurons`).
+///
+/// `MaxAllowedUids` is a u16 in storage; mainnet subnets are created with 256 (spec §13) and
+/// upstream's own epoch tests go up to this size. It bounds the memory of one epoch: the
+/// column-major score buffer of the consensus median holds (uids with positive active stake)
+/// × n ≤ 4096² I32F32 values = 128 MiB, and each sparse weight or bond matrix at most n
+/// entries per row (the chain refuses longer weight rows) = 4096² × 16 bytes = 256 MiB; an
+/// epoch keeps a handful of them alive (a traced epoch, one per intermediate).
+///
+/// Source: subtensor pallets/subtensor/src/tests/epoch.rs::test_4096_graph
+pub const MAX_UIDS_PER_SUBNET: u16 = 4096;
+
 /// Subnet hyperparameters the epoch reads. `Default` is what a subnet created at subtensor HEAD
 /// has after `init_new_network` (spec §13).
 #[derive(Clone, Debug, PartialEq, Eq)]
