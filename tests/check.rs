@@ -166,7 +166,8 @@ fn unusable_baselines_are_refused_naming_the_field() {
     let good: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let duplicate = good["metrics"][0].clone();
-    let cases: [(&str, Box<dyn Fn(&mut serde_json::Value)>); 5] = [
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: [(&str, Edit); 5] = [
         (
             "metrics[1].tolerance.abs",
             Box::new(|b| b["metrics"][1]["tolerance"]["abs"] = (-1.0).into()),
