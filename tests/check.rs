@@ -124,7 +124,12 @@ fn a_changed_scenario_or_a_bad_baseline_is_reported() {
     let same = check(&suite, &baselines, &[]);
     let stdout = String::from_utf8_lossy(&same.stdout);
     assert_eq!(same.status.code(), Some(0), "{stdout}");
-    std::fs::write(&scenario, text.replace("seed: 0", "seed: 1")).unwrap();
+    // Another stake for the first validator: the scenario means something else.
+    std::fs::write(
+        &scenario,
+        text.replacen("stake: 800000", "stake: 700000", 1),
+    )
+    .unwrap();
     let stale = check(&suite, &baselines, &[]);
     let stdout = String::from_utf8_lossy(&stale.stdout);
     assert_eq!(stale.status.code(), Some(1), "{stdout}");
@@ -161,7 +166,8 @@ fn unusable_baselines_are_refused_naming_the_field() {
     let good: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let duplicate = good["metrics"][0].clone();
-    let cases: [(&str, Box<dyn Fn(&mut serde_json::Value)>); 5] = [
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: [(&str, Edit); 5] = [
         (
             "metrics[1].tolerance.abs",
             Box::new(|b| b["metrics"][1]["tolerance"]["abs"] = (-1.0).into()),

@@ -290,7 +290,12 @@ fn a_sweep_killed_while_publishing_leaves_a_complete_directory() {
         "--seed",
         "2",
     ];
-    for (step, expected) in [("chart", &old), ("publish", &old), ("exchanged", &new)] {
+    for (step, expected) in [
+        ("tables", &old),
+        ("report", &old),
+        ("publish", &old),
+        ("exchanged", &new),
+    ] {
         let output = taosim_env(&args, &[("TAOSIM_TEST_KILL_AT", step)]);
         assert!(killed(&output), "{step}");
         assert!(
