@@ -60,8 +60,7 @@ pub fn inplace_normalize_64(x: &mut [I64F64]) {
     if x_sum == zero {
         return;
     }
-    // 0 / x_sum is exactly 0: skip the (slow, wide) division there.
-    for value in x.iter_mut().filter(|v| **v != zero) {
+    for value in x.iter_mut() {
         *value = value.safe_div(x_sum);
     }
 }
@@ -121,18 +120,15 @@ pub fn is_topk_nonzero(vector: &[I32F32], k: usize) -> Vec<bool> {
     result
 }
 
-/// Sets `result` false for the `n - k` smallest entries (stable ascending order). A stable
-/// sort by value orders equal values by index, so those entries are the `n - k` smallest
-/// `(value, index)` pairs, which a selection finds in linear time.
+/// Sets `result` false for the `n - k` smallest entries (stable ascending order).
 fn drop_smallest(vector: &[I32F32], k: usize, result: &mut [bool]) {
     let n = vector.len();
-    if n < k || n == k {
+    if n < k {
         return;
     }
-    let dropped = n - k;
-    let mut keyed: Vec<(I32F32, usize)> = vector.iter().copied().zip(0..).collect();
-    keyed.select_nth_unstable(dropped - 1);
-    for &(_, idx) in &keyed[..dropped] {
+    let mut idxs: Vec<usize> = (0..n).collect();
+    idxs.sort_by_key(|&idx| vector[idx]);
+    for &idx in idxs.iter().take(n.saturating_sub(k)) {
         result[idx] = false;
     }
 }
@@ -408,130 +404,6 @@ fn weighted_quantile_packed(
         }
     }
     keys.last().map_or(ZERO, |key| score(*key))
-}
-
-/// Reusable buffers of [`weighted_median_col_sparse_into`].
-#[derive(Clone, Debug, Default)]
-pub struct MedianScratch {
-    use_stake: Vec<I32F32>,
-    use_score: Vec<I32F32>,
-    keys: Vec<u64>,
-    pairs: Vec<(I32F32, I32F32)>,
-}
-
-/// [`weighted_median_col_sparse`] on rows given by `row(i)` (columns, values), into `out`,
-/// with buffers kept in `scratch`, and each column's quantile found by selection
-/// ([`weighted_quantile_select`]) instead of a sort. Same result, bit for bit.
-pub fn weighted_median_col_sparse_into<'a>(
-    stake: &[I32F32],
-    row: impl Fn(usize) -> (&'a [u16], &'a [I32F32]),
-    columns: usize,
-    majority: I32F32,
-    scratch: &mut MedianScratch,
-    out: &mut Vec<I32F32>,
-) {
-    let s = scratch;
-    s.use_stake.clear();
-    s.use_stake
-        .extend(stake.iter().copied().filter(|x| *x > ZERO));
-    inplace_normalize(&mut s.use_stake);
-    let minority = sum(&s.use_stake).saturating_sub(majority);
-    let voters = s.use_stake.len();
-    s.use_score.clear();
-    s.use_score.resize(columns * voters, ZERO);
-    let voting_rows = stake.iter().enumerate().filter(|(_, x)| **x > ZERO);
-    for (k, (r, _)) in voting_rows.enumerate() {
-        let (cols, vals) = row(r);
-        for (c, val) in cols.iter().zip(vals) {
-            let c = usize::from(*c);
-            if c < columns {
-                s.use_score[c * voters + k] = *val;
-            }
-        }
-    }
-    out.clear();
-    for c in 0..columns {
-        let col_scores = &s.use_score[c * voters..(c + 1) * voters];
-        let median = match pack_keys(col_scores, &s.use_stake, &mut s.keys) {
-            Some(zeros) => weighted_quantile_select(&mut s.keys, zeros, &s.use_stake, minority),
-            None => {
-                s.pairs.clear();
-                s.pairs
-                    .extend(col_scores.iter().copied().zip(s.use_stake.iter().copied()));
-                weighted_quantile(&mut s.pairs, minority)
-            }
-        };
-        out.push(median);
-    }
-}
-
-/// [`weighted_quantile_packed`] by selection: a quickselect on the keys' scores that keeps only
-/// the part holding the answer and the stake below it. With non-negative stakes the saturating
-/// cumulative sums are min(MAX, exact sum) in any order, so the answer — the smallest score
-/// whose cumulative stake exceeds `minority`, else the largest — is the same; parts of at most
-/// [`SELECT_SMALL`] keys, and any part after [`SELECT_ROUNDS`] rounds, are sorted and walked.
-/// Same tie rules: scores compare by their fixed-point bits, equal scores count together.
-fn weighted_quantile_select(
-    keys: &mut [u64],
-    (any_zero, zero_stake): Zeros,
-    stakes: &[I32F32],
-    minority: I32F32,
-) -> I32F32 {
-    if any_zero && minority < zero_stake {
-        return ZERO;
-    }
-    let (mut below, mut lo, mut hi) = (zero_stake, 0, keys.len());
-    for _ in 0..SELECT_ROUNDS {
-        let part = &mut keys[lo..hi];
-        if part.len() <= SELECT_SMALL {
-            break;
-        }
-        let pivot = median_of_three(part);
-        let (less, less_stake) = partition_scores(part, stakes, |score| score < pivot);
-        if less > 0 && minority < below.saturating_add(less_stake) {
-            hi = lo + less;
-            continue;
-        }
-        let (equal, equal_stake) = partition_scores(&mut part[less..], stakes, |s| s == pivot);
-        below = below.saturating_add(less_stake).saturating_add(equal_stake);
-        if minority < below || less + equal == part.len() {
-            return I32F32::from_bits(pivot as i64);
-        }
-        lo += less + equal;
-    }
-    weighted_quantile_packed(&mut keys[lo..hi], (false, below), stakes, minority)
-}
-
-/// Parts this small are sorted by [`weighted_quantile_select`].
-const SELECT_SMALL: usize = 16;
-/// Partition rounds before [`weighted_quantile_select`] sorts what is left (worst-case bound).
-const SELECT_ROUNDS: usize = 48;
-
-/// The median of the first, middle and last keys' scores.
-fn median_of_three(keys: &[u64]) -> u64 {
-    let score = |k: usize| keys[k] >> 16;
-    let (a, b, c) = (score(0), score(keys.len() / 2), score(keys.len() - 1));
-    a.max(b).min(a.min(b).max(c))
-}
-
-/// Moves the keys whose score satisfies `hit` to the front (branch-free Lomuto pass); returns
-/// how many there are and their saturating stake sum.
-fn partition_scores(
-    keys: &mut [u64],
-    stakes: &[I32F32],
-    hit: impl Fn(u64) -> bool,
-) -> (usize, I32F32) {
-    let (mut store, mut stake) = (0, ZERO);
-    for i in 0..keys.len() {
-        let key = keys[i];
-        let is_hit = hit(key >> 16);
-        keys[i] = keys[store];
-        keys[store] = key;
-        store += usize::from(is_hit);
-        let s = stakes.get((key & 0xFFFF) as usize).copied().unwrap_or(ZERO);
-        stake = stake.saturating_add(if is_hit { s } else { ZERO });
-    }
-    (store, stake)
 }
 
 /// What [`weighted_median`] returns for partition bounds 0 and Σ stake (the way
@@ -1057,46 +929,6 @@ mod tests {
             let packed = weighted_quantile_packed(&mut keys, zeros, &stake, minority);
             let mut pairs: Vec<(I32F32, I32F32)> = score.into_iter().zip(stake).collect();
             prop_assert_eq!(packed, weighted_quantile(&mut pairs, minority));
-        }
-
-        /// Top-k by selection equals upstream's stable sort of indices by value (ties drop
-        /// the lower index first).
-        #[test]
-        fn topk_by_selection_equals_stable_sort(
-            values in prop::collection::vec(prop_oneof![0i64..4, any::<i64>()], 0..40),
-            k in 0usize..45,
-        ) {
-            let v = fixed_vec(&values);
-            let mut expected = vec![true; v.len()];
-            if v.len() >= k {
-                let mut idxs: Vec<usize> = (0..v.len()).collect();
-                idxs.sort_by_key(|&idx| v[idx]);
-                idxs.iter().take(v.len() - k).for_each(|&idx| expected[idx] = false);
-            }
-            prop_assert_eq!(is_topk(&v, k), expected);
-        }
-
-        /// The quantile by selection equals the sorted walk, on few distinct scores (ties,
-        /// zero stakes) and on many (deep partitions).
-        #[test]
-        fn selected_quantile_equals_sorted_walk(
-            entries in prop::collection::vec((0i64..8, 0i64..6), 0..200),
-            wide in prop::collection::vec((0i64..(1i64 << 47), 0i64..(1i64 << 33)), 0..200),
-            use_wide in any::<bool>(),
-            minority_bits in -(1i64 << 33)..(3i64 << 32),
-        ) {
-            let (score, stake): (Vec<i64>, Vec<i64>) = if use_wide {
-                wide.into_iter().unzip()
-            } else {
-                entries.iter().map(|e| (e.0 << 29, e.1 << 28)).unzip()
-            };
-            let (score, stake) = (fixed_vec(&score), fixed_vec(&stake));
-            let minority = I32F32::from_bits(minority_bits);
-            let mut keys = Vec::new();
-            let zeros = pack_keys(&score, &stake, &mut keys).unwrap_or((false, ZERO));
-            let mut sorted_keys = keys.clone();
-            let expected = weighted_quantile_packed(&mut sorted_keys, zeros, &stake, minority);
-            prop_assert_eq!(weighted_quantile_select(&mut keys, zeros, &stake, minority), expected);
         }
 
         /// The fused column-normalised product equals normalising a copy first.

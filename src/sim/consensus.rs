@@ -20,31 +20,16 @@
 //!
 //! May depend on: `chain`, `scenario`, `record`, `strategy` (the normal draw), rand.
 
-use crate::chain::epoch::{
-    EpochInput, EpochOutput, EpochParams, EpochWorkspace, MechanismSnapshot, SubnetSnapshot,
-    epoch_with,
-};
+use crate::chain::epoch::{EpochInput, MechanismSnapshot, SubnetSnapshot, epoch};
 use crate::record::{NeuronRow, RunId, RunRecord};
 use crate::scenario::Scenario;
 use crate::scenario::consensus::ConsensusSpec;
 use crate::strategy::{normal, to_weights};
 use rand::rngs::ChaCha8Rng;
-use std::cell::RefCell;
 
 const TOTAL_STAKE: f64 = 1e6 * 1e9;
 const EMISSION: u64 = 1_000_000_000_000;
 const BLOCK: u64 = 1_000;
-
-thread_local! {
-    /// One epoch workspace per thread, reused by every run the thread plays (its contents never
-    /// reach a result, only its buffers' capacity carries over).
-    static WORKSPACE: RefCell<EpochWorkspace> = RefCell::new(EpochWorkspace::default());
-}
-
-/// One epoch on this thread's workspace.
-fn epoch(input: &EpochInput, params: &EpochParams) -> EpochOutput {
-    WORKSPACE.with_borrow_mut(|workspace| epoch_with(workspace, input, params))
-}
 
 /// Runs the experiment of `scenario` with `seed`.
 pub fn run(scenario: &Scenario, spec: &ConsensusSpec, seed: u64) -> RunRecord {

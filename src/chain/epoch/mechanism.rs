@@ -7,9 +7,7 @@
 //!
 //! May depend on: `chain::fixed`, `chain::epoch`.
 
-use super::{
-    EpochOutput, EpochParams, EpochWorkspace, MechanismSnapshot, SubnetSnapshot, workspace,
-};
+use super::{EpochOutput, EpochParams, MechanismSnapshot, SubnetSnapshot, epoch_mechanism};
 use crate::chain::fixed::{SafeDiv, U64F64};
 
 /// The aggregate of a multi-mechanism epoch and each mechanism's own output.
@@ -48,11 +46,10 @@ pub fn epoch_with_mechanisms(
     params: &EpochParams,
 ) -> MechanismEpochs {
     let shares = split_emissions(emission, mechanisms.len(), split);
-    let mut ws = EpochWorkspace::default();
     let outputs: Vec<EpochOutput> = mechanisms
         .iter()
         .zip(&shares)
-        .map(|(mechanism, share)| workspace::run(&mut ws, subnet, mechanism, *share, params))
+        .map(|(mechanism, share)| epoch_mechanism(subnet, mechanism, *share, params))
         .collect();
     let mut aggregate = EpochOutput::default();
     for (m, (output, share)) in outputs.iter().zip(&shares).enumerate() {

@@ -1,11 +1,9 @@
 //! The Yuma epoch of one subnet, exactly as subtensor's on-chain (sparse) `epoch_mechanism`
 //! computes it (spec §8), as a pipeline of short named stages:
 //! [`stake`] → [`permits`] → [`weights`] → [`consensus`] → [`bonds`] → [`dividends`].
-//! [`epoch_traced`] runs those stages and returns every intermediate vector and matrix
-//! ([`EpochTrace`]); [`epoch`] computes the same outputs bit for bit, faster, on compressed
-//! sparse rows with fused passes ([`workspace`], [`csr`]), and [`epoch_with`] keeps its buffers
-//! in an [`EpochWorkspace`] across the epochs of a run; [`mechanism`] splits one subnet's
-//! emission over several mechanisms (spec §8.11).
+//! [`epoch`] returns the stored outputs; [`epoch_traced`] also returns every intermediate
+//! vector and matrix ([`EpochTrace`]); [`mechanism`] splits one subnet's emission over several
+//! mechanisms (spec §8.11).
 //!
 //! Inputs mirror chain storage: vectors indexed by uid may be shorter than `n` and are read
 //! with the chain's padding rules (see the field docs); weight and bond rows keep the order in
@@ -15,7 +13,6 @@
 
 pub mod bonds;
 pub mod consensus;
-pub mod csr;
 #[doc(hidden)]
 pub mod dense;
 pub mod dividends;
@@ -23,9 +20,6 @@ pub mod mechanism;
 pub mod permits;
 pub mod stake;
 pub mod weights;
-pub mod workspace;
-
-pub use workspace::EpochWorkspace;
 
 use super::fixed::{I32F32, I64F64};
 use super::math::vec_fixed_proportions_to_u16;
@@ -247,17 +241,7 @@ pub struct EpochTrace {
 
 /// Runs one epoch of a single-mechanism subnet.
 pub fn epoch(input: &EpochInput, params: &EpochParams) -> EpochOutput {
-    epoch_with(&mut EpochWorkspace::default(), input, params)
-}
-
-/// [`epoch`] with the buffers of `workspace` (reuse one across the epochs of a run).
-pub fn epoch_with(
-    workspace: &mut EpochWorkspace,
-    input: &EpochInput,
-    params: &EpochParams,
-) -> EpochOutput {
-    let (subnet, mechanism) = (&input.subnet, &input.mechanism);
-    workspace::run(workspace, subnet, mechanism, input.emission, params)
+    epoch_mechanism(&input.subnet, &input.mechanism, input.emission, params)
 }
 
 /// Runs one epoch and returns every intermediate vector with the output.
@@ -280,8 +264,7 @@ pub fn epoch_mechanism(
     emission: u64,
     params: &EpochParams,
 ) -> EpochOutput {
-    let workspace = &mut EpochWorkspace::default();
-    workspace::run(workspace, subnet, mechanism, emission, params)
+    run(subnet, mechanism, emission, params, None)
 }
 
 /// Stores `value` into the trace field when tracing (the clone is paid only then).
@@ -294,8 +277,7 @@ macro_rules! keep {
 }
 pub(crate) use keep;
 
-/// The staged pipeline (the reference the fast [`workspace::run`] is held against); `trace`
-/// receives the intermediates when present.
+/// The pipeline; `trace` receives the intermediates when present.
 fn run(
     subnet: &SubnetSnapshot,
     mechanism: &MechanismSnapshot,

@@ -70,13 +70,8 @@ pub fn total_stake(alpha: &[u64], root: &[u64], n: usize, tao_weight: u64) -> Ve
     (0..n)
         .map(|i| {
             let alpha_i = I64F64::saturating_from_num(alpha.get(i).copied().unwrap_or(0));
-            match root.get(i).copied().unwrap_or(0) {
-                // 0 × τ is exactly 0: skip the wide multiplication.
-                0 => alpha_i,
-                root_i => {
-                    alpha_i.saturating_add(I64F64::saturating_from_num(root_i).saturating_mul(tau))
-                }
-            }
+            let root_i = I64F64::saturating_from_num(root.get(i).copied().unwrap_or(0));
+            alpha_i.saturating_add(root_i.saturating_mul(tau))
         })
         .collect()
 }
