@@ -326,7 +326,10 @@ fn mutate_ledger(dir: &Path, index: usize, delta: u64) -> (u64, String) {
         .collect();
     amounts[index] += delta;
     frame
-        .replace("amount_rao", Series::new("amount_rao".into(), amounts).into())
+        .replace(
+            "amount_rao",
+            Series::new("amount_rao".into(), amounts).into(),
+        )
         .unwrap();
     let block = frame
         .column("block")

@@ -397,6 +397,8 @@ fn template_counts_and_distributions_are_checked() {
         e.contains("subnets[0].agents[1].count") && e.contains("subnet template"),
         "{e}"
     );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hostile input (issue 12 part 5, issue 11)
 // ---------------------------------------------------------------------------------------------

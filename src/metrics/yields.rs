@@ -224,17 +224,20 @@ fn group_apy(hotkeys: &[HotkeyApy], out: &mut Collector) {
     }
 }
 
+/// One hotkey's per-epoch yields in alpha and valued in TAO.
+type AlphaAndTao = (Vec<f64>, Vec<f64>);
+
 /// `apy_alpha.nominator.median` and `apy_tao.nominator.median`: one entry per nominator with
 /// a genesis delegation, the APY of the validator it delegates to (all its yields, whatever
 /// its group).
 fn nominator_apy(run: &RunView, yields: &[Yield], out: &mut Collector) {
-    let mut per_hotkey: BTreeMap<(u16, u32), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    let mut per_hotkey: BTreeMap<(u16, u32), AlphaAndTao> = BTreeMap::new();
     for y in yields {
         let entry = per_hotkey.entry((y.netuid, y.hotkey)).or_default();
         entry.0.push(y.y);
         entry.1.extend(y.y_tao);
     }
-    let delegated: Vec<(u16, &(Vec<f64>, Vec<f64>))> = run
+    let delegated: Vec<(u16, &AlphaAndTao)> = run
         .scenario
         .agents
         .iter()

@@ -110,7 +110,6 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-
 /// The headline table (top-level scalars), the metrics, and one table per nested object.
 fn headline(report: &mut Report, summary: &Value) {
     let Some(fields) = summary.as_object() else {
@@ -349,7 +348,10 @@ fn apy_histogram(report: &mut Report, key: &str, apy: &[f64], what: &str, denomi
         report
             .doc
             .paragraph(&format!("No {what} with a defined `{key}`: no chart."));
-        report.leave_out(&format!("{key} chart"), &format!("no {what} with a defined `{key}`"));
+        report.leave_out(
+            &format!("{key} chart"),
+            &format!("no {what} with a defined `{key}`"),
+        );
         return;
     };
     let stats = Stats::of(apy).map_or(String::new(), |s| {

@@ -130,10 +130,11 @@ pub fn record_genesis(world: &mut World) {
     let chain = &world.resource::<ChainState>().0;
     let ledger = ledger_rows(chain);
     let recorder = world.resource::<Recorder>();
-    let rows = recorder
-        .accounts
-        .then(|| account_rows(chain, 0, recorder))
-        .unwrap_or_default();
+    let rows = if recorder.accounts {
+        account_rows(chain, 0, recorder)
+    } else {
+        Vec::new()
+    };
     let mut recorder = world.resource_mut::<Recorder>();
     recorder.record.ledger.extend(ledger);
     if recorder.accounts {
