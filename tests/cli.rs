@@ -455,7 +455,8 @@ fn a_ten_megabyte_key_is_echoed_short() {
         &taosim(&["-"], &doc.to_string()),
         &["params.kkk", "…", "kkkEND", "unknown field"],
     );
-    assert!(line.chars().count() < 500, "{line}");
+    // Two echoes of the key, each cut to ~100 characters, and the list of known fields.
+    assert!(line.chars().count() < 700, "{line}");
 }
 
 #[test]

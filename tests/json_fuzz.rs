@@ -563,6 +563,15 @@ const PARAMS_U16: [&str; 6] = [
     "alpha_sigmoid_steepness",
 ];
 
+/// The fragments of the row-length refusal (a row with more entries than uids is refused before
+/// its entries are read).
+fn too_long(i: usize, row: &str, k: usize, n: usize) -> Vec<String> {
+    vec![
+        format!("neurons[{i}].{row}: {} entries", k + 1),
+        format!("more than the n = {n} uids"),
+    ]
+}
+
 /// One defect injected into a valid document, with the fragments its error must contain.
 #[derive(Clone, Debug)]
 enum Defect {
@@ -644,6 +653,9 @@ fn inject(doc: &mut Value, defect: &Defect) -> Option<Vec<String>> {
             }
             let (i, row) = (i.index(n), if *bonds { "bonds" } else { "weights" });
             let k = push_entry(&mut doc["neurons"][i], row, uid);
+            if k >= n {
+                return Some(too_long(i, row, k, n));
+            }
             Some(vec![
                 format!("neurons[{i}].{row}[{k}]"),
                 format!("uid {uid} out of range (n = {n})"),
@@ -653,6 +665,9 @@ fn inject(doc: &mut Value, defect: &Defect) -> Option<Vec<String>> {
             let (i, row) = (i.index(n), if *bonds { "bonds" } else { "weights" });
             let first = doc["neurons"][i][row][0][0].as_u64()?;
             let k = push_entry(&mut doc["neurons"][i], row, first as usize);
+            if k >= n {
+                return Some(too_long(i, row, k, n));
+            }
             Some(vec![
                 format!("neurons[{i}].{row}[{k}]"),
                 format!("duplicate uid {first}"),

@@ -447,7 +447,7 @@ fn parser_internals_become_the_projects_words() {
 #[test]
 fn long_names_and_keys_are_cut() {
     let name = "n".repeat(1 << 20);
-    let e = error_of(&BASE.replace("name: v,", &format!("name: {name},")));
+    let e = error_of(&BASE.replace("- name: v\n", &format!("- name: {name}\n")));
     assert_one_short_line(&e);
     assert!(e.contains('…') && e.chars().count() < 300, "{e}");
     let e = error_of(&BASE.replace("name: s", &format!("name: s\n    {name}: 1")));
