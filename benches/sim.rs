@@ -4,7 +4,8 @@
 //! * `default`: the embedded default scenario (4 subnets × 64 uids, 30 days) — parse,
 //!   simulate, write the run directory; best and median of 3.
 //! * `large`: `benches/large.yaml`, 64 subnets × 256 uids, for `TAOSIM_LARGE_DAYS` days
-//!   (default 30; the result is also given per simulated day); one run.
+//!   (default 30; the result is also given per simulated day); one run, with its CPU time and
+//!   the process's peak memory (`VmHWM`; run `large` alone for a meaningful peak).
 //!
 //! `cargo bench --bench sim [default|large]`.
 
@@ -14,17 +15,29 @@ use taosim::scenario::{self, Scenario};
 
 fn end_to_end(scenario: &Scenario, out: &Path) -> Duration {
     let start = Instant::now();
-    let record = taosim::sim::run(scenario, scenario.seed, &mut |_| {}).expect("runs");
     let run_dir = taosim::cli_run::run_directory(out, scenario, scenario.seed);
-    let tmp = taosim::report::prepare(&run_dir).expect("writable");
-    let tables = taosim::report::Tables {
-        neurons: scenario.record_neurons,
-        accounts: scenario.record_accounts,
-    };
+    let staging = taosim::report::prepare(&run_dir).expect("writable");
     let manifest = taosim::cli_run::manifest(scenario, scenario.seed);
-    let metrics = taosim::runner::run_metrics(scenario, &record);
-    taosim::report::write_run(tmp, &record, &metrics, &manifest, tables).expect("written");
+    taosim::run_dir::write_run(
+        scenario,
+        scenario.seed,
+        staging.path(),
+        &manifest,
+        &mut |_| {},
+    )
+    .expect("runs and writes");
+    staging.publish().expect("published");
     start.elapsed()
+}
+
+/// The process's resource use so far: (CPU seconds, user + system over all threads; peak
+/// resident memory, kB).
+fn usage() -> (f64, u64) {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (secs(u.ru_utime) + secs(u.ru_stime), u.ru_maxrss as u64)
 }
 
 fn main() {
@@ -51,11 +64,17 @@ fn main() {
             .and_then(|d| d.parse().ok())
             .unwrap_or(30);
         scenario.blocks = days * 7_200;
+        let (cpu, _) = usage();
         let t = end_to_end(&scenario, &out);
+        let (cpu_after, peak_kb) = usage();
+        let cpu = cpu_after - cpu;
         println!(
-            "sim/large (64 subnets x 256 uids, {days} days, end to end): {:.2?} ({:.2?} per day)",
+            "sim/large (64 subnets x 256 uids, {days} days, end to end): {:.2?} wall ({:.2?} per \
+             day), {cpu:.1} CPU-s ({:.2} CPU-s per day), peak memory {} MB",
             t,
-            t / days as u32
+            t / days as u32,
+            cpu / days as f64,
+            peak_kb / 1024
         );
     }
     let _ = std::fs::remove_dir_all(&out);

@@ -1,7 +1,7 @@
 //! `taosim check`: regression of the economics against committed baselines.
 //!
 //! A suite is a directory of scenario files; each is run once with its seed (its `sweep`
-//! section, if any, is ignored) and measured: every metric of the run ([`run_metrics`]) plus
+//! section, if any, is ignored) and measured: every metric of the run ([`crate::runner::streamed_metrics`]) plus
 //! each agent's total emission over the run (`agent_emission.<agent>`, alpha), which pins the
 //! chain core's dividends and incentives agent by agent. A baseline
 //! (`baselines/<scenario name>.json`) holds, per metric, the blessed value and a tolerance, and
@@ -16,8 +16,9 @@
 //! May depend on: `scenario`, `sim`, `runner`, `metrics`, `record`, serde, serde_json. Files are read and
 //! written by the CLI (`cli_check`).
 
-use crate::record::RunRecord;
-use crate::runner::run_metrics;
+use crate::metrics::Metrics;
+use crate::record::{AccountRow, LedgerRow, NeuronRow, RowSink, SubnetRow, Tee};
+use crate::runner::streamed_metrics;
 use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -227,29 +228,47 @@ impl Baseline {
 
 /// Runs `scenario` once with its seed and returns its measured metrics, sorted by name.
 pub fn measure(scenario: &Scenario) -> Result<Vec<(String, f64)>, String> {
-    let record =
-        crate::sim::run(scenario, scenario.seed, &mut |_| {}).map_err(|e| e.to_string())?;
-    let mut out: Vec<(String, f64)> = run_metrics(scenario, &record)
+    let mut emission = AgentEmission::default();
+    let mut metrics = scenario.consensus.is_none().then(|| Metrics::new(scenario));
+    let record = {
+        let mut sinks: Vec<&mut dyn RowSink> = vec![&mut emission];
+        if let Some(m) = metrics.as_mut() {
+            sinks.push(m);
+        }
+        crate::sim::run_into(scenario, scenario.seed, &mut |_| {}, &mut Tee(sinks))
+            .map_err(|e| e.to_string())?
+    };
+    let mut out: Vec<(String, f64)> = streamed_metrics(metrics, &record)
         .metrics
         .into_iter()
         .map(|m| (m.name, m.value))
         .collect();
-    out.extend(agent_emission(&record));
+    out.extend(emission.totals.into_iter().map(|(agent, rao)| {
+        let name = record.agent_name(agent);
+        (format!("agent_emission.{name}"), rao as f64 / 1e9)
+    }));
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 
-/// Each agent's total emission over the run, in alpha.
-fn agent_emission(record: &RunRecord) -> impl Iterator<Item = (String, f64)> {
-    let mut totals: BTreeMap<&str, u128> = BTreeMap::new();
-    for row in record.neurons.iter().filter(|r| !r.agent.is_empty()) {
-        *totals.entry(row.agent.as_str()).or_default() += u128::from(row.emission);
+/// Each agent's total emission over the run, alpha rao, by agent index.
+#[derive(Default)]
+struct AgentEmission {
+    totals: BTreeMap<u32, u128>,
+}
+
+impl RowSink for AgentEmission {
+    fn epoch(&mut self, _: Option<&SubnetRow>, neurons: &[NeuronRow]) {
+        for row in neurons {
+            if let Some(agent) = row.agent {
+                *self.totals.entry(agent).or_default() += u128::from(row.emission);
+            }
+        }
     }
-    totals
-        .into_iter()
-        .map(|(agent, rao)| (format!("agent_emission.{agent}"), rao as f64 / 1e9))
-        .collect::<Vec<_>>()
-        .into_iter()
+
+    fn accounts(&mut self, _: &[AccountRow]) {}
+
+    fn ledger(&mut self, _: &[LedgerRow]) {}
 }
 
 /// Compares measured metrics with a baseline.

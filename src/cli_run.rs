@@ -4,10 +4,10 @@
 
 use crate::cli::CliError;
 use crate::echo::echo_path;
-use crate::record::RunRecord;
-use crate::report::{self, Drawn, ReportError, Staging, Tables};
+use crate::report::{self, Drawn, ReportError, Staging};
+use crate::run_dir::RunError;
 use crate::scenario::{self, Scenario};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -28,16 +28,18 @@ pub fn run(
     let seed = seed.unwrap_or(scenario.seed);
     let run_dir = run_directory(out, &scenario, seed);
     let staging = begin(&run_dir)?;
-    let record = simulate(&scenario, seed, quiet)?;
-    let tables = Tables {
-        neurons: scenario.record_neurons,
-        accounts: scenario.record_accounts,
-    };
-    let metrics = crate::runner::run_metrics(&scenario, &record);
     let manifest = manifest(&scenario, seed);
-    report::write_files(staging.path(), &record, &metrics, &manifest, tables)
-        .and_then(|()| tables_written(staging.path()))
-        .map_err(|e| staged_error(&staging, e))?;
+    let bar = day_bar(scenario.blocks, quiet);
+    bar.set_message(scenario.name.clone());
+    let played = crate::run_dir::write_run(&scenario, seed, staging.path(), &manifest, &mut |b| {
+        bar.set_position(b)
+    });
+    bar.finish_and_clear();
+    match played {
+        Ok(_) => tables_written(staging.path()).map_err(|e| staged_error(&staging, e))?,
+        Err(RunError::Sim(e)) => return Err(CliError::Input(e.to_string())),
+        Err(RunError::Write(e)) => return Err(staged_error(&staging, e)),
+    }
     finish(staging, with_report)?;
     println!("{}", run_dir.display());
     Ok(())
@@ -104,19 +106,6 @@ fn input_error(e: ReportError) -> CliError {
     CliError::Input(e.to_string())
 }
 
-/// Runs the simulation with a progress bar on a terminal.
-fn simulate(scenario: &Scenario, seed: u64, quiet: bool) -> Result<RunRecord, CliError> {
-    let bar = progress_bar(
-        scenario.blocks,
-        "{spinner} {msg} [{bar:30}] {pos}/{len} blocks ({per_sec}, eta {eta})",
-        quiet,
-    );
-    bar.set_message(scenario.name.clone());
-    let result = crate::sim::run(scenario, seed, &mut |block| bar.set_position(block));
-    bar.finish_and_clear();
-    result.map_err(|e| CliError::Input(e.to_string()))
-}
-
 /// A progress bar on a terminal (hidden when `quiet` or when stderr is not a terminal).
 pub fn progress_bar(len: u64, template: &str, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
@@ -126,6 +115,36 @@ pub fn progress_bar(len: u64, template: &str, quiet: bool) -> ProgressBar {
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
+    bar
+}
+
+/// Blocks per simulated day.
+const BLOCKS_PER_DAY: f64 = 7_200.0;
+
+/// A run's progress bar: simulated days done, of all, simulated days per second, time left.
+fn day_bar(blocks: u64, quiet: bool) -> ProgressBar {
+    let bar = progress_bar(
+        blocks,
+        "{spinner} {msg} [{bar:30}] day {day}/{days} ({days_per_sec} days/s, eta {eta})",
+        quiet,
+    );
+    let style = bar.style();
+    let days = move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{:.1}", blocks as f64 / BLOCKS_PER_DAY);
+        let _ = state;
+    };
+    let day = |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{:.1}", state.pos() as f64 / BLOCKS_PER_DAY);
+    };
+    let rate = |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{:.2}", state.per_sec() / BLOCKS_PER_DAY);
+    };
+    bar.set_style(
+        style
+            .with_key("days", days)
+            .with_key("day", day)
+            .with_key("days_per_sec", rate),
+    );
     bar
 }
 

@@ -17,6 +17,7 @@ pub mod epoch_json;
 pub mod metrics;
 pub mod record;
 pub mod report;
+pub mod run_dir;
 pub mod runner;
 pub mod scenario;
 pub mod sim;

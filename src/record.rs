@@ -39,12 +39,13 @@ pub struct NeuronRow {
     pub hotkey: u32,
     /// The hotkey owner's (coldkey's) account id.
     pub coldkey: u32,
-    /// The scenario agent's name (`<population>-<index>`), empty if no agent owns the hotkey.
-    pub agent: String,
+    /// The scenario agent's index into [`RunRecord::agents`] (its name is written), `None` if
+    /// no agent owns the hotkey.
+    pub agent: Option<u32>,
     /// The agent's role: `miner`, `validator`, `owner`, or empty.
     pub role: &'static str,
     /// The agent's strategy kind (e.g. `honest`, `copier`), or empty.
-    pub strategy: String,
+    pub strategy: &'static str,
     /// The hotkey's own alpha stake on the subnet after the payout, rao.
     pub alpha_stake: u64,
     /// The hotkey's own root (TAO) stake, rao.
@@ -123,8 +124,8 @@ pub struct AccountRow {
     pub netuid: u16,
     /// The coldkey.
     pub coldkey: u32,
-    /// The scenario agent's name.
-    pub agent: String,
+    /// The scenario agent's index into [`RunRecord::agents`] (its name is written).
+    pub agent: u32,
     /// The agent's role (`validator`, `miner`, `nominator`, `owner`, `trader`).
     pub role: &'static str,
     /// The coldkey's free TAO balance, TAO rao (the same on every row of one coldkey and
@@ -155,11 +156,75 @@ pub struct LedgerRow {
     pub amount_rao: u64,
 }
 
-/// Everything one run produced.
+/// Where a run's rows go as the run goes: the Parquet writer, the metrics, the summary, or
+/// memory ([`RunRecord`]). A run hands each batch once, in block order, then drops it, so a
+/// sink that keeps only what it needs runs in memory that does not grow with the duration.
+pub trait RowSink {
+    /// Before any row: the agents' names by agent index (the rows' `agent` values).
+    fn begin(&mut self, _agents: &[String]) {}
+    /// One subnet epoch: its subnet row (`None` for an experiment without a chain) and its
+    /// neuron rows, in uid order.
+    fn epoch(&mut self, subnet: Option<&SubnetRow>, neurons: &[NeuronRow]);
+    /// One account sample (every coldkey's rows at one block).
+    fn accounts(&mut self, rows: &[AccountRow]);
+    /// One ledger sample (every asset's buckets at one block).
+    fn ledger(&mut self, rows: &[LedgerRow]);
+    /// Whether the sink has failed (e.g. a full disk), so the run can stop early.
+    fn stopped(&self) -> bool {
+        false
+    }
+}
+
+/// Several sinks fed the same rows, in order.
+pub struct Tee<'a>(pub Vec<&'a mut dyn RowSink>);
+
+impl RowSink for Tee<'_> {
+    fn begin(&mut self, agents: &[String]) {
+        for sink in &mut self.0 {
+            sink.begin(agents);
+        }
+    }
+
+    fn epoch(&mut self, subnet: Option<&SubnetRow>, neurons: &[NeuronRow]) {
+        for sink in &mut self.0 {
+            sink.epoch(subnet, neurons);
+        }
+    }
+
+    fn accounts(&mut self, rows: &[AccountRow]) {
+        for sink in &mut self.0 {
+            sink.accounts(rows);
+        }
+    }
+
+    fn ledger(&mut self, rows: &[LedgerRow]) {
+        for sink in &mut self.0 {
+            sink.ledger(rows);
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.0.iter().any(|s| s.stopped())
+    }
+}
+
+/// A sink that drops every row (a run measured only by its outcomes).
+pub struct Discard;
+
+impl RowSink for Discard {
+    fn epoch(&mut self, _: Option<&SubnetRow>, _: &[NeuronRow]) {}
+    fn accounts(&mut self, _: &[AccountRow]) {}
+    fn ledger(&mut self, _: &[LedgerRow]) {}
+}
+
+/// Everything one run produced. As a [`RowSink`] it keeps every row in memory (tests, small
+/// runs); a streamed run leaves its row vectors empty.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunRecord {
     /// Which run.
     pub run: RunId,
+    /// Agent names by agent index (the scenario's agents, in order), for the `agent` columns.
+    pub agents: Vec<String>,
     /// `neurons.parquet`.
     pub neurons: Vec<NeuronRow>,
     /// `subnets.parquet`.
@@ -182,4 +247,30 @@ pub struct RunRecord {
     /// Each serving miner's true quality as drawn at genesis from its `serve` strategy, by
     /// hotkey, in agent order (the truth miners are ranked against; not written as a table).
     pub miner_quality: Vec<(u32, f64)>,
+}
+
+impl RowSink for RunRecord {
+    fn begin(&mut self, agents: &[String]) {
+        self.agents = agents.to_vec();
+    }
+
+    fn epoch(&mut self, subnet: Option<&SubnetRow>, neurons: &[NeuronRow]) {
+        self.neurons.extend_from_slice(neurons);
+        self.subnets.extend(subnet.cloned());
+    }
+
+    fn accounts(&mut self, rows: &[AccountRow]) {
+        self.accounts.extend_from_slice(rows);
+    }
+
+    fn ledger(&mut self, rows: &[LedgerRow]) {
+        self.ledger.extend_from_slice(rows);
+    }
+}
+
+impl RunRecord {
+    /// The name of agent `index` (empty if unknown).
+    pub fn agent_name(&self, index: u32) -> &str {
+        self.agents.get(index as usize).map_or("", String::as_str)
+    }
 }

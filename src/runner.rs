@@ -8,8 +8,8 @@
 //!
 //! May depend on: `sim`, `scenario`, `metrics`, `record`, rayon.
 
-use crate::metrics::{self, Metric, RunMetrics};
-use crate::record::RunRecord;
+use crate::metrics::{self, Metric, Metrics, RunMetrics};
+use crate::record::{Discard, RunRecord};
 use crate::scenario::Scenario;
 use crate::scenario::sweep::{RunSpec, SweepPlan};
 use std::collections::BTreeMap;
@@ -28,14 +28,21 @@ pub struct RunResult {
     pub outcome: Result<RunMetrics, String>,
 }
 
-/// A run's metrics: [`metrics::compute`] (for simulations) plus the experiment's own
-/// outcomes, sorted by name. A consensus experiment has no chain to measure: only outcomes.
+/// A run's metrics from its rows in memory: [`metrics::compute`] (for simulations) plus the
+/// experiment's own outcomes, sorted by name.
 pub fn run_metrics(scenario: &Scenario, record: &RunRecord) -> RunMetrics {
-    let mut m = if scenario.consensus.is_some() {
-        RunMetrics::default()
-    } else {
-        metrics::compute(scenario, record)
-    };
+    let computed = (scenario.consensus.is_none()).then(|| metrics::compute(scenario, record));
+    with_outcomes(computed.unwrap_or_default(), record)
+}
+
+/// A run's metrics from the [`Metrics`] sink it streamed into (`None` for an experiment,
+/// which has no chain to measure), plus its outcomes, sorted by name.
+pub fn streamed_metrics(metrics: Option<Metrics>, record: &RunRecord) -> RunMetrics {
+    let computed = metrics.map(|m| m.finish(record));
+    with_outcomes(computed.unwrap_or_default(), record)
+}
+
+fn with_outcomes(mut m: RunMetrics, record: &RunRecord) -> RunMetrics {
     m.metrics
         .extend(record.outcomes.iter().map(|(name, value)| Metric {
             name: name.clone(),
@@ -45,13 +52,22 @@ pub fn run_metrics(scenario: &Scenario, record: &RunRecord) -> RunMetrics {
     m
 }
 
+/// Plays one run of `scenario`, streaming its rows into its metrics only.
+pub fn measure(scenario: &Scenario, seed: u64) -> Result<RunMetrics, String> {
+    let mut metrics = scenario.consensus.is_none().then(|| Metrics::new(scenario));
+    let record = match metrics.as_mut() {
+        Some(m) => crate::sim::run_into(scenario, seed, &mut |_| {}, m),
+        None => crate::sim::run_into(scenario, seed, &mut |_| {}, &mut Discard),
+    };
+    let record = record.map_err(|e| e.to_string())?;
+    Ok(streamed_metrics(metrics, &record))
+}
+
 /// One run of the plan; a panic becomes an error.
 pub fn execute(plan: &SweepPlan, spec: RunSpec) -> Result<RunMetrics, String> {
     let attempt = catch_unwind(AssertUnwindSafe(|| {
         let scenario = plan.scenario(spec.subset).map_err(|e| e.to_string())?;
-        let record =
-            crate::sim::run(&scenario, spec.seed, &mut |_| {}).map_err(|e| e.to_string())?;
-        Ok(run_metrics(&scenario, &record))
+        measure(&scenario, spec.seed)
     }));
     attempt.unwrap_or_else(|panic| {
         let message = panic

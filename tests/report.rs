@@ -38,6 +38,7 @@ fn run_fixture(root: &Path) -> PathBuf {
     let manifest = taosim::cli_run::manifest(&s, 7);
     let tables = Tables {
         neurons: true,
+        neurons_every_epochs: 1,
         accounts: true,
     };
     let metrics = taosim::runner::run_metrics(&s, &record);
@@ -675,4 +676,76 @@ fn malformed_summary_and_manifest_are_errors_naming_the_file() {
             "{stderr}"
         );
     }
+}
+
+/// A run streamed into its directory as it goes (`run_dir::write_run`) writes the same bytes
+/// and computes the same metrics as the same run held in memory and written whole; its neuron
+/// table (more rows than one row group holds) is cut into bounded row groups and reads back
+/// whole.
+#[test]
+fn a_streamed_run_equals_the_run_held_in_memory() {
+    let tmp = TempDir::new("streamed");
+    let mut s = scenario::default_scenario();
+    s.blocks = 3 * u64::from(s.subnets[0].tempo);
+    let manifest = taosim::cli_run::manifest(&s, 7);
+    let streamed_dir = tmp.path().join("streamed");
+    std::fs::create_dir_all(&streamed_dir).unwrap();
+    let (_, streamed) =
+        taosim::run_dir::write_run(&s, 7, &streamed_dir, &manifest, &mut |_| {}).unwrap();
+    let record = taosim::sim::run(&s, 7, &mut |_| {}).unwrap();
+    let in_memory = taosim::runner::run_metrics(&s, &record);
+    assert_eq!(streamed, in_memory, "streamed and in-memory metrics differ");
+    let whole_dir = tmp.path().join("whole");
+    std::fs::create_dir_all(&whole_dir).unwrap();
+    let tables = Tables {
+        neurons: true,
+        neurons_every_epochs: 1,
+        accounts: true,
+    };
+    report::write_files(&whole_dir, &record, &in_memory, &manifest, tables).unwrap();
+    for file in [
+        "neurons.parquet",
+        "subnets.parquet",
+        "accounts.parquet",
+        "ledger.parquet",
+        "series.parquet",
+        "summary.json",
+        "manifest.json",
+    ] {
+        let a = std::fs::read(streamed_dir.join(file)).unwrap();
+        let b = std::fs::read(whole_dir.join(file)).unwrap();
+        assert!(
+            a == b,
+            "{file} differs between the streamed and the whole run"
+        );
+    }
+    let path = streamed_dir.join("neurons.parquet");
+    let rows = ParquetReader::new(std::fs::File::open(&path).unwrap()).num_rows();
+    assert_eq!(rows.unwrap(), record.neurons.len());
+}
+
+/// `record.neurons_every_epochs: k` writes the neuron rows of every k-th epoch only, while the
+/// metrics still read every epoch.
+#[test]
+fn neuron_rows_can_be_written_every_k_epochs() {
+    let tmp = TempDir::new("every-k");
+    let mut s = scenario::default_scenario();
+    s.blocks = 5 * u64::from(s.subnets[0].tempo);
+    s.record_neurons_every = 2;
+    let manifest = taosim::cli_run::manifest(&s, 7);
+    let (_, streamed) =
+        taosim::run_dir::write_run(&s, 7, tmp.path(), &manifest, &mut |_| {}).unwrap();
+    let record = taosim::sim::run(&s, 7, &mut |_| {}).unwrap();
+    assert_eq!(streamed, taosim::runner::run_metrics(&s, &record));
+    let file = std::fs::File::open(tmp.path().join("neurons.parquet")).unwrap();
+    let frame = ParquetReader::new(file).finish().unwrap();
+    let epochs = frame.column("epoch").unwrap().u64().unwrap();
+    let written: std::collections::BTreeSet<u64> = epochs.iter().flatten().collect();
+    let all: std::collections::BTreeSet<u64> = record.neurons.iter().map(|r| r.epoch).collect();
+    assert!(all.len() >= 4, "{all:?}");
+    let even: std::collections::BTreeSet<u64> =
+        all.iter().copied().filter(|e| e % 2 == 0).collect();
+    assert_eq!(written, even);
+    let expected = record.neurons.iter().filter(|r| r.epoch % 2 == 0).count();
+    assert_eq!(frame.height(), expected);
 }

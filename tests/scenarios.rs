@@ -190,7 +190,8 @@ fn validator_emission(case: &str) -> std::collections::BTreeMap<String, u128> {
     assert_eq!(record.epochs, 40, "{case}");
     let mut totals = std::collections::BTreeMap::new();
     for row in record.neurons.iter().filter(|r| r.role == "validator") {
-        *totals.entry(row.agent.clone()).or_insert(0u128) += u128::from(row.emission);
+        let name = record.agent_name(row.agent.unwrap()).to_string();
+        *totals.entry(name).or_insert(0u128) += u128::from(row.emission);
     }
     totals
 }
@@ -247,7 +248,7 @@ subnets:
         .neurons
         .iter()
         .filter(|r| r.epoch == last)
-        .map(|r| r.agent.as_str())
+        .map(|r| r.agent.map_or("", |a| record.agent_name(a)))
         .collect();
     assert_eq!(agents.len(), 6);
     assert_eq!(
@@ -471,6 +472,8 @@ fn a_record_that_would_write_nothing_is_refused() {
     let consensus = "name: c\nconsensus: {neurons: 8, validators: 2, honest_stake: 0.5, honest_weight: 0.9, cabal_weight: 0.5}\nrecord: {every_blocks: 0}\n";
     let e = error_of(consensus);
     assert!(e.contains("record.every_blocks"), "{e}");
+    let e = error_of(&format!("{BASE}record: {{neurons_every_epochs: 0}}\n"));
+    assert!(e.contains("record.neurons_every_epochs"), "{e}");
 }
 
 /// Text that breaks YAML and the line: line breaks, quotes, anchors, aliases, long runs.

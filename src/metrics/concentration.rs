@@ -1,139 +1,149 @@
 //! Concentration and health of the network over the whole run: Gini and Nakamoto of stake and
 //! emission, miners' rank correlation with true quality, churn, prices and issuance (formulas
-//! in the module doc of [`super`]).
+//! in the module doc of [`super`]). Fed one subnet epoch at a time ([`Concentration::epoch`]);
+//! keeps per subnet its last epoch's validator stakes and permit holders, and per hotkey its
+//! running emission and incentive.
+//!
+//! May depend on: `view`, `stats`, `record`.
 
-use super::view::{RunView, is_miner, is_validator};
+use super::stats::Mean;
+use super::view::{Context, EpochRows, is_miner, is_validator};
 use super::{Collector, stats};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Adds the concentration, quality, churn and price metrics.
-pub fn add(run: &RunView, out: &mut Collector) {
-    concentration(run, out);
-    rank_correlation(run, out);
-    churn(run, out);
-    prices(run, out);
-    out.metric(
-        "issuance.final_tao",
-        Some(run.record.final_issuance as f64 / 1e9),
-    );
+/// What one subnet contributes.
+#[derive(Default)]
+struct SubnetHealth {
+    /// Its last epoch's validator alpha stakes valued in TAO.
+    last_stake: Vec<f64>,
+    /// Per miner hotkey: its mean incentive over the epochs it held a uid.
+    incentive: BTreeMap<u32, Mean>,
+    /// Epochs with rows, and of their transitions those where the permit holders changed /
+    /// some uid changed hotkey.
+    epochs: u64,
+    permits_changed: u64,
+    uids_replaced: u64,
+    /// The previous epoch's permit holders and hotkey per uid.
+    holders: BTreeSet<u32>,
+    hotkeys: BTreeMap<u16, u32>,
+    /// Spot prices after its epochs.
+    price: Mean,
+    last_price: Option<f64>,
 }
 
-/// Spot price of a subnet epoch (1 if the subnet row is missing).
-fn price(e: &super::view::EpochRows) -> f64 {
-    e.subnet.map_or(1.0, |s| s.price)
+/// The concentration, quality, churn and price metrics, accumulated one subnet epoch at a time.
+#[derive(Default)]
+pub struct Concentration {
+    subnets: BTreeMap<u16, SubnetHealth>,
+    /// Whole-run emission per (netuid, hotkey), valued in TAO at each epoch's spot price.
+    emission: BTreeMap<(u16, u32), f64>,
 }
 
-/// `gini.*` and `nakamoto.*` of validator stake (each subnet's last epoch) and of whole-run
-/// emission per hotkey, both valued in TAO at spot prices.
-fn concentration(run: &RunView, out: &mut Collector) {
-    let mut last: BTreeMap<u16, &super::view::EpochRows> = BTreeMap::new();
-    for e in &run.epochs {
-        last.insert(e.netuid, e);
+impl Concentration {
+    /// Adds one subnet epoch.
+    pub fn epoch(&mut self, e: &EpochRows) {
+        let price = e.subnet.map_or(1.0, |s| s.price);
+        for r in e.rows {
+            *self.emission.entry((e.netuid, r.hotkey)).or_insert(0.0) += r.emission as f64 * price;
+        }
+        let s = self.subnets.entry(e.netuid).or_default();
+        s.last_stake.clear();
+        let validators = e.rows.iter().filter(|r| is_validator(r));
+        s.last_stake
+            .extend(validators.map(|r| r.alpha_stake as f64 * price));
+        for r in e.rows.iter().filter(|r| is_miner(r)) {
+            s.incentive
+                .entry(r.hotkey)
+                .or_default()
+                .add(f64::from(r.incentive));
+        }
+        if let Some(row) = e.subnet {
+            s.price.add(row.price);
+            s.last_price = Some(row.price);
+        }
+        churn(s, e);
     }
-    let stake: Vec<f64> = last
-        .values()
-        .flat_map(|e| {
-            e.rows
-                .iter()
-                .filter(|r| is_validator(r))
-                .map(|r| r.alpha_stake as f64 * price(e))
-        })
-        .collect();
-    let mut emission: BTreeMap<(u16, u32), f64> = BTreeMap::new();
-    for e in &run.epochs {
-        for r in &e.rows {
-            *emission.entry((e.netuid, r.hotkey)).or_insert(0.0) += r.emission as f64 * price(e);
-        }
-    }
-    let emission: Vec<f64> = emission.into_values().collect();
-    out.metric("gini.stake", stats::gini(&stake));
-    out.metric("gini.emission", stats::gini(&emission));
-    out.metric("nakamoto.stake", stats::nakamoto(&stake).map(|k| k as f64));
-    out.metric(
-        "nakamoto.emission",
-        stats::nakamoto(&emission).map(|k| k as f64),
-    );
-}
 
-/// `miner.rank_correlation`: per subnet, Spearman of each miner's mean incentive (over the
-/// epochs it held a uid) with its true quality; mean over subnets where it is defined.
-fn rank_correlation(run: &RunView, out: &mut Collector) {
-    let quality = run.qualities();
-    let mut per_subnet = Vec::new();
-    for netuid in run.netuids() {
-        let mut incentive: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
-        for e in run.epochs_of(netuid) {
-            for r in e.rows.iter().filter(|r| is_miner(r)) {
-                incentive
-                    .entry(r.hotkey)
-                    .or_default()
-                    .push(f64::from(r.incentive));
-            }
+    /// Adds the metrics; `drawn` are the miners' genesis qualities, `final_issuance` in rao.
+    pub fn finish(
+        self,
+        ctx: &Context,
+        drawn: &[(u32, f64)],
+        final_issuance: u64,
+        out: &mut Collector,
+    ) {
+        self.concentration(out);
+        self.rank_correlation(&ctx.qualities(drawn), out);
+        let (mut permits, mut uids) = (Mean::default(), Mean::default());
+        for s in self.subnets.values().filter(|s| s.epochs >= 2) {
+            let transitions = (s.epochs - 1) as f64;
+            permits.add(s.permits_changed as f64 / transitions);
+            uids.add(s.uids_replaced as f64 / transitions);
         }
-        let (mut q, mut i) = (Vec::new(), Vec::new());
-        for (hotkey, xs) in &incentive {
-            if let (Some(qh), Some(m)) = (quality.get(hotkey), stats::mean(xs)) {
-                q.push(*qh);
-                i.push(m);
-            }
+        out.metric("validator.churn", permits.get());
+        out.metric("miner.churn", uids.get());
+        for (netuid, s) in &self.subnets {
+            out.metric(format!("price.final.sn{netuid}"), s.last_price);
+            out.metric(format!("price.mean.sn{netuid}"), s.price.get());
         }
-        if q.len() >= 3
-            && let Some(rho) = stats::spearman(&q, &i)
-        {
-            per_subnet.push(rho);
-        }
+        out.metric("issuance.final_tao", Some(final_issuance as f64 / 1e9));
     }
-    out.metric("miner.rank_correlation", stats::mean(&per_subnet));
-}
 
-/// `validator.churn` and `miner.churn`: the fraction of each subnet's epoch transitions in which
-/// the permit holders changed / some uid changed hotkey, mean over subnets with ≥ 2 epochs.
-fn churn(run: &RunView, out: &mut Collector) {
-    let (mut permits, mut uids) = (Vec::new(), Vec::new());
-    for netuid in run.netuids() {
-        let epochs: Vec<_> = run
-            .epochs_of(netuid)
-            .filter(|e| !e.rows.is_empty())
+    /// `gini.*` and `nakamoto.*` of validator stake (each subnet's last epoch) and of
+    /// whole-run emission per hotkey, both valued in TAO at spot prices.
+    fn concentration(&self, out: &mut Collector) {
+        let stake: Vec<f64> = (self.subnets.values())
+            .flat_map(|s| s.last_stake.iter().copied())
             .collect();
-        if epochs.len() < 2 {
-            continue;
-        }
-        let holders = |i: usize| -> BTreeSet<u32> {
-            epochs[i]
-                .rows
-                .iter()
-                .filter(|r| r.permit)
-                .map(|r| r.hotkey)
-                .collect()
-        };
-        let replaced = |i: usize| {
-            let before: BTreeMap<u16, u32> = epochs[i - 1]
-                .rows
-                .iter()
-                .map(|r| (r.uid, r.hotkey))
-                .collect();
-            epochs[i]
-                .rows
-                .iter()
-                .any(|r| before.get(&r.uid).is_some_and(|h| *h != r.hotkey))
-        };
-        let transitions = (epochs.len() - 1) as f64;
-        let changed = (1..epochs.len()).filter(|i| holders(*i) != holders(i - 1));
-        permits.push(changed.count() as f64 / transitions);
-        uids.push((1..epochs.len()).filter(|i| replaced(*i)).count() as f64 / transitions);
+        let emission: Vec<f64> = self.emission.values().copied().collect();
+        out.metric("gini.stake", stats::gini(&stake));
+        out.metric("gini.emission", stats::gini(&emission));
+        out.metric("nakamoto.stake", stats::nakamoto(&stake).map(|k| k as f64));
+        out.metric(
+            "nakamoto.emission",
+            stats::nakamoto(&emission).map(|k| k as f64),
+        );
     }
-    out.metric("validator.churn", stats::mean(&permits));
-    out.metric("miner.churn", stats::mean(&uids));
+
+    /// `miner.rank_correlation`: per subnet, Spearman of each miner's mean incentive (over the
+    /// epochs it held a uid) with its true quality; mean over subnets where it is defined.
+    fn rank_correlation(&self, quality: &BTreeMap<u32, f64>, out: &mut Collector) {
+        let mut per_subnet = Mean::default();
+        for s in self.subnets.values() {
+            let (mut q, mut i) = (Vec::new(), Vec::new());
+            for (hotkey, mean) in &s.incentive {
+                if let (Some(qh), Some(m)) = (quality.get(hotkey), mean.get()) {
+                    q.push(*qh);
+                    i.push(m);
+                }
+            }
+            if q.len() >= 3 {
+                per_subnet.extend(stats::spearman(&q, &i));
+            }
+        }
+        out.metric("miner.rank_correlation", per_subnet.get());
+    }
 }
 
-/// `price.final.sn<netuid>` and `price.mean.sn<netuid>`.
-fn prices(run: &RunView, out: &mut Collector) {
-    let mut paths: BTreeMap<u16, Vec<f64>> = BTreeMap::new();
-    for s in &run.record.subnets {
-        paths.entry(s.netuid).or_default().push(s.price);
+/// `validator.churn` and `miner.churn` counts: whether the permit holders changed and whether
+/// some uid changed hotkey since the subnet's previous epoch with rows.
+fn churn(s: &mut SubnetHealth, e: &EpochRows) {
+    if e.rows.is_empty() {
+        return;
     }
-    for (netuid, path) in paths {
-        out.metric(format!("price.final.sn{netuid}"), path.last().copied());
-        out.metric(format!("price.mean.sn{netuid}"), stats::mean(&path));
+    let holders: BTreeSet<u32> = e
+        .rows
+        .iter()
+        .filter(|r| r.permit)
+        .map(|r| r.hotkey)
+        .collect();
+    if s.epochs > 0 {
+        s.permits_changed += u64::from(holders != s.holders);
+        let replaced =
+            (e.rows.iter()).any(|r| s.hotkeys.get(&r.uid).is_some_and(|h| *h != r.hotkey));
+        s.uids_replaced += u64::from(replaced);
     }
+    s.epochs += 1;
+    s.holders = holders;
+    s.hotkeys = e.rows.iter().map(|r| (r.uid, r.hotkey)).collect();
 }

@@ -105,9 +105,10 @@ pub mod stats;
 mod view;
 mod yields;
 
-use crate::record::RunRecord;
+use crate::record::{AccountRow, LedgerRow, NeuronRow, RowSink, RunRecord, SubnetRow};
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
+use view::{Context, EpochRows};
 
 /// One headline number of a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -180,25 +181,101 @@ impl RunMetrics {
     }
 }
 
-/// Every metric of one run, computed from its rows and its scenario. Deterministic:
-/// metrics sorted by name, series sorted by (series, step); no HashMap iteration.
+/// Every metric of one run whose rows are all in `record`: its subnet epochs are handed to a
+/// [`Metrics`] sink in block order, as a run would. Deterministic: metrics sorted by name,
+/// series sorted by (series, step); no HashMap iteration.
 pub fn compute(scenario: &Scenario, record: &RunRecord) -> RunMetrics {
-    let run = view::RunView::new(scenario, record);
-    let mut out = Collector::default();
-    let apy = yields::add(&run, &mut out);
-    shares::add(&run, &mut out);
-    concentration::add(&run, &mut out);
-    let mut metrics = out.finish();
-    metrics.apy = apy
-        .into_iter()
-        .filter(|h| h.alpha.is_finite())
-        .map(|h| HotkeyApy {
-            tao: h.tao.filter(|x| x.is_finite()),
-            root_tao: h.root_tao.filter(|x| x.is_finite()),
-            ..h
-        })
-        .collect();
-    metrics
+    let mut metrics = Metrics::new(scenario);
+    let mut epochs: BTreeMap<(u64, u16, u64), (Option<&SubnetRow>, Vec<NeuronRow>)> =
+        BTreeMap::new();
+    let mut block_of: BTreeMap<(u16, u64), u64> = BTreeMap::new();
+    for s in &record.subnets {
+        block_of.insert((s.netuid, s.epoch), s.block);
+        epochs.entry((s.block, s.netuid, s.epoch)).or_default().0 = Some(s);
+    }
+    for r in &record.neurons {
+        let block = block_of
+            .get(&(r.netuid, r.epoch))
+            .copied()
+            .unwrap_or(r.block);
+        let slot = epochs.entry((block, r.netuid, r.epoch)).or_default();
+        slot.1.push(r.clone());
+    }
+    for (subnet, mut rows) in epochs.into_values() {
+        rows.sort_by_key(|r| r.uid);
+        metrics.epoch(subnet, &rows);
+    }
+    metrics.finish(record)
+}
+
+/// The metrics of a run as it goes: a [`RowSink`] that reads each subnet epoch once and keeps
+/// running sums (per subnet, hotkey, group and step), never the rows, so a year-long run's
+/// metrics take memory that grows only with the number of series points.
+pub struct Metrics {
+    ctx: Context,
+    yields: yields::Yields,
+    shares: shares::Shares,
+    concentration: concentration::Concentration,
+    out: Collector,
+}
+
+impl Metrics {
+    /// An empty accumulator for a run of `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        Metrics {
+            ctx: Context::new(scenario),
+            yields: yields::Yields::default(),
+            shares: shares::Shares::default(),
+            concentration: concentration::Concentration::default(),
+            out: Collector::default(),
+        }
+    }
+
+    /// Every metric, series and per-hotkey APY of the run; `record` gives the totals (final
+    /// issuance) and the miners' genesis qualities.
+    pub fn finish(self, record: &RunRecord) -> RunMetrics {
+        let mut out = self.out;
+        let apy = self.yields.finish(&self.ctx, &mut out);
+        self.shares.finish(&mut out);
+        let (drawn, issuance) = (&record.miner_quality, record.final_issuance);
+        self.concentration
+            .finish(&self.ctx, drawn, issuance, &mut out);
+        let mut metrics = out.finish();
+        metrics.apy = apy
+            .into_iter()
+            .filter(|h| h.alpha.is_finite())
+            .map(|h| HotkeyApy {
+                tao: h.tao.filter(|x| x.is_finite()),
+                root_tao: h.root_tao.filter(|x| x.is_finite()),
+                ..h
+            })
+            .collect();
+        metrics
+    }
+}
+
+impl RowSink for Metrics {
+    fn epoch(&mut self, subnet: Option<&SubnetRow>, neurons: &[NeuronRow]) {
+        let Some(first) = subnet
+            .map(|s| (s.netuid, s.epoch))
+            .or(neurons.first().map(|r| (r.netuid, r.epoch)))
+        else {
+            return;
+        };
+        let e = EpochRows {
+            netuid: first.0,
+            epoch: first.1,
+            subnet,
+            rows: neurons,
+        };
+        self.yields.epoch(&self.ctx, &e);
+        self.shares.epoch(&self.ctx, &e, &mut self.out);
+        self.concentration.epoch(&e);
+    }
+
+    fn accounts(&mut self, _: &[AccountRow]) {}
+
+    fn ledger(&mut self, _: &[LedgerRow]) {}
 }
 
 /// Metrics and series as they are computed, keyed for sorted output.

@@ -1,21 +1,184 @@
 //! Who gets what against what they stake: relative dividends, the weight-copier ratio G
 //! (catalogue §4), cabal and honest emission shares, and the per-epoch emission, dividend and
-//! stake series (formulas in the module doc of [`super`]).
+//! stake series (formulas in the module doc of [`super`]). Fed one subnet epoch at a time
+//! ([`Shares::epoch`]); per subnet it keeps running means and the last [`G_WINDOW`] values of G.
+//!
+//! May depend on: `view`, `stats`, `record`.
 
-use super::view::{EpochRows, RunView, group, is_miner, is_validator};
+use super::stats::Mean;
+use super::view::{Context, EpochRows, group, is_miner, is_validator};
 use super::{Collector, stats};
 use crate::record::NeuronRow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Epochs averaged in `copier_g.mean`.
 const G_WINDOW: usize = 10;
 
-/// Adds the share metrics and series.
-pub fn add(run: &RunView, out: &mut Collector) {
-    relative_dividends(run, out);
-    copier_g(run, out);
-    cabal_shares(run, out);
-    series(run, out);
+/// What one subnet contributes to the share metrics.
+#[derive(Default)]
+struct SubnetShares {
+    /// G of its last epoch.
+    last_g: Option<f64>,
+    /// G of its last [`G_WINDOW`] epochs (undefined ones included, as `None`).
+    window: VecDeque<Option<f64>>,
+    /// Whether some validator row was a cabal's / a copier's.
+    has_cabal: bool,
+    has_copier: bool,
+    /// Per epoch: the cabal side's share of emission and of stake weight, the honest side's
+    /// share of emission.
+    cabal_emission: Mean,
+    cabal_stake: Mean,
+    honest_emission: Mean,
+}
+
+/// Per (group, step): (group Σ, all validators' Σ).
+type StepSums = BTreeMap<u64, (BTreeMap<String, f64>, f64)>;
+
+/// The share metrics and series, accumulated one subnet epoch at a time.
+#[derive(Default)]
+pub struct Shares {
+    subnets: BTreeMap<u16, SubnetShares>,
+    /// Per group: dividend share − stake share among validators, per subnet epoch.
+    relative_dividends: BTreeMap<String, Mean>,
+    /// Per (group, step): Σ emission, alpha.
+    emission: BTreeMap<(String, u64), f64>,
+    dividends: StepSums,
+    stakes: StepSums,
+}
+
+impl Shares {
+    /// Adds one subnet epoch (its price point goes straight to `out`).
+    pub fn epoch(&mut self, ctx: &Context, e: &EpochRows, out: &mut Collector) {
+        self.relative_dividends(e);
+        let s = self.subnets.entry(e.netuid).or_default();
+        let g = epoch_g(e);
+        s.last_g = g;
+        s.window.push_back(g);
+        if s.window.len() > G_WINDOW {
+            s.window.pop_front();
+        }
+        let attack =
+            |strategy: &str| (e.rows.iter()).any(|r| is_validator(r) && r.strategy == strategy);
+        s.has_cabal |= attack("cabal");
+        s.has_copier |= attack("copier");
+        let emission = |r: &NeuronRow| r.emission as f64;
+        let stake = |r: &NeuronRow| f64::from(r.stake_weight);
+        let members = &ctx.cabal_miners;
+        s.cabal_emission
+            .extend(side_share(e, members, Side::Cabal, emission));
+        s.cabal_stake
+            .extend(side_share(e, members, Side::Cabal, stake));
+        s.honest_emission
+            .extend(side_share(e, members, Side::Honest, emission));
+        self.series(e, out);
+    }
+
+    /// Adds the share metrics and series.
+    pub fn finish(self, out: &mut Collector) {
+        for (g, mean) in &self.relative_dividends {
+            out.metric(format!("relative_dividends.{g}"), mean.get());
+        }
+        self.copier_g(out);
+        self.cabal_shares(out);
+        for ((g, step), x) in self.emission {
+            out.point(format!("emission.{g}"), step, x);
+        }
+        for (name, sums) in [
+            ("dividends_share", self.dividends),
+            ("stake_share", self.stakes),
+        ] {
+            for (step, (per, total)) in sums {
+                if total > 0.0 {
+                    for (g, x) in per {
+                        out.point(format!("{name}.{g}"), step, x / total);
+                    }
+                }
+            }
+        }
+    }
+
+    /// This epoch's dividend share − stake share of each validator group (where both totals
+    /// are positive).
+    fn relative_dividends(&mut self, e: &EpochRows) {
+        let (d, d_total) = validator_sums(e, |r| f64::from(r.dividends));
+        let (s, s_total) = validator_sums(e, |r| f64::from(r.stake_weight));
+        if d_total <= 0.0 || s_total <= 0.0 {
+            return;
+        }
+        for (g, s_g) in s {
+            let d_g = d.get(&g).copied().unwrap_or(0.0);
+            let mean = self.relative_dividends.entry(g).or_default();
+            mean.add(d_g / d_total - s_g / s_total);
+        }
+    }
+
+    /// `copier_g.last` and `copier_g.mean`, averaged over subnets that have both kinds.
+    fn copier_g(&self, out: &mut Collector) {
+        let (mut last, mut window) = (Mean::default(), Mean::default());
+        for s in self.subnets.values() {
+            last.extend(s.last_g);
+            let mut tail = Mean::default();
+            // Newest first, as the window is read back.
+            tail.extend(s.window.iter().rev().flatten().copied());
+            window.extend(tail.get());
+        }
+        out.metric("copier_g.last", last.get());
+        out.metric("copier_g.mean", window.get());
+    }
+
+    /// `cabal.emission_share`, `cabal.stake_share` (over subnets with cabal validators) and
+    /// `honest.emission_share` (over subnets with cabal or copier validators).
+    fn cabal_shares(&self, out: &mut Collector) {
+        let (mut emission, mut stake, mut honest) =
+            (Mean::default(), Mean::default(), Mean::default());
+        let (mut cabal, mut attacked) = (false, false);
+        for s in self.subnets.values() {
+            if s.has_cabal {
+                cabal = true;
+                emission.merge(s.cabal_emission);
+                stake.merge(s.cabal_stake);
+            }
+            if s.has_cabal || s.has_copier {
+                attacked = true;
+                honest.merge(s.honest_emission);
+            }
+        }
+        if cabal {
+            out.metric("cabal.emission_share", emission.get());
+            out.metric("cabal.stake_share", stake.get());
+        }
+        if attacked {
+            out.metric("honest.emission_share", honest.get());
+        }
+    }
+
+    /// This epoch's `emission.<group>`, `dividends_share.<group>`, `stake_share.<group>` sums
+    /// and its `price.sn<netuid>` point.
+    fn series(&mut self, e: &EpochRows, out: &mut Collector) {
+        for r in e.rows {
+            if let Some(g) = group(r) {
+                *self.emission.entry((g, e.epoch)).or_insert(0.0) += r.emission as f64 / 1e9;
+            }
+        }
+        let add = |acc: &mut (BTreeMap<String, f64>, f64),
+                   (per, total): (BTreeMap<String, f64>, f64)| {
+            acc.1 += total;
+            for (g, x) in per {
+                *acc.0.entry(g).or_insert(0.0) += x;
+            }
+        };
+        add(
+            self.dividends.entry(e.epoch).or_default(),
+            validator_sums(e, |r| f64::from(r.dividends)),
+        );
+        add(
+            self.stakes.entry(e.epoch).or_default(),
+            validator_sums(e, |r| f64::from(r.stake_weight)),
+        );
+        if let Some(s) = e.subnet {
+            out.point(format!("price.sn{}", e.netuid), e.epoch, s.price);
+        }
+    }
 }
 
 /// Σ of `f` over validator rows, per group and in total.
@@ -29,29 +192,6 @@ fn validator_sums(e: &EpochRows, f: impl Fn(&NeuronRow) -> f64) -> (BTreeMap<Str
         }
     }
     (per_group, total)
-}
-
-/// `relative_dividends.<group>`: dividend share − stake share among validators, per subnet
-/// epoch (where both totals are positive), mean over subnet epochs.
-fn relative_dividends(run: &RunView, out: &mut Collector) {
-    let mut diffs: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for e in &run.epochs {
-        let (d, d_total) = validator_sums(e, |r| f64::from(r.dividends));
-        let (s, s_total) = validator_sums(e, |r| f64::from(r.stake_weight));
-        if d_total <= 0.0 || s_total <= 0.0 {
-            continue;
-        }
-        for (g, s_g) in s {
-            let d_g = d.get(&g).copied().unwrap_or(0.0);
-            diffs
-                .entry(g)
-                .or_default()
-                .push(d_g / d_total - s_g / s_total);
-        }
-    }
-    for (g, xs) in diffs {
-        out.metric(format!("relative_dividends.{g}"), stats::mean(&xs));
-    }
 }
 
 /// G of one subnet epoch: mean D/S of the copiers ÷ median D/S of the honest validators
@@ -69,23 +209,6 @@ pub fn epoch_g(e: &EpochRows) -> Option<f64> {
     (honest > 0.0).then(|| copier / honest)
 }
 
-/// `copier_g.last` and `copier_g.mean`, averaged over subnets that have both kinds.
-fn copier_g(run: &RunView, out: &mut Collector) {
-    let (mut last, mut window) = (Vec::new(), Vec::new());
-    for netuid in run.netuids() {
-        let gs: Vec<Option<f64>> = run.epochs_of(netuid).map(epoch_g).collect();
-        if let Some(Some(g)) = gs.last() {
-            last.push(*g);
-        }
-        let tail: Vec<f64> = gs.iter().rev().take(G_WINDOW).flatten().copied().collect();
-        if let Some(m) = stats::mean(&tail) {
-            window.push(m);
-        }
-    }
-    out.metric("copier_g.last", stats::mean(&last));
-    out.metric("copier_g.mean", stats::mean(&window));
-}
-
 /// Which side of an attack a validator or miner row is on.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -96,7 +219,7 @@ enum Side {
 
 fn side(r: &NeuronRow, cabal_miners: &BTreeSet<u32>) -> Option<Side> {
     if is_validator(r) {
-        Some(match r.strategy.as_str() {
+        Some(match r.strategy {
             "cabal" => Side::Cabal,
             "copier" => Side::Copier,
             _ => Side::Honest,
@@ -112,7 +235,7 @@ fn side(r: &NeuronRow, cabal_miners: &BTreeSet<u32>) -> Option<Side> {
     }
 }
 
-/// Share of `side` in Σ `f` over validator and miner rows of one epoch.
+/// Share of `which` in Σ `f` over validator and miner rows of one epoch.
 fn side_share(
     e: &EpochRows,
     cabal_miners: &BTreeSet<u32>,
@@ -120,7 +243,7 @@ fn side_share(
     f: impl Fn(&NeuronRow) -> f64,
 ) -> Option<f64> {
     let (mut part, mut total) = (0.0, 0.0);
-    for r in &e.rows {
+    for r in e.rows {
         let Some(s) = side(r, cabal_miners) else {
             continue;
         };
@@ -130,98 +253,4 @@ fn side_share(
         }
     }
     (total > 0.0).then(|| part / total)
-}
-
-/// Subnets where some validator row has one of `strategies`.
-fn subnets_with(run: &RunView, strategies: &[&str]) -> BTreeSet<u16> {
-    run.epochs
-        .iter()
-        .filter(|e| {
-            e.rows
-                .iter()
-                .any(|r| is_validator(r) && strategies.contains(&r.strategy.as_str()))
-        })
-        .map(|e| e.netuid)
-        .collect()
-}
-
-/// Mean over the epochs of `scope` of `which`'s share of `f`.
-fn mean_share(
-    run: &RunView,
-    scope: &BTreeSet<u16>,
-    cabal_miners: &BTreeSet<u32>,
-    which: Side,
-    f: impl Fn(&NeuronRow) -> f64,
-) -> Option<f64> {
-    let shares: Vec<f64> = run
-        .epochs
-        .iter()
-        .filter(|e| scope.contains(&e.netuid))
-        .filter_map(|e| side_share(e, cabal_miners, which, &f))
-        .collect();
-    stats::mean(&shares)
-}
-
-/// `cabal.emission_share`, `cabal.stake_share`, `honest.emission_share`.
-fn cabal_shares(run: &RunView, out: &mut Collector) {
-    let members = run.cabal_miners();
-    let emission = |r: &NeuronRow| r.emission as f64;
-    let stake = |r: &NeuronRow| f64::from(r.stake_weight);
-    let cabal = subnets_with(run, &["cabal"]);
-    if !cabal.is_empty() {
-        let share = mean_share(run, &cabal, &members, Side::Cabal, emission);
-        out.metric("cabal.emission_share", share);
-        let share = mean_share(run, &cabal, &members, Side::Cabal, stake);
-        out.metric("cabal.stake_share", share);
-    }
-    let attacked = subnets_with(run, &["cabal", "copier"]);
-    if !attacked.is_empty() {
-        let share = mean_share(run, &attacked, &members, Side::Honest, emission);
-        out.metric("honest.emission_share", share);
-    }
-}
-
-/// `emission.<group>`, `dividends_share.<group>`, `stake_share.<group>`, `price.sn<netuid>`.
-fn series(run: &RunView, out: &mut Collector) {
-    let mut emission: BTreeMap<(String, u64), f64> = BTreeMap::new();
-    // Per (group, step): (group Σ, all validators' Σ), for dividends and stake weight.
-    let mut dividends: BTreeMap<u64, (BTreeMap<String, f64>, f64)> = BTreeMap::new();
-    let mut stakes: BTreeMap<u64, (BTreeMap<String, f64>, f64)> = BTreeMap::new();
-    for e in &run.epochs {
-        for r in &e.rows {
-            if let Some(g) = group(r) {
-                *emission.entry((g, e.epoch)).or_insert(0.0) += r.emission as f64 / 1e9;
-            }
-        }
-        let add = |acc: &mut (BTreeMap<String, f64>, f64),
-                   (per, total): (BTreeMap<String, f64>, f64)| {
-            acc.1 += total;
-            for (g, x) in per {
-                *acc.0.entry(g).or_insert(0.0) += x;
-            }
-        };
-        add(
-            dividends.entry(e.epoch).or_default(),
-            validator_sums(e, |r| f64::from(r.dividends)),
-        );
-        add(
-            stakes.entry(e.epoch).or_default(),
-            validator_sums(e, |r| f64::from(r.stake_weight)),
-        );
-        if let Some(s) = e.subnet {
-            out.point(format!("price.sn{}", e.netuid), e.epoch, s.price);
-        }
-    }
-    for ((g, step), x) in emission {
-        out.point(format!("emission.{g}"), step, x);
-    }
-    for (name, sums) in [("dividends_share", dividends), ("stake_share", stakes)] {
-        for (step, (per, total)) in sums {
-            if total > 0.0 {
-                for (g, x) in per {
-                    out.point(format!("{name}.{g}"), step, x / total);
-                }
-            }
-        }
-    }
 }

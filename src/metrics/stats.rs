@@ -2,6 +2,40 @@
 //! correlation. Each returns `None` where the statistic is undefined (no data, zero total,
 //! zero variance), so callers never emit NaN.
 
+/// A running arithmetic mean (values added one at a time, in the order given); `None` until
+/// a value is added.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Mean {
+    total: f64,
+    n: usize,
+}
+
+impl Mean {
+    /// Adds `x`.
+    pub fn add(&mut self, x: f64) {
+        self.total += x;
+        self.n += 1;
+    }
+
+    /// Adds every `x` of `xs`.
+    pub fn extend(&mut self, xs: impl IntoIterator<Item = f64>) {
+        for x in xs {
+            self.add(x);
+        }
+    }
+
+    /// Merges `other` into this mean.
+    pub fn merge(&mut self, other: Mean) {
+        self.total += other.total;
+        self.n += other.n;
+    }
+
+    /// The mean so far.
+    pub fn get(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.total / self.n as f64)
+    }
+}
+
 /// Arithmetic mean; `None` for an empty slice.
 pub fn mean(xs: &[f64]) -> Option<f64> {
     if xs.is_empty() {

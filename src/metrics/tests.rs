@@ -18,15 +18,15 @@ fn hotkey(s: &Scenario, name: &str) -> u32 {
     s.agents.iter().find(|a| a.name == name).unwrap().hotkey
 }
 
-fn row(epoch: u64, uid: u16, hotkey: u32, role: &'static str, strategy: &str) -> NeuronRow {
+fn row(epoch: u64, uid: u16, hotkey: u32, role: &'static str, strategy: &'static str) -> NeuronRow {
     NeuronRow {
         epoch,
         netuid: 1,
         uid,
         hotkey,
-        agent: format!("agent-{hotkey}"),
+        agent: Some(hotkey),
         role,
-        strategy: strategy.into(),
+        strategy,
         permit: role == "validator",
         ..NeuronRow::default()
     }

@@ -4,12 +4,15 @@
 //! `dividends_per_1000.<group>`, the `apy_alpha.<group>` / `apy_tao.<group>` series, and the
 //! per-hotkey APYs the report's histograms draw.
 //!
-//! May depend on: `view`, `stats`, `record`, `scenario`.
+//! Fed one subnet epoch at a time ([`Yields::epoch`]); keeps running means per hotkey, group
+//! and step, so its memory does not grow with the run's duration.
+//!
+//! May depend on: `view`, `stats`, `record`.
 
-use super::view::{EpochRows, RunView, group, is_validator};
+use super::stats::Mean;
+use super::view::{Context, EpochRows, group, is_validator};
 use super::{Collector, HotkeyApy, stats};
 use crate::record::NeuronRow;
-use crate::scenario::Role;
 use std::collections::BTreeMap;
 
 /// One validator hotkey's return in one epoch.
@@ -55,11 +58,11 @@ struct Paid {
 
 /// The epoch's payouts by uid (spec §8.10, §10.2): incentive I_k/σE of the emission, the rest
 /// the dividend weight δ_k, split by the root proportion ρ_k into the alpha and root buckets.
-fn payouts(run: &RunView, e: &EpochRows, incentive_sum: f64, dividend_sum: f64) -> Vec<Paid> {
+fn payouts(ctx: &Context, e: &EpochRows, incentive_sum: f64, dividend_sum: f64) -> Vec<Paid> {
     let Some(subnet) = e.subnet else {
         return Vec::new();
     };
-    let tau = run.tao_weight();
+    let tau = ctx.tao_weight();
     let emission_sum: f64 = e.rows.iter().map(|r| r.emission as f64).sum();
     let incentive = |r: &NeuronRow| {
         if incentive_sum > 0.0 {
@@ -108,19 +111,19 @@ fn payouts(run: &RunView, e: &EpochRows, incentive_sum: f64, dividend_sum: f64) 
 
 /// The yields of every validator in one subnet epoch (none for the warm-up epoch 0, for an
 /// epoch without its subnet row, or for a pool that was empty before the payout).
-pub fn epoch_yields(run: &RunView, e: &EpochRows, prices: Prices) -> Vec<Yield> {
+pub fn epoch_yields(ctx: &Context, e: &EpochRows, prices: Prices) -> Vec<Yield> {
     if e.subnet.is_none() || e.epoch == 0 {
         return Vec::new();
     }
     let sum = |f: fn(&NeuronRow) -> u16| -> f64 { e.rows.iter().map(|r| f64::from(f(r))).sum() };
-    let paid = payouts(run, e, sum(|r| r.incentive), sum(|r| r.dividends));
+    let paid = payouts(ctx, e, sum(|r| r.incentive), sum(|r| r.dividends));
     e.rows
         .iter()
         .zip(paid)
         .filter(|(r, _)| is_validator(r))
         .filter_map(|(r, p)| {
             let before = r.alpha_stake as f64 - p.alpha_dividend - p.incentive;
-            let keep = 1.0 - run.take(r.hotkey);
+            let keep = 1.0 - ctx.take(r.hotkey);
             let y = keep * p.alpha_dividend / before;
             let y_tao = prices
                 .previous
@@ -148,60 +151,116 @@ pub fn annualise(y: f64, epochs_per_year: f64) -> f64 {
     (1.0 + y).powf(epochs_per_year) - 1.0
 }
 
-/// Adds the yield metrics and series; returns the per-hotkey APYs.
-pub fn add(run: &RunView, out: &mut Collector) -> Vec<HotkeyApy> {
-    let mut previous: BTreeMap<u16, f64> = BTreeMap::new();
-    let mut yields = Vec::new();
-    for e in &run.epochs {
-        let Some(subnet) = e.subnet else {
-            yields.extend(epoch_yields(run, e, Prices::default()));
-            continue;
-        };
-        let prices = Prices {
-            now: subnet.price,
-            previous: previous.insert(e.netuid, subnet.price),
-        };
-        yields.extend(epoch_yields(run, e, prices));
-    }
-    let hotkeys = hotkey_apys(run, &yields);
-    group_apy(&hotkeys, out);
-    nominator_apy(run, &yields, out);
-    dividends_per_1000(&yields, out);
-    apy_series(run, &yields, out);
-    hotkeys
+/// A hotkey's running mean yields: in alpha, valued in TAO, of its root stakers.
+type HotkeyMeans = [Mean; 3];
+
+/// The yield metrics and series, accumulated one subnet epoch at a time.
+#[derive(Default)]
+pub struct Yields {
+    /// Spot price after each subnet's previous recorded epoch.
+    previous: BTreeMap<u16, f64>,
+    /// Per (group, netuid, hotkey): its mean yields (a hotkey whose strategy changed counts
+    /// once in each group).
+    per_hotkey: BTreeMap<(String, u16, u32), HotkeyMeans>,
+    /// Per (netuid, hotkey), whatever its group: mean yields in alpha and in TAO.
+    per_nominee: BTreeMap<(u16, u32), [Mean; 2]>,
+    /// Per group: 1 000 · Σ dividends / Σ stake before, per subnet epoch.
+    dividends_per_1000: BTreeMap<String, Mean>,
+    /// Per (family, group, step): the subnets' APYs of the group's yields at that epoch.
+    series: BTreeMap<(&'static str, String, u64), Mean>,
 }
 
-/// APY of a set of per-epoch yields on `netuid`: (1 + ȳ)^N − 1.
-fn apy_of(run: &RunView, netuid: u16, ys: &[f64]) -> Option<f64> {
-    Some(annualise(stats::mean(ys)?, run.epochs_per_year(netuid)?))
-}
-
-/// Each validator hotkey's APYs on each subnet, by (group, netuid, hotkey): a hotkey whose
-/// strategy changed counts once in each group.
-fn hotkey_apys(run: &RunView, yields: &[Yield]) -> Vec<HotkeyApy> {
-    type Ys = (String, Vec<f64>, Vec<f64>, Vec<f64>);
-    let mut per_hotkey: BTreeMap<(&str, u16, u32), Ys> = BTreeMap::new();
-    for y in yields {
-        let entry = per_hotkey
-            .entry((&y.group, y.netuid, y.hotkey))
-            .or_insert_with(|| (y.group.clone(), Vec::new(), Vec::new(), Vec::new()));
-        entry.1.push(y.y);
-        entry.2.extend(y.y_tao);
-        entry.3.extend(y.y_root);
+impl Yields {
+    /// Adds one subnet epoch.
+    pub fn epoch(&mut self, ctx: &Context, e: &EpochRows) {
+        let prices = match e.subnet {
+            Some(subnet) => Prices {
+                now: subnet.price,
+                previous: self.previous.insert(e.netuid, subnet.price),
+            },
+            None => Prices::default(),
+        };
+        let yields = epoch_yields(ctx, e, prices);
+        for y in &yields {
+            let key = (y.group.clone(), y.netuid, y.hotkey);
+            let [alpha, tao, root] = self.per_hotkey.entry(key).or_default();
+            alpha.add(y.y);
+            tao.extend(y.y_tao);
+            root.extend(y.y_root);
+            let [alpha, tao] = self.per_nominee.entry((y.netuid, y.hotkey)).or_default();
+            alpha.add(y.y);
+            tao.extend(y.y_tao);
+        }
+        self.dividends_per_1000(&yields);
+        self.apy_series(ctx, e, &yields);
     }
-    per_hotkey
-        .into_iter()
-        .filter_map(|((_, netuid, hotkey), (group, alpha, tao, root))| {
-            Some(HotkeyApy {
-                netuid,
-                hotkey,
-                group,
-                alpha: apy_of(run, netuid, &alpha)?,
-                tao: apy_of(run, netuid, &tao),
-                root_tao: apy_of(run, netuid, &root),
+
+    /// `dividends_per_1000.<group>`: this epoch's 1 000 · Σ dividends / Σ stake before.
+    fn dividends_per_1000(&mut self, yields: &[Yield]) {
+        let mut sums: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        for y in yields {
+            let s = sums.entry(&y.group).or_default();
+            s.0 += y.alpha_dividend;
+            s.1 += y.stake_before;
+        }
+        for (g, (dividend, stake)) in sums {
+            let mean = self.dividends_per_1000.entry(g.to_string()).or_default();
+            mean.add(1_000.0 * dividend / stake);
+        }
+    }
+
+    /// `apy_alpha.<group>` and `apy_tao.<group>` at this epoch: the APY of the group's
+    /// validators' mean yield on this subnet, (1 + ȳ)^N − 1.
+    fn apy_series(&mut self, ctx: &Context, e: &EpochRows, yields: &[Yield]) {
+        let mut per_group: BTreeMap<(&'static str, &str), Mean> = BTreeMap::new();
+        for y in yields {
+            per_group
+                .entry(("apy_alpha", &y.group))
+                .or_default()
+                .add(y.y);
+            if let Some(t) = y.y_tao {
+                per_group.entry(("apy_tao", &y.group)).or_default().add(t);
+            }
+        }
+        for ((family, g), ys) in per_group {
+            if let Some(apy) = apy_of(ctx, e.netuid, ys) {
+                let key = (family, g.to_string(), e.epoch);
+                self.series.entry(key).or_default().add(apy);
+            }
+        }
+    }
+
+    /// Adds the yield metrics and series; returns the per-hotkey APYs.
+    pub fn finish(self, ctx: &Context, out: &mut Collector) -> Vec<HotkeyApy> {
+        let hotkeys: Vec<HotkeyApy> = (self.per_hotkey.into_iter())
+            .filter_map(|((group, netuid, hotkey), [alpha, tao, root])| {
+                Some(HotkeyApy {
+                    netuid,
+                    hotkey,
+                    group,
+                    alpha: apy_of(ctx, netuid, alpha)?,
+                    tao: apy_of(ctx, netuid, tao),
+                    root_tao: apy_of(ctx, netuid, root),
+                })
             })
-        })
-        .collect()
+            .collect();
+        group_apy(&hotkeys, out);
+        nominator_apy(ctx, &self.per_nominee, out);
+        for (g, mean) in self.dividends_per_1000 {
+            out.metric(format!("dividends_per_1000.{g}"), mean.get());
+        }
+        for ((family, g, step), mean) in self.series {
+            if let Some(v) = mean.get() {
+                out.point(format!("{family}.{g}"), step, v);
+            }
+        }
+        hotkeys
+    }
+}
+
+/// APY of per-epoch yields with mean `ys` on `netuid`: (1 + ȳ)^N − 1.
+fn apy_of(ctx: &Context, netuid: u16, ys: Mean) -> Option<f64> {
+    Some(annualise(ys.get()?, ctx.epochs_per_year(netuid)?))
 }
 
 /// `apy_alpha.<group>.*`, `apy_tao.<group>.*` (median and mean over the group's hotkeys) and
@@ -224,77 +283,23 @@ fn group_apy(hotkeys: &[HotkeyApy], out: &mut Collector) {
     }
 }
 
-/// One hotkey's per-epoch yields in alpha and valued in TAO.
-type AlphaAndTao = (Vec<f64>, Vec<f64>);
-
 /// `apy_alpha.nominator.median` and `apy_tao.nominator.median`: one entry per nominator with
 /// a genesis delegation, the APY of the validator it delegates to (all its yields, whatever
 /// its group).
-fn nominator_apy(run: &RunView, yields: &[Yield], out: &mut Collector) {
-    let mut per_hotkey: BTreeMap<(u16, u32), AlphaAndTao> = BTreeMap::new();
-    for y in yields {
-        let entry = per_hotkey.entry((y.netuid, y.hotkey)).or_default();
-        entry.0.push(y.y);
-        entry.1.extend(y.y_tao);
-    }
-    let delegated: Vec<(u16, &AlphaAndTao)> = run
-        .scenario
-        .agents
-        .iter()
-        .filter(|a| a.role == Role::Nominator)
-        .filter_map(|a| Some((a.netuid, per_hotkey.get(&(a.netuid, a.delegate_to?))?)))
+fn nominator_apy(
+    ctx: &Context,
+    per_nominee: &BTreeMap<(u16, u32), [Mean; 2]>,
+    out: &mut Collector,
+) {
+    let delegated: Vec<(u16, &[Mean; 2])> = (ctx.delegations.iter())
+        .filter_map(|key| Some((key.0, per_nominee.get(key)?)))
         .collect();
     let alpha: Vec<f64> = (delegated.iter())
-        .filter_map(|(netuid, ys)| apy_of(run, *netuid, &ys.0))
+        .filter_map(|(netuid, ys)| apy_of(ctx, *netuid, ys[0]))
         .collect();
     let tao: Vec<f64> = (delegated.iter())
-        .filter_map(|(netuid, ys)| apy_of(run, *netuid, &ys.1))
+        .filter_map(|(netuid, ys)| apy_of(ctx, *netuid, ys[1]))
         .collect();
     out.metric("apy_alpha.nominator.median", stats::median(&alpha));
     out.metric("apy_tao.nominator.median", stats::median(&tao));
-}
-
-/// `dividends_per_1000.<group>`: 1 000 · Σ dividends / Σ stake before, per subnet epoch, mean.
-fn dividends_per_1000(yields: &[Yield], out: &mut Collector) {
-    let mut sums: BTreeMap<(&str, u16, u64), (f64, f64)> = BTreeMap::new();
-    for y in yields {
-        let s = sums.entry((&y.group, y.netuid, y.epoch)).or_default();
-        s.0 += y.alpha_dividend;
-        s.1 += y.stake_before;
-    }
-    let mut per_group: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for ((g, _, _), (dividend, stake)) in sums {
-        per_group
-            .entry(g)
-            .or_default()
-            .push(1_000.0 * dividend / stake);
-    }
-    for (g, xs) in per_group {
-        out.metric(format!("dividends_per_1000.{g}"), stats::mean(&xs));
-    }
-}
-
-/// `apy_alpha.<group>` and `apy_tao.<group>` per epoch: the APY of the group's validators'
-/// yields in that epoch, (1 + ȳ)^N − 1.
-fn apy_series(run: &RunView, yields: &[Yield], out: &mut Collector) {
-    let mut points: BTreeMap<(&str, &str, u64, u16), Vec<f64>> = BTreeMap::new();
-    for y in yields {
-        let key = |family| (family, y.group.as_str(), y.epoch, y.netuid);
-        points.entry(key("apy_alpha")).or_default().push(y.y);
-        if let Some(t) = y.y_tao {
-            points.entry(key("apy_tao")).or_default().push(t);
-        }
-    }
-    // Per (family, group, epoch): the mean of the subnets' APYs at that epoch.
-    let mut per_step: BTreeMap<(&str, &str, u64), Vec<f64>> = BTreeMap::new();
-    for ((family, g, step, netuid), ys) in &points {
-        if let Some(apy) = apy_of(run, *netuid, ys) {
-            per_step.entry((family, g, *step)).or_default().push(apy);
-        }
-    }
-    for ((family, g, step), apys) in per_step {
-        if let Some(v) = stats::mean(&apys) {
-            out.point(format!("{family}.{g}"), step, v);
-        }
-    }
 }

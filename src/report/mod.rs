@@ -19,6 +19,7 @@ mod parquet;
 pub mod publish;
 mod read;
 mod run_view;
+mod stream;
 mod summary;
 mod sweep;
 mod sweep_view;
@@ -26,12 +27,13 @@ mod sweep_view;
 pub use ledger::{LedgerCheck, verify as verify_ledger};
 pub use markdown::{Drawn, draw_report, publish_report, write_report};
 pub use publish::Staging;
+pub use stream::RunWriter;
 pub use summary::summary;
 pub use sweep::{AxisColumn, SweepRun, SweepWriter};
 
 use crate::echo::{echo_path, one_line};
 use crate::metrics::RunMetrics;
-use crate::record::RunRecord;
+use crate::record::{NeuronRow, RowSink, RunRecord};
 use std::path::{Path, PathBuf};
 
 /// Why a run's files could not be written.
@@ -96,11 +98,14 @@ pub fn write_run(
 pub struct Tables {
     /// `neurons.parquet`.
     pub neurons: bool,
+    /// Neuron rows of every k-th epoch of each subnet (1: every epoch).
+    pub neurons_every_epochs: u64,
     /// `accounts.parquet`.
     pub accounts: bool,
 }
 
-/// Writes a run's tables, `manifest.json` and `summary.json` into `dir`.
+/// Writes a run whose rows are all in `record` — tables, `manifest.json` and `summary.json` —
+/// into `dir`, through the same streaming writer as a run in progress ([`RunWriter`]).
 pub fn write_files(
     dir: &Path,
     record: &RunRecord,
@@ -108,20 +113,20 @@ pub fn write_files(
     manifest: &serde_json::Value,
     tables: Tables,
 ) -> Result<(), ReportError> {
-    if tables.neurons {
-        parquet::write(&dir.join("neurons.parquet"), parquet::neurons(record))?;
+    let mut writer = RunWriter::new(dir, record.run.clone(), tables);
+    writer.begin(&record.agents);
+    let same_epoch = |a: &NeuronRow, b: &NeuronRow| (a.netuid, a.epoch) == (b.netuid, b.epoch);
+    for rows in record.neurons.chunk_by(same_epoch) {
+        writer.epoch(None, rows);
     }
-    parquet::write(&dir.join("subnets.parquet"), parquet::subnets(record))?;
-    if tables.accounts {
-        parquet::write(&dir.join("accounts.parquet"), parquet::accounts(record))?;
+    for s in &record.subnets {
+        writer.epoch(Some(s), &[]);
     }
-    parquet::write(&dir.join("ledger.parquet"), parquet::ledger(record))?;
-    parquet::write(
-        &dir.join("series.parquet"),
-        parquet::series(&record.run, &metrics.series),
-    )?;
-    write_json(&dir.join("manifest.json"), manifest)?;
-    write_json(&dir.join("summary.json"), &summary(record, metrics))
+    for sample in record.accounts.chunk_by(|a, b| a.epoch == b.epoch) {
+        writer.accounts(sample);
+    }
+    writer.ledger(&record.ledger);
+    writer.finish(record, metrics, manifest)
 }
 
 /// Pretty JSON with a final newline.

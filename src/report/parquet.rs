@@ -7,9 +7,31 @@
 //! May depend on: `record`, `metrics` (its plain types), polars.
 
 use super::ReportError;
-use crate::record::{RunId, RunRecord};
+use crate::record::{AccountRow, LedgerRow, NeuronRow, RunId, SubnetRow};
 use polars::prelude::*;
 use std::path::Path;
+
+/// Rows per row group of a streamed table: a table's rows are held in memory until this many
+/// have come, so the writer's memory is bounded whatever the run's length; fixed, so the same
+/// rows give byte-identical files.
+pub const ROW_GROUP_ROWS: usize = 1 << 16;
+
+/// Who the rows belong to: the run's bookkeeping values and the agents' names by index.
+#[derive(Clone, Copy)]
+pub struct Owner<'a> {
+    /// The run.
+    pub run: &'a RunId,
+    /// Agent names by agent index.
+    pub agents: &'a [String],
+}
+
+impl Owner<'_> {
+    fn agent(&self, index: Option<u32>) -> &str {
+        index
+            .and_then(|i| self.agents.get(i as usize))
+            .map_or("", String::as_str)
+    }
+}
 
 /// Writes `frame` to `path` (zstd, single-threaded, one row group per 256 Ki rows).
 pub fn write(path: &Path, frame: PolarsResult<DataFrame>) -> Result<(), ReportError> {
@@ -46,10 +68,9 @@ where
     Column::new(name.into(), rows.iter().map(f).collect::<Vec<T>>())
 }
 
-/// `neurons.parquet`.
-pub fn neurons(record: &RunRecord) -> PolarsResult<DataFrame> {
-    let r = &record.neurons;
-    let mut columns = run_columns(&record.run, r.len());
+/// A frame of `neurons.parquet`.
+pub fn neurons(owner: Owner, r: &[NeuronRow]) -> PolarsResult<DataFrame> {
+    let mut columns = run_columns(owner.run, r.len());
     columns.extend([
         col("block", r, |x| x.block),
         col("epoch", r, |x| x.epoch),
@@ -57,9 +78,9 @@ pub fn neurons(record: &RunRecord) -> PolarsResult<DataFrame> {
         col("uid", r, |x| u32::from(x.uid)),
         col("hotkey", r, |x| x.hotkey),
         col("coldkey", r, |x| x.coldkey),
-        col("agent", r, |x| x.agent.clone()),
-        col("role", r, |x| x.role.to_string()),
-        col("strategy", r, |x| x.strategy.clone()),
+        col("agent", r, |x| owner.agent(x.agent)),
+        col("role", r, |x| x.role),
+        col("strategy", r, |x| x.strategy),
         col("alpha_stake_rao", r, |x| x.alpha_stake),
         col("root_stake_rao", r, |x| x.root_stake),
         col("stake_weight_u16", r, |x| u32::from(x.stake_weight)),
@@ -74,10 +95,9 @@ pub fn neurons(record: &RunRecord) -> PolarsResult<DataFrame> {
     DataFrame::new(r.len(), columns)
 }
 
-/// `subnets.parquet`.
-pub fn subnets(record: &RunRecord) -> PolarsResult<DataFrame> {
-    let r = &record.subnets;
-    let mut columns = run_columns(&record.run, r.len());
+/// A frame of `subnets.parquet`.
+pub fn subnets(owner: Owner, r: &[SubnetRow]) -> PolarsResult<DataFrame> {
+    let mut columns = run_columns(owner.run, r.len());
     columns.extend([
         col("block", r, |x| x.block),
         col("epoch", r, |x| x.epoch),
@@ -101,17 +121,16 @@ pub fn subnets(record: &RunRecord) -> PolarsResult<DataFrame> {
     DataFrame::new(r.len(), columns)
 }
 
-/// `accounts.parquet`.
-pub fn accounts(record: &RunRecord) -> PolarsResult<DataFrame> {
-    let r = &record.accounts;
-    let mut columns = run_columns(&record.run, r.len());
+/// A frame of `accounts.parquet`.
+pub fn accounts(owner: Owner, r: &[AccountRow]) -> PolarsResult<DataFrame> {
+    let mut columns = run_columns(owner.run, r.len());
     columns.extend([
         col("block", r, |x| x.block),
         col("epoch", r, |x| x.epoch),
         col("netuid", r, |x| u32::from(x.netuid)),
         col("coldkey", r, |x| x.coldkey),
-        col("agent", r, |x| x.agent.clone()),
-        col("role", r, |x| x.role.to_string()),
+        col("agent", r, |x| owner.agent(Some(x.agent))),
+        col("role", r, |x| x.role),
         col("free_balance_rao", r, |x| x.free_balance_rao),
         col("stake_rao", r, |x| x.stake_rao),
         col("stake_value_rao", r, |x| x.stake_value_rao),
@@ -120,10 +139,10 @@ pub fn accounts(record: &RunRecord) -> PolarsResult<DataFrame> {
     DataFrame::new(r.len(), columns)
 }
 
-/// `ledger.parquet`: `block, asset, bucket, amount_rao` (asset `tao` or `alpha:<netuid>`).
-pub fn ledger(record: &RunRecord) -> PolarsResult<DataFrame> {
-    let r = &record.ledger;
-    let mut columns = run_columns(&record.run, r.len());
+/// A frame of `ledger.parquet`: `block, asset, bucket, amount_rao` (asset `tao` or
+/// `alpha:<netuid>`).
+pub fn ledger(owner: Owner, r: &[LedgerRow]) -> PolarsResult<DataFrame> {
+    let mut columns = run_columns(owner.run, r.len());
     columns.extend([
         col("block", r, |x| x.block),
         col("asset", r, |x| asset_name(x.netuid)),
@@ -152,4 +171,137 @@ pub fn series(run: &RunId, points: &[crate::metrics::SeriesPoint]) -> PolarsResu
         col("value", points, |p| p.value),
     ];
     DataFrame::new(n, columns)
+}
+
+/// One Parquet table written as rows come: rows are buffered until [`ROW_GROUP_ROWS`], then
+/// written as one row group (zstd, single-threaded), so memory stays bounded.
+pub struct TableWriter<R> {
+    path: std::path::PathBuf,
+    frame: fn(Owner, &[R]) -> PolarsResult<DataFrame>,
+    rows: Vec<R>,
+    writer: Option<BatchedWriter<std::io::BufWriter<std::fs::File>>>,
+}
+
+impl<R: Clone> TableWriter<R> {
+    /// A table at `path` whose frames `frame` builds (nothing is created until the first
+    /// row group or [`TableWriter::finish`]).
+    pub fn new(
+        path: std::path::PathBuf,
+        frame: fn(Owner, &[R]) -> PolarsResult<DataFrame>,
+    ) -> Self {
+        TableWriter {
+            path,
+            frame,
+            rows: Vec::new(),
+            writer: None,
+        }
+    }
+
+    /// Adds rows, writing a row group whenever [`ROW_GROUP_ROWS`] have come.
+    pub fn push(&mut self, owner: Owner, rows: &[R]) -> Result<(), ReportError> {
+        let mut rest = rows;
+        while !rest.is_empty() {
+            let room = ROW_GROUP_ROWS - self.rows.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.rows.extend_from_slice(now);
+            rest = later;
+            if self.rows.len() == ROW_GROUP_ROWS {
+                self.flush(owner)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the buffered rows as one row group (the schema alone if there are none yet).
+    fn flush(&mut self, owner: Owner) -> Result<(), ReportError> {
+        let frame = (self.frame)(owner, &self.rows).map_err(|e| self.error(&e))?;
+        if self.writer.is_none() {
+            let file = std::fs::File::create(&self.path).map_err(|e| self.error(&e))?;
+            let writer = ParquetWriter::new(std::io::BufWriter::new(file))
+                .with_compression(ParquetCompression::Zstd(None))
+                .set_parallel(false)
+                .batched(frame.schema())
+                .map_err(|e| self.error(&e))?;
+            self.writer = Some(writer);
+        }
+        if let Some(writer) = self.writer.as_mut()
+            && frame.height() > 0
+        {
+            writer
+                .write_batch(&frame)
+                .map_err(|e| error(&self.path, &e))?;
+        }
+        self.rows.clear();
+        Ok(())
+    }
+
+    /// Writes what is left and the file's footer.
+    pub fn finish(mut self, owner: Owner) -> Result<(), ReportError> {
+        if !self.rows.is_empty() || self.writer.is_none() {
+            self.flush(owner)?;
+        }
+        if let Some(writer) = self.writer.take() {
+            writer.finish().map_err(|e| error(&self.path, &e))?;
+        }
+        Ok(())
+    }
+
+    fn error(&self, e: &dyn std::fmt::Display) -> ReportError {
+        error(&self.path, e)
+    }
+}
+
+fn error(path: &Path, e: &dyn std::fmt::Display) -> ReportError {
+    ReportError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows pushed in uneven batches come out as row groups of [`ROW_GROUP_ROWS`] (the last
+    /// one shorter), in order and complete.
+    #[test]
+    fn a_streamed_table_is_cut_into_bounded_row_groups() {
+        let dir = std::env::temp_dir().join(format!("taosim-rg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ledger.parquet");
+        let run = RunId::default();
+        let owner = Owner {
+            run: &run,
+            agents: &[],
+        };
+        let total = 2 * ROW_GROUP_ROWS + 1_234;
+        let rows: Vec<LedgerRow> = (0..total as u64)
+            .map(|i| LedgerRow {
+                block: i,
+                netuid: None,
+                bucket: "free",
+                amount_rao: i * 3,
+            })
+            .collect();
+        let mut table = TableWriter::new(path.clone(), ledger);
+        for batch in rows.chunks(7_777) {
+            table.push(owner, batch).unwrap();
+        }
+        table.finish(owner).unwrap();
+        let mut reader = ParquetReader::new(std::fs::File::open(&path).unwrap());
+        let sizes: Vec<usize> = (reader.get_metadata().unwrap().row_groups.iter())
+            .map(|g| g.num_rows())
+            .collect();
+        assert_eq!(sizes, vec![ROW_GROUP_ROWS, ROW_GROUP_ROWS, 1_234]);
+        let frame = reader.finish().unwrap();
+        let blocks: Vec<u64> = frame
+            .column("block")
+            .unwrap()
+            .u64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(blocks, (0..total as u64).collect::<Vec<_>>());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

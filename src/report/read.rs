@@ -55,6 +55,36 @@ impl Table {
         })
     }
 
+    /// Reads the named columns of `path` slice by slice (`rows` rows at a time) and hands
+    /// each slice to `each`, so a table larger than memory can be aggregated. `false` if
+    /// `path` does not exist.
+    pub fn for_each_slice(
+        path: &Path,
+        columns: &[&str],
+        rows: usize,
+        each: &mut dyn FnMut(&Table) -> Result<(), ReportError>,
+    ) -> Result<bool, ReportError> {
+        if !path.exists() {
+            return Ok(false);
+        }
+        let open = || std::fs::File::open(path).map_err(|e| read_error(path, e));
+        let total = (ParquetReader::new(open()?).num_rows()).map_err(|e| read_error(path, e))?;
+        let projection: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        for offset in (0..total).step_by(rows.max(1)) {
+            let frame = ParquetReader::new(open()?)
+                .with_columns(Some(projection.clone()))
+                .with_slice(Some((offset, rows.min(total - offset))))
+                .read_parallel(ParallelStrategy::None)
+                .finish()
+                .map_err(|e| read_error(path, e))?;
+            each(&Table {
+                path: path.to_path_buf(),
+                frame,
+            })?;
+        }
+        Ok(true)
+    }
+
     /// Reads `path` if it exists.
     pub fn read_if_exists(path: &Path, columns: &[&str]) -> Result<Option<Table>, ReportError> {
         if path.exists() {

@@ -35,7 +35,7 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
     headline(&mut report, &summary);
     ledger_section(&mut report, dir)?;
     report.doc.heading(2, "Charts");
-    if let Some(neurons) = Neurons::read(&dir.join("neurons.parquet"))? {
+    if let Some(neurons) = GroupSums::read(&dir.join("neurons.parquet"))? {
         group_charts(&mut report, &neurons);
     } else {
         report
@@ -180,18 +180,23 @@ fn object_table(report: &mut Report, name: &str, rows: &[(String, &Value)]) {
     report.doc.table(&headers, &body);
 }
 
-/// The columns of `neurons.parquet` the charts use.
-struct Neurons {
-    epoch: Vec<u64>,
-    netuid: Vec<u32>,
-    group: Vec<u32>,
-    groups: Vec<String>,
-    alpha_stake: Vec<f64>,
-    emission: Vec<f64>,
+/// Emission and alpha stake per group and epoch, summed over subnets, from `neurons.parquet`
+/// read slice by slice (its size grows with the run; this does not).
+#[derive(Default)]
+struct GroupSums {
+    /// (group `role:strategy`, epoch) → (emission, stake), tokens.
+    by_group: BTreeMap<(String, u64), (f64, f64)>,
+    /// Epoch → (emission, stake) of all uids, unowned ones included.
+    totals: BTreeMap<u64, (f64, f64)>,
+    /// Epoch → the subnets that reached it.
+    subnets: BTreeMap<u64, BTreeSet<u32>>,
 }
 
-impl Neurons {
-    fn read(path: &Path) -> Result<Option<Neurons>, ReportError> {
+/// Rows of `neurons.parquet` read at a time.
+const SLICE_ROWS: usize = 1 << 20;
+
+impl GroupSums {
+    fn read(path: &Path) -> Result<Option<GroupSums>, ReportError> {
         let columns = [
             "epoch",
             "netuid",
@@ -200,70 +205,59 @@ impl Neurons {
             "alpha_stake_rao",
             "emission_rao",
         ];
-        let Some(t) = Table::read_if_exists(path, &columns)? else {
-            return Ok(None);
-        };
-        let role = t.text("role")?;
-        let strategy = t.text("strategy")?;
-        let keys: Vec<String> = role
-            .iter()
-            .zip(&strategy)
-            .map(|(r, s)| {
-                if r.is_empty() {
-                    String::new()
-                } else {
-                    format!("{r}:{s}")
-                }
-            })
-            .collect();
-        let groups: Vec<String> = keys
-            .iter()
-            .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let group = keys
-            .iter()
-            .map(|k| groups.binary_search(k).unwrap_or(0) as u32)
-            .collect();
-        Ok(Some(Neurons {
-            epoch: t.u64("epoch")?,
-            netuid: t.u32("netuid")?,
-            group,
-            groups,
-            alpha_stake: t.f64("alpha_stake_rao")?,
-            emission: t.f64("emission_rao")?,
-        }))
+        let mut sums = GroupSums::default();
+        let found = Table::for_each_slice(path, &columns, SLICE_ROWS, &mut |t| sums.add(t))?;
+        Ok(found.then_some(sums))
+    }
+
+    /// Adds one slice of rows.
+    fn add(&mut self, t: &Table) -> Result<(), ReportError> {
+        let (roles, role) = t.codes("role")?;
+        let (strategies, strategy) = t.codes("strategy")?;
+        let (epoch, netuid) = (t.u64("epoch")?, t.u32("netuid")?);
+        let (stake, emission) = (t.f64("alpha_stake_rao")?, t.f64("emission_rao")?);
+        for i in 0..epoch.len() {
+            let (e, s) = (emission[i] / RAO, stake[i] / RAO);
+            let total = self.totals.entry(epoch[i]).or_default();
+            *total = (total.0 + e, total.1 + s);
+            self.subnets.entry(epoch[i]).or_default().insert(netuid[i]);
+            let r = &roles[role[i] as usize];
+            if !r.is_empty() {
+                let g = format!("{r}:{}", strategies[strategy[i] as usize]);
+                let sum = self.by_group.entry((g, epoch[i])).or_default();
+                *sum = (sum.0 + e, sum.1 + s);
+            }
+        }
+        Ok(())
+    }
+
+    /// The epoch counters every subnet reached: a subnet whose tempo ran out before the end
+    /// of the run would otherwise shift the groups' sums and shares in the last epochs.
+    fn complete_epochs(&self) -> BTreeSet<u64> {
+        let all = self.subnets.values().map(BTreeSet::len).max().unwrap_or(0);
+        (self.subnets.iter())
+            .filter(|(_, s)| s.len() == all)
+            .map(|(epoch, _)| *epoch)
+            .collect()
     }
 }
 
 /// Emission, emission share and stake share per group over epochs.
-fn group_charts(report: &mut Report, n: &Neurons) {
-    let complete = complete_epochs(n);
-    // (group, epoch) → (emission, stake); epoch → totals. Unowned uids count in the totals.
-    let mut by_group: BTreeMap<(u32, u64), (f64, f64)> = BTreeMap::new();
-    let mut totals: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
-    for i in (0..n.epoch.len()).filter(|&i| complete.contains(&n.epoch[i])) {
-        let (e, s) = (n.emission[i] / RAO, n.alpha_stake[i] / RAO);
-        let t = totals.entry(n.epoch[i]).or_default();
-        *t = (t.0 + e, t.1 + s);
-        if !n.groups[n.group[i] as usize].is_empty() {
-            let g = by_group.entry((n.group[i], n.epoch[i])).or_default();
-            *g = (g.0 + e, g.1 + s);
-        }
-    }
+fn group_charts(report: &mut Report, n: &GroupSums) {
+    let complete = n.complete_epochs();
     let share = |part: f64, total: f64| if total > 0.0 { part / total } else { 0.0 };
     let lines = |value: &dyn Fn(u64, (f64, f64)) -> f64| -> Vec<Line> {
-        let mut lines: BTreeMap<u32, Line> = BTreeMap::new();
-        for (&(g, epoch), &v) in &by_group {
+        let mut lines: BTreeMap<&str, Line> = BTreeMap::new();
+        for ((g, epoch), &v) in n.by_group.iter().filter(|((_, e), _)| complete.contains(e)) {
             let line = lines.entry(g).or_insert_with(|| Line {
-                name: n.groups[g as usize].clone(),
+                name: g.clone(),
                 ..Line::default()
             });
-            line.points.push((epoch as f64, value(epoch, v)));
+            line.points.push((*epoch as f64, value(*epoch, v)));
         }
         lines.into_values().take(MAX_LINES).collect()
     };
+    let totals = &n.totals;
     let x_label = "epoch (each subnet's own counter; epochs every subnet reached)".to_string();
     let charts = [
         (
@@ -296,21 +290,6 @@ fn group_charts(report: &mut Report, n: &Neurons) {
         };
         report.chart(chart, caption);
     }
-}
-
-/// The epoch counters every subnet reached: a subnet whose tempo ran out before the end of
-/// the run would otherwise shift the groups' sums and shares in the last epochs.
-fn complete_epochs(n: &Neurons) -> BTreeSet<u64> {
-    let mut subnets: BTreeMap<u64, BTreeSet<u32>> = BTreeMap::new();
-    for (epoch, netuid) in n.epoch.iter().zip(&n.netuid) {
-        subnets.entry(*epoch).or_default().insert(*netuid);
-    }
-    let all = subnets.values().map(BTreeSet::len).max().unwrap_or(0);
-    subnets
-        .into_iter()
-        .filter(|(_, s)| s.len() == all)
-        .map(|(epoch, _)| epoch)
-        .collect()
 }
 
 /// The APY histograms: per validator hotkey and subnet, from `summary.json`'s `validator_apy`

@@ -8,12 +8,78 @@
 //! floats printed by serde_json.
 
 use crate::metrics::RunMetrics;
-use crate::record::RunRecord;
+use crate::record::{AccountRow, NeuronRow, RunRecord, SubnetRow};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The summary of one run, with its computed metrics.
+/// What `summary.json` needs from a run's rows, gathered as they stream by: per key the
+/// emission and the distinct agents, the first and last account samples' totals per role, and
+/// each subnet's last row. Its size does not grow with the run's duration.
+#[derive(Default)]
+pub struct SummaryRows {
+    by_role: BTreeMap<&'static str, (u128, BTreeSet<u32>)>,
+    by_strategy: BTreeMap<String, (u128, BTreeSet<u32>)>,
+    /// Total account value per role at the first and at the latest sample, rao.
+    first: Option<BTreeMap<&'static str, u128>>,
+    last: Option<BTreeMap<&'static str, u128>>,
+    subnets: BTreeMap<u16, SubnetRow>,
+}
+
+impl SummaryRows {
+    /// Adds neuron rows.
+    pub fn neurons(&mut self, rows: &[NeuronRow]) {
+        for row in rows.iter().filter(|r| !r.role.is_empty()) {
+            let role = self.by_role.entry(row.role).or_default();
+            role.0 += u128::from(row.emission);
+            role.1.extend(row.agent);
+            let key = format!("{}:{}", row.role, row.strategy);
+            let strategy = self.by_strategy.entry(key).or_default();
+            strategy.0 += u128::from(row.emission);
+            strategy.1.extend(row.agent);
+        }
+    }
+
+    /// Adds a subnet row.
+    pub fn subnet(&mut self, row: &SubnetRow) {
+        self.subnets.insert(row.netuid, row.clone());
+    }
+
+    /// Adds one account sample (`total_value_rao` repeats on every row of a coldkey: it is
+    /// taken once per coldkey).
+    pub fn accounts(&mut self, rows: &[AccountRow]) {
+        let mut totals: BTreeMap<&'static str, u128> = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for r in rows {
+            if seen.insert(r.coldkey) {
+                *totals.entry(r.role).or_default() += u128::from(r.total_value_rao);
+            }
+        }
+        if self.first.is_none() {
+            self.first = Some(totals.clone());
+        }
+        self.last = Some(totals);
+    }
+}
+
+/// The summary of a run whose rows are all in `record`.
 pub fn summary(record: &RunRecord, metrics: &RunMetrics) -> Value {
+    let mut rows = SummaryRows::default();
+    rows.neurons(&record.neurons);
+    for s in &record.subnets {
+        rows.subnet(s);
+    }
+    let mut samples: BTreeMap<u64, Vec<AccountRow>> = BTreeMap::new();
+    for r in &record.accounts {
+        samples.entry(r.epoch).or_default().push(r.clone());
+    }
+    for sample in samples.values() {
+        rows.accounts(sample);
+    }
+    streamed_summary(record, &rows, metrics)
+}
+
+/// The summary of a run from its totals, the rows' [`SummaryRows`] and its metrics.
+pub fn streamed_summary(record: &RunRecord, rows: &SummaryRows, metrics: &RunMetrics) -> Value {
     json!({
         "scenario": record.run.scenario,
         "seed": record.run.seed,
@@ -21,10 +87,10 @@ pub fn summary(record: &RunRecord, metrics: &RunMetrics) -> Value {
         "epochs": record.epochs,
         "final_issuance_tao": record.final_issuance as f64 / 1e9,
         "rejected_operations": record.rejected_ops.iter().cloned().collect::<BTreeMap<String, u64>>(),
-        "emission_by_role": emission_by(record, |r| r.role.to_string()),
-        "emission_by_strategy": emission_by(record, |r| format!("{}:{}", r.role, r.strategy)),
-        "value_by_role": value_by_role(record),
-        "subnets": subnets(record),
+        "emission_by_role": emission_by(rows.by_role.iter().map(|(k, v)| (k.to_string(), v))),
+        "emission_by_strategy": emission_by(rows.by_strategy.iter().map(|(k, v)| (k.clone(), v))),
+        "value_by_role": value_by_role(rows),
+        "subnets": subnets(rows),
         "validator_apy": validator_apy(metrics),
         "metrics": metrics
             .metrics
@@ -34,50 +100,27 @@ pub fn summary(record: &RunRecord, metrics: &RunMetrics) -> Value {
     })
 }
 
-/// Σ emission (alpha rao) and distinct agents per key.
-fn emission_by(record: &RunRecord, key: impl Fn(&crate::record::NeuronRow) -> String) -> Value {
-    let mut sums: BTreeMap<String, (u128, BTreeSet<&str>)> = BTreeMap::new();
-    for row in record.neurons.iter().filter(|r| !r.role.is_empty()) {
-        let entry = sums.entry(key(row)).or_default();
-        entry.0 += u128::from(row.emission);
-        entry.1.insert(&row.agent);
-    }
-    sums.into_iter()
-        .map(|(k, (emission, agents))| {
-            let v = json!({"agents": agents.len(), "emission_alpha": emission as f64 / 1e9});
-            (k, v)
-        })
-        .collect::<serde_json::Map<String, Value>>()
-        .into()
+/// Σ emission (alpha) and distinct agents per key.
+fn emission_by<'a>(sums: impl Iterator<Item = (String, &'a (u128, BTreeSet<u32>))>) -> Value {
+    sums.map(|(k, (emission, agents))| {
+        let v = json!({"agents": agents.len(), "emission_alpha": *emission as f64 / 1e9});
+        (k, v)
+    })
+    .collect::<serde_json::Map<String, Value>>()
+    .into()
 }
 
 /// Per role: total account value (TAO) at the first and last sample and the change.
-fn value_by_role(record: &RunRecord) -> Value {
-    let (Some(first), Some(last)) = (
-        record.accounts.iter().map(|r| r.epoch).min(),
-        record.accounts.iter().map(|r| r.epoch).max(),
-    ) else {
+fn value_by_role(rows: &SummaryRows) -> Value {
+    let (Some(first), Some(last)) = (&rows.first, &rows.last) else {
         return json!({});
     };
-    // total_value_rao repeats on every row of a coldkey: take it once per (sample, coldkey).
-    let mut totals: BTreeMap<&str, [u128; 2]> = BTreeMap::new();
-    let mut seen = BTreeSet::new();
-    for r in &record.accounts {
-        let slot = if r.epoch == first {
-            0
-        } else if r.epoch == last {
-            1
-        } else {
-            continue;
-        };
-        if seen.insert((r.epoch, r.coldkey)) {
-            totals.entry(r.role).or_default()[slot] += u128::from(r.total_value_rao);
-        }
-    }
-    totals
+    let roles: BTreeSet<&str> = first.keys().chain(last.keys()).copied().collect();
+    roles
         .into_iter()
-        .map(|(role, [start, end])| {
-            let (s, e) = (start as f64 / 1e9, end as f64 / 1e9);
+        .map(|role| {
+            let at = |m: &BTreeMap<&str, u128>| m.get(role).copied().unwrap_or(0) as f64 / 1e9;
+            let (s, e) = (at(first), at(last));
             let change = if s > 0.0 { e / s - 1.0 } else { 0.0 };
             (
                 role.to_string(),
@@ -109,12 +152,9 @@ fn validator_apy(metrics: &RunMetrics) -> Value {
 }
 
 /// Final state per subnet.
-fn subnets(record: &RunRecord) -> Value {
-    let mut last: BTreeMap<u16, &crate::record::SubnetRow> = BTreeMap::new();
-    for r in &record.subnets {
-        last.insert(r.netuid, r);
-    }
-    last.values()
+fn subnets(rows: &SummaryRows) -> Value {
+    rows.subnets
+        .values()
         .map(|r| {
             json!({
                 "netuid": r.netuid,

@@ -519,8 +519,17 @@ pub struct RawRecord {
     pub every_blocks: u64,
     /// Write `neurons.parquet`.
     pub neurons: bool,
+    /// Write the neuron rows of every k-th epoch of each subnet (epoch counter a multiple of
+    /// k; the metrics still read every epoch). Left out of the resolved scenario at its
+    /// default, 1, so files written before it existed keep their hash.
+    #[serde(skip_serializing_if = "is_one")]
+    pub neurons_every_epochs: u64,
     /// Write `accounts.parquet`.
     pub accounts: bool,
+}
+
+fn is_one(x: &u64) -> bool {
+    *x == 1
 }
 
 impl Default for RawRecord {
@@ -528,6 +537,7 @@ impl Default for RawRecord {
         RawRecord {
             every_blocks: 360,
             neurons: true,
+            neurons_every_epochs: 1,
             accounts: true,
         }
     }

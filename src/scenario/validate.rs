@@ -4,8 +4,8 @@
 
 use super::ScenarioError;
 use super::raw::{
-    Amount, Count, RawAgent, RawChain, RawDist, RawEvent, RawHyper, RawScenario, RawStrategy,
-    RawSubnet,
+    Amount, Count, RawAgent, RawChain, RawDist, RawEvent, RawHyper, RawRecord, RawScenario,
+    RawStrategy, RawSubnet,
 };
 use crate::chain::coinbase::flow::EmissionRule;
 use crate::chain::coinbase::scheduler::SchedulerRegime;
@@ -49,6 +49,8 @@ pub struct Scenario {
     pub record_every: u64,
     /// Write `neurons.parquet`.
     pub record_neurons: bool,
+    /// Write the neuron rows of every k-th epoch of each subnet.
+    pub record_neurons_every: u64,
     /// Write `accounts.parquet`.
     pub record_accounts: bool,
 }
@@ -315,7 +317,7 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
     let agents = agent_specs(&ctx, &raw, &chain, &mut ids)?;
     check_supply(&ctx, &subnets, &agents, issued_tao)?;
     let events = event_specs(&ctx, &raw, &subnets, &agents)?;
-    check_record(&ctx, raw.record.every_blocks)?;
+    check_record(&ctx, &raw.record)?;
     Ok(Scenario {
         name: raw.name.clone(),
         seed: raw.seed,
@@ -328,6 +330,7 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
         events,
         record_every: raw.record.every_blocks,
         record_neurons: raw.record.neurons,
+        record_neurons_every: raw.record.neurons_every_epochs,
         record_accounts: raw.record.accounts,
         raw,
     })
@@ -358,7 +361,7 @@ fn consensus_scenario(
         message,
     };
     let spec = super::consensus::validate(c, &fail)?;
-    check_record(ctx, raw.record.every_blocks)?;
+    check_record(ctx, &raw.record)?;
     Ok(Scenario {
         name: raw.name.clone(),
         seed: raw.seed,
@@ -371,17 +374,22 @@ fn consensus_scenario(
         events: Vec::new(),
         record_every: raw.record.every_blocks,
         record_neurons: raw.record.neurons,
+        record_neurons_every: raw.record.neurons_every_epochs,
         record_accounts: false,
         raw: raw.clone(),
     })
 }
 
-/// A sampling period of 0 blocks would record no account sample at all.
-fn check_record(ctx: &Ctx, every_blocks: u64) -> Result<(), ScenarioError> {
-    if every_blocks == 0 {
-        return ctx
-            .at("record".into(), None)
-            .err("every_blocks", "must be ≥ 1 (0 would record nothing)");
+/// A sampling period of 0 blocks (or epochs) would record nothing.
+fn check_record(ctx: &Ctx, record: &RawRecord) -> Result<(), ScenarioError> {
+    for (field, every) in [
+        ("every_blocks", record.every_blocks),
+        ("neurons_every_epochs", record.neurons_every_epochs),
+    ] {
+        if every == 0 {
+            return (ctx.at("record".into(), None))
+                .err(field, "must be ≥ 1 (0 would record nothing)");
+        }
     }
     Ok(())
 }

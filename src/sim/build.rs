@@ -13,7 +13,9 @@ use crate::chain::fixed::I96F32;
 use crate::chain::state::{Chain, ROOT, Subnet};
 use crate::scenario::raw::{Amount, RawStrategy};
 use crate::scenario::template::draw;
-use crate::scenario::{AgentSpec, Role, Scenario, StrategySpec, SubnetSpec, When, to_rao};
+use crate::scenario::{
+    AgentSpec, EventAction, Role, Scenario, StrategySpec, SubnetSpec, When, to_rao,
+};
 use crate::strategy::nominator::ScheduledMove;
 use crate::strategy::{
     MinerStrategy, NominatorStrategy, ScriptStep, ServeParams, TraderStrategy, ValidatorStrategy,
@@ -40,7 +42,6 @@ pub fn world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     let mut world = World::new();
     let mut recorder = Recorder {
         every: scenario.record_every,
-        neurons: scenario.record_neurons,
         accounts: scenario.record_accounts,
         ..Recorder::default()
     };
@@ -78,7 +79,11 @@ pub fn world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
         end_block: scenario.blocks,
         epoch_ran: (1..n as u16).collect(),
     });
-    let mut public = vec![SubnetPublic::default(); n];
+    let public_default = SubnetPublic {
+        history_limit: history_limit(scenario),
+        ..SubnetPublic::default()
+    };
+    let mut public = vec![public_default; n];
     let mut delays = vec![0; n];
     let mut roster = vec![Vec::new(); n];
     for s in &scenario.subnets {
@@ -347,4 +352,24 @@ fn spawn_owners(world: &mut World, scenario: &Scenario, recorder: &mut Recorder)
             coldkey: s.owner_coldkey,
         });
     }
+}
+
+/// How many epochs of consensus agents look back at most: the longest copier lag among the
+/// agents' strategies and `set_strategy` events (1 without copiers).
+fn history_limit(scenario: &Scenario) -> usize {
+    let from_events = scenario.events.iter().filter_map(|e| match &e.action {
+        EventAction::SetStrategy { strategy, .. } => Some(strategy),
+        _ => None,
+    });
+    let lag = |s: &StrategySpec| match s.raw {
+        RawStrategy::Copier { lag_epochs } => Some(lag_epochs as usize),
+        _ => None,
+    };
+    let agents = scenario.agents.iter().map(|a| &a.strategy);
+    agents
+        .chain(from_events)
+        .filter_map(lag)
+        .max()
+        .unwrap_or(1)
+        .max(1)
 }

@@ -21,7 +21,7 @@
 //! May depend on: `chain`, `scenario`, `record`, `strategy` (the normal draw), rand.
 
 use crate::chain::epoch::{EpochInput, MechanismSnapshot, SubnetSnapshot, epoch};
-use crate::record::{NeuronRow, RunId, RunRecord};
+use crate::record::{NeuronRow, RowSink, RunId, RunRecord};
 use crate::scenario::Scenario;
 use crate::scenario::consensus::ConsensusSpec;
 use crate::strategy::{normal, to_weights};
@@ -31,8 +31,13 @@ const TOTAL_STAKE: f64 = 1e6 * 1e9;
 const EMISSION: u64 = 1_000_000_000_000;
 const BLOCK: u64 = 1_000;
 
-/// Runs the experiment of `scenario` with `seed`.
-pub fn run(scenario: &Scenario, spec: &ConsensusSpec, seed: u64) -> RunRecord {
+/// Runs the experiment of `scenario` with `seed`; its neuron rows (if recorded) go to `sink`.
+pub fn run(
+    scenario: &Scenario,
+    spec: &ConsensusSpec,
+    seed: u64,
+    sink: &mut dyn RowSink,
+) -> RunRecord {
     let played = input(spec, &mut super::build::agent_rng(seed, 0));
     let out = epoch(&played, &spec.epoch);
     let share = honest_share(spec, &out.emission);
@@ -55,11 +60,14 @@ pub fn run(scenario: &Scenario, spec: &ConsensusSpec, seed: u64) -> RunRecord {
         outcomes.push(("honest_emission_share_baseline".into(), baseline));
         outcomes.push(("cabal_gain".into(), baseline - share));
     }
-    let neurons = if scenario.record_neurons {
-        rows(spec, &played, &out)
-    } else {
-        Vec::new()
-    };
+    let mut agents = Vec::new();
+    if scenario.record_neurons {
+        agents = (0..usize::from(spec.neurons))
+            .map(|uid| agent_name(spec, uid))
+            .collect();
+        sink.begin(&agents);
+        sink.epoch(None, &rows(spec, &played, &out));
+    }
     RunRecord {
         run: RunId {
             scenario: scenario.name.clone(),
@@ -67,7 +75,7 @@ pub fn run(scenario: &Scenario, spec: &ConsensusSpec, seed: u64) -> RunRecord {
             replicate: 0,
             seed,
         },
-        neurons,
+        agents,
         blocks: 0,
         epochs: 1,
         outcomes,
@@ -181,6 +189,25 @@ fn row(spec: &ConsensusSpec, honest: bool, rng: &mut ChaCha8Rng) -> Vec<(u16, u1
     to_weights(&scores).unwrap_or_default()
 }
 
+/// `honest` or `cabal`.
+fn side(spec: &ConsensusSpec, uid: usize) -> &'static str {
+    if is_honest(spec, uid) {
+        "honest"
+    } else {
+        "cabal"
+    }
+}
+
+/// The name of uid `uid`'s agent: `<side>-<role>-<uid>`.
+fn agent_name(spec: &ConsensusSpec, uid: usize) -> String {
+    let role = if uid < usize::from(spec.validators) {
+        "validator"
+    } else {
+        "miner"
+    };
+    format!("{}-{role}-{uid}", side(spec, uid))
+}
+
 /// The epoch's neuron rows.
 fn rows(
     spec: &ConsensusSpec,
@@ -190,11 +217,7 @@ fn rows(
     (0..usize::from(spec.neurons))
         .map(|uid| {
             let validator = uid < usize::from(spec.validators);
-            let side = if is_honest(spec, uid) {
-                "honest"
-            } else {
-                "cabal"
-            };
+            let side = side(spec, uid);
             let role = if validator { "validator" } else { "miner" };
             NeuronRow {
                 block: BLOCK,
@@ -203,9 +226,9 @@ fn rows(
                 uid: uid as u16,
                 hotkey: uid as u32,
                 coldkey: uid as u32,
-                agent: format!("{side}-{role}-{uid}"),
+                agent: Some(uid as u32),
                 role,
-                strategy: side.to_string(),
+                strategy: side,
                 alpha_stake: input.subnet.alpha_stake[uid],
                 root_stake: 0,
                 stake_weight: out.stake_weight[uid],
@@ -235,7 +258,7 @@ mod tests {
 
     fn outcome(s: &Scenario, name: &str) -> f64 {
         let spec = s.consensus.as_ref().unwrap();
-        let record = run(s, spec, 7);
+        let record = run(s, spec, 7, &mut crate::record::Discard);
         record.outcomes.iter().find(|o| o.0 == name).unwrap().1
     }
 
@@ -275,7 +298,12 @@ mod tests {
         let mut s = scenario(0.6, 0.7, 0.5);
         s.consensus.as_mut().unwrap().weight_sd = 0.4;
         let spec = s.consensus.clone().unwrap();
-        assert_eq!(run(&s, &spec, 3), run(&s, &spec, 3));
-        assert_ne!(run(&s, &spec, 3).neurons, run(&s, &spec, 4).neurons);
+        let played = |seed| {
+            let mut rows = RunRecord::default();
+            let record = run(&s, &spec, seed, &mut rows);
+            (record, rows.neurons)
+        };
+        assert_eq!(played(3), played(3));
+        assert_ne!(played(3).1, played(4).1);
     }
 }

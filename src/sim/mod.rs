@@ -24,7 +24,7 @@ mod observe;
 mod systems;
 
 use crate::chain::state::{AccountId, Chain};
-use crate::record::{RunId, RunRecord};
+use crate::record::{AccountRow, LedgerRow, NeuronRow, RowSink, RunId, RunRecord, SubnetRow};
 use crate::scenario::{EventSpec, Role, Scenario};
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::SingleThreadedExecutor;
@@ -50,8 +50,11 @@ pub struct Clock {
 pub struct SubnetPublic {
     /// Epochs run in this simulation.
     pub epochs: u64,
-    /// Consensus after each epoch, oldest first.
+    /// Consensus after each of the last `history_limit` epochs, oldest first.
     pub consensus_history: Vec<Vec<u16>>,
+    /// Epochs of consensus kept (the longest copier lag), so the history does not grow with
+    /// the run.
+    pub history_limit: usize,
     /// What querying each uid returns now (set by miners each epoch).
     pub performance: Vec<f64>,
     /// Per validator hotkey: its per-epoch yields, newest last (at most [`YIELD_WINDOW`]).
@@ -90,11 +93,65 @@ pub struct Reveals(pub Vec<VecDeque<Commit>>);
 #[derive(Resource, Default)]
 pub struct PendingEvents(pub Vec<EventSpec>);
 
+/// The rows of the current block, handed to the run's sink after the block and cleared (the
+/// buffers are reused, so they hold at most one block's rows).
+#[derive(Default)]
+pub struct BlockRows {
+    /// Per subnet epoch: its subnet row and the range of its rows in `neurons`.
+    epochs: Vec<(Option<SubnetRow>, std::ops::Range<usize>)>,
+    neurons: Vec<NeuronRow>,
+    accounts: Vec<AccountRow>,
+    ledger: Vec<LedgerRow>,
+}
+
+impl BlockRows {
+    /// One subnet epoch's rows.
+    pub fn epoch(
+        &mut self,
+        subnet: Option<SubnetRow>,
+        neurons: impl IntoIterator<Item = NeuronRow>,
+    ) {
+        let start = self.neurons.len();
+        self.neurons.extend(neurons);
+        self.epochs.push((subnet, start..self.neurons.len()));
+    }
+
+    /// One account sample.
+    pub fn accounts(&mut self, rows: impl IntoIterator<Item = AccountRow>) {
+        self.accounts.extend(rows);
+    }
+
+    /// One ledger sample.
+    pub fn ledger(&mut self, rows: impl IntoIterator<Item = LedgerRow>) {
+        self.ledger.extend(rows);
+    }
+
+    /// Hands the rows to `sink` (epochs, then accounts, then the ledger, as recorded) and
+    /// clears the buffers.
+    pub fn drain_into(&mut self, sink: &mut dyn RowSink) {
+        for (subnet, range) in &self.epochs {
+            sink.epoch(subnet.as_ref(), &self.neurons[range.clone()]);
+        }
+        if !self.accounts.is_empty() {
+            sink.accounts(&self.accounts);
+        }
+        if !self.ledger.is_empty() {
+            sink.ledger(&self.ledger);
+        }
+        self.epochs.clear();
+        self.neurons.clear();
+        self.accounts.clear();
+        self.ledger.clear();
+    }
+}
+
 /// What the run writes, and who is who.
 #[derive(Resource, Default)]
 pub struct Recorder {
-    /// The rows so far.
+    /// The run's totals and genesis facts (its row vectors stay empty: rows go to the sink).
     pub record: RunRecord,
+    /// This block's rows.
+    pub rows: BlockRows,
     /// Agent index of each hotkey.
     pub agent_of_hotkey: BTreeMap<AccountId, usize>,
     /// Per agent: name, role, current strategy kind, coldkey.
@@ -103,9 +160,7 @@ pub struct Recorder {
     pub every: u64,
     /// Samples taken.
     pub samples: u64,
-    /// Whether to write neuron and account rows.
-    pub neurons: bool,
-    /// Whether to write account rows.
+    /// Whether to record account rows.
     pub accounts: bool,
     /// Operations the chain rejected, by kind.
     pub rejected: BTreeMap<&'static str, u64>,
@@ -193,24 +248,53 @@ pub enum SimError {
     Genesis(String),
 }
 
-/// Plays `scenario` with master seed `seed`, calling `progress(block)` every 1 000 blocks.
+/// Plays `scenario` with master seed `seed`, calling `progress(block)` every 1 000 blocks, and
+/// keeps every row in memory (tests and small runs; see [`run_into`] for long runs).
 pub fn run(
     scenario: &Scenario,
     seed: u64,
     progress: &mut dyn FnMut(u64),
 ) -> Result<RunRecord, SimError> {
+    let mut rows = RunRecord::default();
+    let mut record = run_into(scenario, seed, progress, &mut rows)?;
+    record.neurons = rows.neurons;
+    record.subnets = rows.subnets;
+    record.accounts = rows.accounts;
+    record.ledger = rows.ledger;
+    Ok(record)
+}
+
+/// Plays `scenario` with master seed `seed`, handing every block's rows to `sink` as the run
+/// goes (so memory does not grow with the duration) and calling `progress(block)` every
+/// 1 000 blocks. Returns the run's totals, with empty row vectors. Stops early if the sink
+/// fails ([`RowSink::stopped`]); the caller reports the sink's error.
+pub fn run_into(
+    scenario: &Scenario,
+    seed: u64,
+    progress: &mut dyn FnMut(u64),
+    sink: &mut dyn RowSink,
+) -> Result<RunRecord, SimError> {
     if let Some(spec) = &scenario.consensus {
-        return Ok(consensus::run(scenario, spec, seed));
+        return Ok(consensus::run(scenario, spec, seed, sink));
     }
     let mut world = build::world(scenario, seed)?;
+    let names: Vec<String> = (world.resource::<Recorder>().agents.iter())
+        .map(|m| m.name.clone())
+        .collect();
+    sink.begin(&names);
     observe::record_genesis(&mut world);
+    world.resource_mut::<Recorder>().rows.drain_into(sink);
     let mut schedule = schedule();
     let end = scenario.blocks;
     for _ in 0..end {
         schedule.run(&mut world);
+        world.resource_mut::<Recorder>().rows.drain_into(sink);
         let block = world.resource::<ChainState>().0.block;
         if block % 1_000 == 0 {
             progress(block);
+        }
+        if sink.stopped() {
+            break;
         }
     }
     progress(end);
@@ -274,6 +358,7 @@ fn finish(mut world: World, scenario: &Scenario, seed: u64) -> RunRecord {
     record.blocks = blocks;
     record.epochs = epochs;
     record.final_issuance = issuance;
+    record.agents = recorder.agents.iter().map(|m| m.name.clone()).collect();
     record.rejected_ops = recorder
         .rejected
         .iter()

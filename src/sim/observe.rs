@@ -17,6 +17,8 @@ pub fn observe(chain: Res<ChainState>, clock: Res<Clock>, mut public: ResMut<Pub
             continue;
         };
         p.consensus_history.push(out.consensus.clone());
+        let excess = p.consensus_history.len().saturating_sub(p.history_limit);
+        p.consensus_history.drain(..excess);
         for (uid, hotkey) in s.neurons.hotkeys.iter().enumerate() {
             let emission = out.validator_emission.get(uid).copied().unwrap_or(0);
             let stake = s.hotkey_stake(*hotkey);
@@ -46,12 +48,9 @@ pub fn record_epochs(
     for netuid in &clock.epoch_ran {
         let p = &mut public.0[usize::from(*netuid)];
         let epoch = p.epochs.saturating_sub(1);
-        if recorder.neurons {
-            let rows = neuron_rows(&chain.0, *netuid, epoch, &recorder);
-            recorder.record.neurons.extend(rows);
-        }
+        let rows = neuron_rows(&chain.0, *netuid, epoch, &recorder);
         let row = subnet_row(&chain.0, *netuid, epoch, p);
-        recorder.record.subnets.push(row);
+        recorder.rows.epoch(Some(row), rows);
     }
 }
 
@@ -67,10 +66,8 @@ fn neuron_rows(chain: &Chain, netuid: u16, epoch: u64, recorder: &Recorder) -> V
         .iter()
         .enumerate()
         .map(|(uid, hotkey)| {
-            let meta = recorder
-                .agent_of_hotkey
-                .get(hotkey)
-                .and_then(|i| recorder.agents.get(*i));
+            let agent = recorder.agent_of_hotkey.get(hotkey).copied();
+            let meta = agent.and_then(|i| recorder.agents.get(i));
             NeuronRow {
                 block: chain.block,
                 epoch,
@@ -78,9 +75,9 @@ fn neuron_rows(chain: &Chain, netuid: u16, epoch: u64, recorder: &Recorder) -> V
                 uid: uid as u16,
                 hotkey: *hotkey,
                 coldkey: chain.hotkeys.get(hotkey).map_or(*hotkey, |h| h.owner),
-                agent: meta.map(|m| m.name.clone()).unwrap_or_default(),
+                agent: agent.map(|i| i as u32),
                 role: meta.map_or("", |m| m.role.name()),
-                strategy: meta.map(|m| m.strategy.to_string()).unwrap_or_default(),
+                strategy: meta.map_or("", |m| m.strategy),
                 alpha_stake: s.hotkey_stake(*hotkey),
                 root_stake: root.hotkey_stake(*hotkey),
                 stake_weight: at(&out.stake_weight, uid),
@@ -136,9 +133,9 @@ pub fn record_genesis(world: &mut World) {
         Vec::new()
     };
     let mut recorder = world.resource_mut::<Recorder>();
-    recorder.record.ledger.extend(ledger);
+    recorder.rows.ledger(ledger);
     if recorder.accounts {
-        recorder.record.accounts.extend(rows);
+        recorder.rows.accounts(rows);
         recorder.samples = 1;
     }
 }
@@ -152,7 +149,7 @@ fn is_sample(block: u64, every: u64, clock: &Clock) -> bool {
 pub fn record_ledger(chain: Res<ChainState>, clock: Res<Clock>, mut recorder: ResMut<Recorder>) {
     if is_sample(chain.0.block, recorder.every, &clock) {
         let rows = ledger_rows(&chain.0);
-        recorder.record.ledger.extend(rows);
+        recorder.rows.ledger(rows);
     }
 }
 
@@ -184,14 +181,14 @@ pub fn record_accounts(chain: Res<ChainState>, clock: Res<Clock>, mut recorder: 
     let sample = recorder.samples;
     recorder.samples += 1;
     let rows = account_rows(&chain.0, sample, &recorder);
-    recorder.record.accounts.extend(rows);
+    recorder.rows.accounts(rows);
 }
 
 fn account_rows(chain: &Chain, sample: u64, recorder: &Recorder) -> Vec<AccountRow> {
     // One row set per coldkey, named after its first agent (a sybil population shares one).
-    let mut names: BTreeMap<AccountId, (&str, &'static str)> = BTreeMap::new();
-    for m in &recorder.agents {
-        names.entry(m.coldkey).or_insert((&m.name, m.role.name()));
+    let mut names: BTreeMap<AccountId, (u32, &'static str)> = BTreeMap::new();
+    for (i, m) in recorder.agents.iter().enumerate() {
+        names.entry(m.coldkey).or_insert((i as u32, m.role.name()));
     }
     let mut stakes: BTreeMap<AccountId, BTreeMap<u16, u64>> = BTreeMap::new();
     for (netuid, s) in chain.subnets.iter().enumerate() {
@@ -227,7 +224,7 @@ fn account_rows(chain: &Chain, sample: u64, recorder: &Recorder) -> Vec<AccountR
                 epoch: sample,
                 netuid,
                 coldkey,
-                agent: name.to_string(),
+                agent: name,
                 role,
                 free_balance_rao: free,
                 stake_rao: stake,
