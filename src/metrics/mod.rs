@@ -37,10 +37,14 @@
 //!
 //! # APY: one definition
 //!
-//! Every APY in taosim (metrics, series, the report's histograms) is the annualised mean
-//! per-epoch yield, **(1 + ȳ)^N − 1**, a fraction per year (0.05 = 5 %), with ȳ the mean of the
-//! per-epoch yields in question and N = 2 628 000 / tempo epochs per year (tempo + 1 under the
-//! legacy scheduler). Its name says its denominator:
+//! Every APY in taosim (metrics, series, the report's histograms) is the per-epoch return
+//! compounded over a year at its **geometric** mean, **exp(N · mean ln(1 + y)) − 1** =
+//! (1 + ȳ_g)^N − 1, a fraction per year (0.05 = 5 %), with y the per-epoch returns in question
+//! and N = 2 628 000 / tempo epochs per year (tempo + 1 under the legacy scheduler). The
+//! geometric mean is what compounding realises: a price that doubles and then halves returns 0,
+//! where the arithmetic mean of the two returns (+100 %, −50 %) would compound into a huge APY.
+//! It is still an extrapolation: a run of a few days with a trending price gives a very large
+//! or very negative `apy_tao` (the trend, annualised). Its name says its denominator:
 //! * `apy_alpha`: y = y_h above, the yield in the subnet's alpha (alpha earned per alpha staked;
 //!   prices not applied);
 //! * `apy_tao`: the same stake valued in TAO at pool spot prices, price moves included:
@@ -52,9 +56,9 @@
 //!   chain shares it) and R_h h's root stake (TAO rao). One value per (subnet, hotkey) with
 //!   root stake; a hotkey validating on several subnets earns the sum of its subnets' yields.
 //!
-//! For a metric, ȳ is one hotkey's mean over its epochs and the statistic (median, mean) is
-//! taken over hotkeys; for a series point, ȳ is the mean over a group's validators on one
-//! subnet in that epoch, averaged over subnets.
+//! For a metric, the mean of ln(1 + y) is over one hotkey's epochs and the statistic (median,
+//! mean) is taken over hotkeys; for a series point, it is over a group's validators on one
+//! subnet in that epoch, and the APYs are averaged over subnets.
 
 //! # Metrics
 //!

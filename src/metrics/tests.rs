@@ -104,7 +104,10 @@ fn apy_of_a_constant_yield_is_compounded_over_the_epochs_of_a_year() {
         .filter(|p| p.series == "apy_alpha.validator:honest")
         .collect();
     assert_eq!(series.len(), 5, "one point per epoch after the warm-up");
-    assert!(series.iter().all(|p| close(p.value, honest)));
+    assert!(
+        series.iter().all(|p| close(p.value, honest)),
+        "{series:?} vs {honest}"
+    );
 }
 
 #[test]
@@ -170,6 +173,29 @@ fn apy_tao_adds_price_moves_to_the_alpha_yield() {
         .expect("per-hotkey APY");
     assert!(close(h.alpha, alpha) && close(h.tao.unwrap(), tao));
     assert_eq!(h.root_tao, None, "no root stake, no root APY");
+}
+
+/// APYs compound the geometric mean return: a price that alternately doubles and halves
+/// (returns +100 %, −50 %, arithmetic mean +25 % per epoch) leaves the TAO value where the
+/// alpha yield alone takes it, so `apy_tao` equals `apy_alpha` instead of exploding.
+#[test]
+fn apy_tao_of_a_price_that_doubles_and_halves_is_the_alpha_apy() {
+    let s = scenario(&[
+        "{name: hon, role: validator, take: 0, strategy: {honest: {}}}",
+        "{name: cop, role: validator, take: 0, strategy: {copier: {}}}",
+    ]);
+    // Epoch 0 is the warm-up; epochs 1..=8 pay, so the price path 1, 2, 1, 2, ... returns
+    // to its start after an even number of moves.
+    let mut record = constant_yield_run(&s, 9);
+    for r in &mut record.subnets {
+        r.price = if r.epoch % 2 == 0 { 1.0 } else { 2.0 };
+    }
+    let m = compute(&s, &record);
+    let alpha = metric(&m, "apy_alpha.validator:honest.median");
+    let tao = metric(&m, "apy_tao.validator:honest.median");
+    assert!(close(tao, alpha), "apy_tao {tao} vs apy_alpha {alpha}");
+    let n = 2_628_000.0 / 360.0;
+    assert!(close(alpha, (1.0f64 + 1e-4).powf(n) - 1.0));
 }
 
 #[test]

@@ -146,12 +146,13 @@ pub fn epoch_yields(ctx: &Context, e: &EpochRows, prices: Prices) -> Vec<Yield> 
         .collect()
 }
 
-/// (1 + y)^N − 1.
-pub fn annualise(y: f64, epochs_per_year: f64) -> f64 {
-    (1.0 + y).powf(epochs_per_year) - 1.0
+/// The APY of per-epoch returns whose mean log return (mean of ln(1 + y)) is `mean_log`:
+/// exp(N · mean_log) − 1, i.e. (1 + ȳ_g)^N − 1 with ȳ_g their geometric mean.
+pub fn annualise(mean_log: f64, epochs_per_year: f64) -> f64 {
+    (epochs_per_year * mean_log).exp_m1()
 }
 
-/// A hotkey's running mean yields: in alpha, valued in TAO, of its root stakers.
+/// A hotkey's running mean log returns: in alpha, valued in TAO, of its root stakers.
 type HotkeyMeans = [Mean; 3];
 
 /// The yield metrics and series, accumulated one subnet epoch at a time.
@@ -159,14 +160,14 @@ type HotkeyMeans = [Mean; 3];
 pub struct Yields {
     /// Spot price after each subnet's previous recorded epoch.
     previous: BTreeMap<u16, f64>,
-    /// Per (group, netuid, hotkey): its mean yields (a hotkey whose strategy changed counts
-    /// once in each group).
+    /// Per (group, netuid, hotkey): its mean log returns ln(1 + y) (a hotkey whose strategy
+    /// changed counts once in each group).
     per_hotkey: BTreeMap<(String, u16, u32), HotkeyMeans>,
-    /// Per (netuid, hotkey), whatever its group: mean yields in alpha and in TAO.
+    /// Per (netuid, hotkey), whatever its group: mean log returns in alpha and in TAO.
     per_nominee: BTreeMap<(u16, u32), [Mean; 2]>,
     /// Per group: 1 000 · Σ dividends / Σ stake before, per subnet epoch.
     dividends_per_1000: BTreeMap<String, Mean>,
-    /// Per (family, group, step): the subnets' APYs of the group's yields at that epoch.
+    /// Per (family, group, step): the subnets' APYs of the group's returns at that epoch.
     series: BTreeMap<(&'static str, String, u64), Mean>,
 }
 
@@ -184,12 +185,12 @@ impl Yields {
         for y in &yields {
             let key = (y.group.clone(), y.netuid, y.hotkey);
             let [alpha, tao, root] = self.per_hotkey.entry(key).or_default();
-            alpha.add(y.y);
-            tao.extend(y.y_tao);
-            root.extend(y.y_root);
+            alpha.add(y.y.ln_1p());
+            tao.extend(y.y_tao.map(f64::ln_1p));
+            root.extend(y.y_root.map(f64::ln_1p));
             let [alpha, tao] = self.per_nominee.entry((y.netuid, y.hotkey)).or_default();
-            alpha.add(y.y);
-            tao.extend(y.y_tao);
+            alpha.add(y.y.ln_1p());
+            tao.extend(y.y_tao.map(f64::ln_1p));
         }
         self.dividends_per_1000(&yields);
         self.apy_series(ctx, e, &yields);
@@ -210,16 +211,17 @@ impl Yields {
     }
 
     /// `apy_alpha.<group>` and `apy_tao.<group>` at this epoch: the APY of the group's
-    /// validators' mean yield on this subnet, (1 + ȳ)^N − 1.
+    /// validators' returns on this subnet, exp(N · mean ln(1 + y)) − 1.
     fn apy_series(&mut self, ctx: &Context, e: &EpochRows, yields: &[Yield]) {
         let mut per_group: BTreeMap<(&'static str, &str), Mean> = BTreeMap::new();
         for y in yields {
-            per_group
-                .entry(("apy_alpha", &y.group))
-                .or_default()
-                .add(y.y);
+            let alpha = per_group.entry(("apy_alpha", &y.group)).or_default();
+            alpha.add(y.y.ln_1p());
             if let Some(t) = y.y_tao {
-                per_group.entry(("apy_tao", &y.group)).or_default().add(t);
+                per_group
+                    .entry(("apy_tao", &y.group))
+                    .or_default()
+                    .add(t.ln_1p());
             }
         }
         for ((family, g), ys) in per_group {
@@ -258,9 +260,9 @@ impl Yields {
     }
 }
 
-/// APY of per-epoch yields with mean `ys` on `netuid`: (1 + ȳ)^N − 1.
-fn apy_of(ctx: &Context, netuid: u16, ys: Mean) -> Option<f64> {
-    Some(annualise(ys.get()?, ctx.epochs_per_year(netuid)?))
+/// APY on `netuid` of per-epoch returns whose log returns ln(1 + y) have mean `logs`.
+fn apy_of(ctx: &Context, netuid: u16, logs: Mean) -> Option<f64> {
+    Some(annualise(logs.get()?, ctx.epochs_per_year(netuid)?))
 }
 
 /// `apy_alpha.<group>.*`, `apy_tao.<group>.*` (median and mean over the group's hotkeys) and
