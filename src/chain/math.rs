@@ -15,7 +15,9 @@
 //!
 //! May depend on: `fixed`, `types`, `substrate_fixed::transcendental`.
 
-use super::fixed::{FixedDivisor, I32F32, I64F64, ONE, SafeDiv, ZERO, mul_checked, mul_sat};
+use super::fixed::{
+    FixedDivisor, I32F32, I64F64, ONE, SafeDiv, ZERO, add_sat, add_wrap, mul_checked, mul_sat,
+};
 use super::types::SparseMatrix;
 use substrate_fixed::transcendental::exp;
 
@@ -26,7 +28,7 @@ use substrate_fixed::transcendental::exp;
 /// `sum`: plain addition, as the chain's `Iterator::sum` over fixed values (wraps like the
 /// chain's release build instead of panicking).
 pub fn sum(x: &[I32F32]) -> I32F32 {
-    x.iter().fold(ZERO, |acc, v| acc.wrapping_add(*v))
+    x.iter().fold(ZERO, |acc, v| add_wrap(acc, *v))
 }
 
 /// `is_zero`: true if the sum of the vector is zero.
@@ -319,7 +321,7 @@ pub fn weighted_median_col_sparse(
     columns: u16,
     majority: I32F32,
 ) -> Vec<I32F32> {
-    let mut use_stake: Vec<I32F32> = stake.iter().copied().filter(|s| *s > ZERO).collect();
+    let mut use_stake: Vec<I32F32> = stake.iter().copied().filter(|s| s.to_bits() > 0).collect();
     inplace_normalize(&mut use_stake);
     let stake_sum = sum(&use_stake);
     let minority = stake_sum.saturating_sub(majority);
@@ -327,7 +329,7 @@ pub fn weighted_median_col_sparse(
     let columns = usize::from(columns);
     // Column-major scores of the voting rows (k = rank of the row among positive stakes).
     let mut use_score = vec![ZERO; columns * voters];
-    let voting_rows = stake.iter().enumerate().filter(|(_, s)| **s > ZERO);
+    let voting_rows = stake.iter().enumerate().filter(|(_, s)| s.to_bits() > 0);
     for (k, (r, _)) in voting_rows.enumerate() {
         for (c, val) in score.get(r).map(Vec::as_slice).unwrap_or(&[]) {
             let c = usize::from(*c);
@@ -341,7 +343,7 @@ pub fn weighted_median_col_sparse(
     (0..columns)
         .map(|c| {
             let col_scores = &use_score[c * voters..(c + 1) * voters];
-            if col_scores.iter().all(|s| *s == ZERO) {
+            if col_scores.iter().all(|s| s.to_bits() == 0) {
                 return ZERO;
             }
             if let Some(zeros) = pack_keys(col_scores, &use_stake, &mut keys) {
@@ -518,8 +520,8 @@ pub fn scalar_vec_mask_sparse_matrix(
 /// `inplace_row_normalize_sparse`: divide each row by its sum, for rows whose sum is positive.
 pub fn inplace_row_normalize_sparse(sparse_matrix: &mut SparseMatrix) {
     for row in sparse_matrix.iter_mut() {
-        let row_sum = row.iter().fold(ZERO, |acc, (_, v)| acc.wrapping_add(*v));
-        if row_sum > ZERO {
+        let row_sum = row.iter().fold(ZERO, |acc, (_, v)| add_wrap(acc, *v));
+        if row_sum.to_bits() > 0 {
             let divisor = FixedDivisor::new(row_sum);
             for (_, value) in row.iter_mut() {
                 *value = divisor.saturating_div(*value);
@@ -532,7 +534,7 @@ pub fn inplace_row_normalize_sparse(sparse_matrix: &mut SparseMatrix) {
 pub fn row_sum_sparse(sparse_matrix: &SparseMatrix) -> Vec<I32F32> {
     sparse_matrix
         .iter()
-        .map(|row| row.iter().fold(ZERO, |acc, (_, v)| acc.wrapping_add(*v)))
+        .map(|row| row.iter().fold(ZERO, |acc, (_, v)| add_wrap(acc, *v)))
         .collect()
 }
 
@@ -555,13 +557,14 @@ fn col_fold(
 
 /// Divides every entry by its column's divisor (skipping columns whose divisor is zero).
 fn divide_columns(sparse_matrix: &mut SparseMatrix, col_divisor: &[I32F32]) {
-    let divisors: Vec<FixedDivisor> = col_divisor.iter().map(|d| FixedDivisor::new(*d)).collect();
+    let divisors: Vec<Option<FixedDivisor>> = col_divisor
+        .iter()
+        .map(|d| (d.to_bits() != 0).then(|| FixedDivisor::new(*d)))
+        .collect();
     for row in sparse_matrix.iter_mut() {
         for (j, value) in row.iter_mut() {
-            let j = usize::from(*j);
-            match (col_divisor.get(j), divisors.get(j)) {
-                (Some(d), Some(divisor)) if *d != ZERO => *value = divisor.safe_div(*value),
-                _ => {}
+            if let Some(Some(divisor)) = divisors.get(usize::from(*j)) {
+                *value = divisor.safe_div(*value);
             }
         }
     }
@@ -569,17 +572,15 @@ fn divide_columns(sparse_matrix: &mut SparseMatrix, col_divisor: &[I32F32]) {
 
 /// `inplace_col_normalize_sparse`: divide each column by its (saturating) sum, if non-zero.
 pub fn inplace_col_normalize_sparse(sparse_matrix: &mut SparseMatrix, columns: u16) {
-    let col_sum = col_fold(sparse_matrix, columns, |acc, v| acc.saturating_add(v));
+    let col_sum = col_fold(sparse_matrix, columns, add_sat);
     divide_columns(sparse_matrix, &col_sum);
 }
 
 /// `inplace_col_max_upscale_sparse`: divide each column by its maximum, if non-zero.
 pub fn inplace_col_max_upscale_sparse(sparse_matrix: &mut SparseMatrix, columns: u16) {
-    let col_max = col_fold(
-        sparse_matrix,
-        columns,
-        |acc, v| if acc < v { v } else { acc },
-    );
+    let col_max = col_fold(sparse_matrix, columns, |acc, v| {
+        if acc.to_bits() < v.to_bits() { v } else { acc }
+    });
     divide_columns(sparse_matrix, &col_max);
 }
 
@@ -593,8 +594,8 @@ pub fn col_clip_sparse(sparse_matrix: &SparseMatrix, col_threshold: &[I32F32]) -
                 let Some(threshold) = col_threshold.get(usize::from(*j)).copied() else {
                     continue;
                 };
-                if threshold < *value {
-                    if ZERO < threshold {
+                if threshold.to_bits() < value.to_bits() {
+                    if threshold.to_bits() > 0 {
                         out.push((*j, threshold));
                     }
                 } else {
@@ -612,7 +613,7 @@ pub fn matmul_sparse(sparse_matrix: &SparseMatrix, vector: &[I32F32], columns: u
     for (row, v) in sparse_matrix.iter().zip(vector) {
         for (j, value) in row {
             if let Some(slot) = result.get_mut(usize::from(*j)) {
-                *slot = slot.saturating_add(mul_sat(*v, *value));
+                *slot = add_sat(*slot, mul_sat(*v, *value));
             }
         }
     }
@@ -626,7 +627,7 @@ pub fn matmul_transpose_sparse(sparse_matrix: &SparseMatrix, vector: &[I32F32]) 
         .map(|row| {
             row.iter().fold(ZERO, |acc, (j, value)| {
                 let v = vector.get(usize::from(*j)).copied().unwrap_or(ZERO);
-                acc.saturating_add(mul_sat(v, *value))
+                add_sat(acc, mul_sat(v, *value))
             })
         })
         .collect()
@@ -640,19 +641,29 @@ pub fn col_normalized_matmul_transpose_sparse(
     columns: u16,
     vector: &[I32F32],
 ) -> Vec<I32F32> {
-    let col_sum = col_fold(sparse_matrix, columns, |acc, v| acc.saturating_add(v));
-    let divisors: Vec<FixedDivisor> = col_sum.iter().map(|d| FixedDivisor::new(*d)).collect();
+    let col_sum = col_fold(sparse_matrix, columns, add_sat);
+    // Per column: its divisor (none for a zero sum: the entry stays as it is) and its factor.
+    let scale: Vec<(Option<FixedDivisor>, I32F32)> = col_sum
+        .iter()
+        .enumerate()
+        .map(|(j, sum)| {
+            let divisor = (sum.to_bits() != 0).then(|| FixedDivisor::new(*sum));
+            (divisor, vector.get(j).copied().unwrap_or(ZERO))
+        })
+        .collect();
     sparse_matrix
         .iter()
         .map(|row| {
             row.iter().fold(ZERO, |acc, (j, value)| {
                 let j = usize::from(*j);
-                let normalized = match (col_sum.get(j), divisors.get(j)) {
-                    (Some(sum), Some(divisor)) if *sum != ZERO => divisor.safe_div(*value),
-                    _ => *value,
+                let (normalized, v) = match scale.get(j) {
+                    // A zero factor adds 0 whatever the quotient: skip the division.
+                    Some((_, v)) if v.to_bits() == 0 => return acc,
+                    Some((Some(divisor), v)) => (divisor.safe_div(*value), *v),
+                    Some((None, v)) => (*value, *v),
+                    None => (*value, vector.get(j).copied().unwrap_or(ZERO)),
                 };
-                let v = vector.get(j).copied().unwrap_or(ZERO);
-                acc.saturating_add(mul_sat(v, normalized))
+                add_sat(acc, mul_sat(v, normalized))
             })
         })
         .collect()
@@ -741,19 +752,22 @@ pub fn mat_ema_sparse(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> 
             if new_row.is_empty() && old_row.is_empty() {
                 return Vec::new();
             }
+            if is_ascending(new_row) && is_ascending(old_row) {
+                return ema_row_merged(new_row, old_row, (alpha, one_minus_alpha), n);
+            }
             for (j, value) in new_row {
                 if let Some(slot) = row.get_mut(usize::from(*j)) {
-                    *slot = slot.saturating_add(mul_sat(alpha, *value));
+                    *slot = add_sat(*slot, mul_sat(alpha, *value));
                 }
             }
             for (j, value) in old_row {
                 if let Some(slot) = row.get_mut(usize::from(*j)) {
-                    *slot = slot.saturating_add(mul_sat(one_minus_alpha, *value));
+                    *slot = add_sat(*slot, mul_sat(one_minus_alpha, *value));
                 }
             }
             let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
             for (j, slot) in row.iter_mut().enumerate() {
-                if *slot > ZERO {
+                if slot.to_bits() > 0 {
                     out.push((j as u16, *slot));
                 }
                 *slot = ZERO;
@@ -761,6 +775,44 @@ pub fn mat_ema_sparse(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> 
             out
         })
         .collect()
+}
+
+/// Whether a sparse row's columns are strictly ascending (no duplicates).
+fn is_ascending(row: &[(u16, I32F32)]) -> bool {
+    row.windows(2).all(|pair| pair[0].0 < pair[1].0)
+}
+
+/// One row of [`mat_ema_sparse`] for strictly ascending rows: a merge of the two rows gives
+/// the dense accumulation's sums (`0 + α·new`, then `+ (1 − α)·old`) in the same column order,
+/// without touching the columns neither row has. Columns ≥ `n` are skipped, as there.
+fn ema_row_merged(
+    new_row: &[(u16, I32F32)],
+    old_row: &[(u16, I32F32)],
+    (alpha, one_minus_alpha): (I32F32, I32F32),
+    n: usize,
+) -> Vec<(u16, I32F32)> {
+    let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
+    let (mut a, mut b) = (0, 0);
+    loop {
+        let column_a = new_row.get(a).map_or(usize::MAX, |e| usize::from(e.0));
+        let column_b = old_row.get(b).map_or(usize::MAX, |e| usize::from(e.0));
+        let j = column_a.min(column_b);
+        if j >= n {
+            return out;
+        }
+        let mut value = ZERO;
+        if column_a == j {
+            value = mul_sat(alpha, new_row[a].1);
+            a += 1;
+        }
+        if column_b == j {
+            value = add_sat(value, mul_sat(one_minus_alpha, old_row[b].1));
+            b += 1;
+        }
+        if value.to_bits() > 0 {
+            out.push((j as u16, value));
+        }
+    }
 }
 
 /// `mat_ema_alpha_sparse`: per entry `min(1, (1 − α_ij)·old_ij + max(0, α_ij·new_ij))`, kept
