@@ -143,7 +143,7 @@ pub fn vec_max_upscale_to_u16(vec: &[I32F32]) -> Vec<u16> {
     let Some(max_value) = vec.iter().max().copied() else {
         return Vec::new();
     };
-    let to_u16 = |x: I32F32| x.round().saturating_to_num::<u16>();
+    let to_u16 = round_to_u16;
     if max_value == ZERO {
         let floor = |x: I32F32| x.saturating_to_num::<u16>();
         return vec.iter().map(|e| floor(mul_sat(*e, u16_max))).collect();
@@ -156,6 +156,20 @@ pub fn vec_max_upscale_to_u16(vec: &[I32F32]) -> Vec<u16> {
     vec.iter()
         .map(|e| to_u16(divisor.safe_div(mul_sat(*e, u16_max))))
         .collect()
+}
+
+/// `x.round().saturating_to_num::<u16>()` (ties away from zero) on the raw bits: ⌊x + ½⌋
+/// clamped for positive x, 0 otherwise; values so large that the rounding overflows take the
+/// crate's wrapping path (what `round` returns in the chain's release build).
+fn round_to_u16(x: I32F32) -> u16 {
+    let bits = x.to_bits();
+    if bits <= 0 {
+        return 0;
+    }
+    if bits > i64::MAX - (1 << 31) {
+        return x.wrapping_round().saturating_to_num::<u16>();
+    }
+    ((bits + (1 << 31)) >> 32).min(i64::from(u16::MAX)) as u16
 }
 
 /// `vec_u16_max_upscale_to_u16`: [`vec_max_upscale_to_u16`] of u16 inputs.
@@ -642,27 +656,17 @@ pub fn col_normalized_matmul_transpose_sparse(
     vector: &[I32F32],
 ) -> Vec<I32F32> {
     let col_sum = col_fold(sparse_matrix, columns, add_sat);
-    // Per column: its divisor (none for a zero sum: the entry stays as it is) and its factor.
-    let scale: Vec<(Option<FixedDivisor>, I32F32)> = col_sum
-        .iter()
-        .enumerate()
-        .map(|(j, sum)| {
-            let divisor = (sum.to_bits() != 0).then(|| FixedDivisor::new(*sum));
-            (divisor, vector.get(j).copied().unwrap_or(ZERO))
-        })
-        .collect();
+    let divisors: Vec<FixedDivisor> = col_sum.iter().map(|d| FixedDivisor::new(*d)).collect();
     sparse_matrix
         .iter()
         .map(|row| {
             row.iter().fold(ZERO, |acc, (j, value)| {
                 let j = usize::from(*j);
-                let (normalized, v) = match scale.get(j) {
-                    // A zero factor adds 0 whatever the quotient: skip the division.
-                    Some((_, v)) if v.to_bits() == 0 => return acc,
-                    Some((Some(divisor), v)) => (divisor.safe_div(*value), *v),
-                    Some((None, v)) => (*value, *v),
-                    None => (*value, vector.get(j).copied().unwrap_or(ZERO)),
+                let normalized = match (col_sum.get(j), divisors.get(j)) {
+                    (Some(sum), Some(divisor)) if sum.to_bits() != 0 => divisor.safe_div(*value),
+                    _ => *value,
                 };
+                let v = vector.get(j).copied().unwrap_or(ZERO);
                 add_sat(acc, mul_sat(v, normalized))
             })
         })
@@ -752,9 +756,6 @@ pub fn mat_ema_sparse(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> 
             if new_row.is_empty() && old_row.is_empty() {
                 return Vec::new();
             }
-            if is_ascending(new_row) && is_ascending(old_row) {
-                return ema_row_merged(new_row, old_row, (alpha, one_minus_alpha), n);
-            }
             for (j, value) in new_row {
                 if let Some(slot) = row.get_mut(usize::from(*j)) {
                     *slot = add_sat(*slot, mul_sat(alpha, *value));
@@ -775,44 +776,6 @@ pub fn mat_ema_sparse(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> 
             out
         })
         .collect()
-}
-
-/// Whether a sparse row's columns are strictly ascending (no duplicates).
-fn is_ascending(row: &[(u16, I32F32)]) -> bool {
-    row.windows(2).all(|pair| pair[0].0 < pair[1].0)
-}
-
-/// One row of [`mat_ema_sparse`] for strictly ascending rows: a merge of the two rows gives
-/// the dense accumulation's sums (`0 + α·new`, then `+ (1 − α)·old`) in the same column order,
-/// without touching the columns neither row has. Columns ≥ `n` are skipped, as there.
-fn ema_row_merged(
-    new_row: &[(u16, I32F32)],
-    old_row: &[(u16, I32F32)],
-    (alpha, one_minus_alpha): (I32F32, I32F32),
-    n: usize,
-) -> Vec<(u16, I32F32)> {
-    let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
-    let (mut a, mut b) = (0, 0);
-    loop {
-        let column_a = new_row.get(a).map_or(usize::MAX, |e| usize::from(e.0));
-        let column_b = old_row.get(b).map_or(usize::MAX, |e| usize::from(e.0));
-        let j = column_a.min(column_b);
-        if j >= n {
-            return out;
-        }
-        let mut value = ZERO;
-        if column_a == j {
-            value = mul_sat(alpha, new_row[a].1);
-            a += 1;
-        }
-        if column_b == j {
-            value = add_sat(value, mul_sat(one_minus_alpha, old_row[b].1));
-            b += 1;
-        }
-        if value.to_bits() > 0 {
-            out.push((j as u16, value));
-        }
-    }
 }
 
 /// `mat_ema_alpha_sparse`: per entry `min(1, (1 − α_ij)·old_ij + max(0, α_ij·new_ij))`, kept
@@ -939,6 +902,18 @@ mod tests {
             let upstream = weighted_median(&stake, &score, &idx, minority, ZERO, hi);
             let mut pairs: Vec<(I32F32, I32F32)> = score.into_iter().zip(stake).collect();
             prop_assert_eq!(weighted_quantile(&mut pairs, minority), upstream);
+        }
+
+        /// Rounding on the raw bits equals the crate's rounding (wrapping, as in a release
+        /// build) and conversion.
+        #[test]
+        fn round_to_u16_equals_the_crate(bits in prop_oneof![
+            any::<i64>(),
+            -(1i64 << 34)..(70_000i64 << 32),
+            (i64::MAX - (1i64 << 33))..=i64::MAX,
+        ]) {
+            let x = I32F32::from_bits(bits);
+            prop_assert_eq!(round_to_u16(x), x.wrapping_round().saturating_to_num::<u16>());
         }
 
         /// The upscale with exact fast multiplication and division equals upstream's.
