@@ -15,7 +15,9 @@
 //!
 //! May depend on: `fixed`, `types`, `substrate_fixed::transcendental`.
 
-use super::fixed::{FixedDivisor, I32F32, I64F64, ONE, SafeDiv, ZERO, mul_checked, mul_sat};
+use super::fixed::{
+    FixedDivisor, I32F32, I64F64, ONE, SafeDiv, ZERO, add_sat, add_wrap, mul_checked, mul_sat,
+};
 use super::types::SparseMatrix;
 use substrate_fixed::transcendental::exp;
 
@@ -26,7 +28,7 @@ use substrate_fixed::transcendental::exp;
 /// `sum`: plain addition, as the chain's `Iterator::sum` over fixed values (wraps like the
 /// chain's release build instead of panicking).
 pub fn sum(x: &[I32F32]) -> I32F32 {
-    x.iter().fold(ZERO, |acc, v| acc.wrapping_add(*v))
+    x.iter().fold(ZERO, |acc, v| add_wrap(acc, *v))
 }
 
 /// `is_zero`: true if the sum of the vector is zero.
@@ -141,7 +143,7 @@ pub fn vec_max_upscale_to_u16(vec: &[I32F32]) -> Vec<u16> {
     let Some(max_value) = vec.iter().max().copied() else {
         return Vec::new();
     };
-    let to_u16 = |x: I32F32| x.round().saturating_to_num::<u16>();
+    let to_u16 = round_to_u16;
     if max_value == ZERO {
         let floor = |x: I32F32| x.saturating_to_num::<u16>();
         return vec.iter().map(|e| floor(mul_sat(*e, u16_max))).collect();
@@ -154,6 +156,20 @@ pub fn vec_max_upscale_to_u16(vec: &[I32F32]) -> Vec<u16> {
     vec.iter()
         .map(|e| to_u16(divisor.safe_div(mul_sat(*e, u16_max))))
         .collect()
+}
+
+/// `x.round().saturating_to_num::<u16>()` (ties away from zero) on the raw bits: ⌊x + ½⌋
+/// clamped for positive x, 0 otherwise; values so large that the rounding overflows take the
+/// crate's wrapping path (what `round` returns in the chain's release build).
+fn round_to_u16(x: I32F32) -> u16 {
+    let bits = x.to_bits();
+    if bits <= 0 {
+        return 0;
+    }
+    if bits > i64::MAX - (1 << 31) {
+        return x.wrapping_round().saturating_to_num::<u16>();
+    }
+    ((bits + (1 << 31)) >> 32).min(i64::from(u16::MAX)) as u16
 }
 
 /// `vec_u16_max_upscale_to_u16`: [`vec_max_upscale_to_u16`] of u16 inputs.
@@ -319,7 +335,7 @@ pub fn weighted_median_col_sparse(
     columns: u16,
     majority: I32F32,
 ) -> Vec<I32F32> {
-    let mut use_stake: Vec<I32F32> = stake.iter().copied().filter(|s| *s > ZERO).collect();
+    let mut use_stake: Vec<I32F32> = stake.iter().copied().filter(|s| s.to_bits() > 0).collect();
     inplace_normalize(&mut use_stake);
     let stake_sum = sum(&use_stake);
     let minority = stake_sum.saturating_sub(majority);
@@ -327,7 +343,7 @@ pub fn weighted_median_col_sparse(
     let columns = usize::from(columns);
     // Column-major scores of the voting rows (k = rank of the row among positive stakes).
     let mut use_score = vec![ZERO; columns * voters];
-    let voting_rows = stake.iter().enumerate().filter(|(_, s)| **s > ZERO);
+    let voting_rows = stake.iter().enumerate().filter(|(_, s)| s.to_bits() > 0);
     for (k, (r, _)) in voting_rows.enumerate() {
         for (c, val) in score.get(r).map(Vec::as_slice).unwrap_or(&[]) {
             let c = usize::from(*c);
@@ -341,7 +357,7 @@ pub fn weighted_median_col_sparse(
     (0..columns)
         .map(|c| {
             let col_scores = &use_score[c * voters..(c + 1) * voters];
-            if col_scores.iter().all(|s| *s == ZERO) {
+            if col_scores.iter().all(|s| s.to_bits() == 0) {
                 return ZERO;
             }
             if let Some(zeros) = pack_keys(col_scores, &use_stake, &mut keys) {
@@ -518,8 +534,8 @@ pub fn scalar_vec_mask_sparse_matrix(
 /// `inplace_row_normalize_sparse`: divide each row by its sum, for rows whose sum is positive.
 pub fn inplace_row_normalize_sparse(sparse_matrix: &mut SparseMatrix) {
     for row in sparse_matrix.iter_mut() {
-        let row_sum = row.iter().fold(ZERO, |acc, (_, v)| acc.wrapping_add(*v));
-        if row_sum > ZERO {
+        let row_sum = row.iter().fold(ZERO, |acc, (_, v)| add_wrap(acc, *v));
+        if row_sum.to_bits() > 0 {
             let divisor = FixedDivisor::new(row_sum);
             for (_, value) in row.iter_mut() {
                 *value = divisor.saturating_div(*value);
@@ -532,7 +548,7 @@ pub fn inplace_row_normalize_sparse(sparse_matrix: &mut SparseMatrix) {
 pub fn row_sum_sparse(sparse_matrix: &SparseMatrix) -> Vec<I32F32> {
     sparse_matrix
         .iter()
-        .map(|row| row.iter().fold(ZERO, |acc, (_, v)| acc.wrapping_add(*v)))
+        .map(|row| row.iter().fold(ZERO, |acc, (_, v)| add_wrap(acc, *v)))
         .collect()
 }
 
@@ -555,13 +571,14 @@ fn col_fold(
 
 /// Divides every entry by its column's divisor (skipping columns whose divisor is zero).
 fn divide_columns(sparse_matrix: &mut SparseMatrix, col_divisor: &[I32F32]) {
-    let divisors: Vec<FixedDivisor> = col_divisor.iter().map(|d| FixedDivisor::new(*d)).collect();
+    let divisors: Vec<Option<FixedDivisor>> = col_divisor
+        .iter()
+        .map(|d| (d.to_bits() != 0).then(|| FixedDivisor::new(*d)))
+        .collect();
     for row in sparse_matrix.iter_mut() {
         for (j, value) in row.iter_mut() {
-            let j = usize::from(*j);
-            match (col_divisor.get(j), divisors.get(j)) {
-                (Some(d), Some(divisor)) if *d != ZERO => *value = divisor.safe_div(*value),
-                _ => {}
+            if let Some(Some(divisor)) = divisors.get(usize::from(*j)) {
+                *value = divisor.safe_div(*value);
             }
         }
     }
@@ -569,17 +586,15 @@ fn divide_columns(sparse_matrix: &mut SparseMatrix, col_divisor: &[I32F32]) {
 
 /// `inplace_col_normalize_sparse`: divide each column by its (saturating) sum, if non-zero.
 pub fn inplace_col_normalize_sparse(sparse_matrix: &mut SparseMatrix, columns: u16) {
-    let col_sum = col_fold(sparse_matrix, columns, |acc, v| acc.saturating_add(v));
+    let col_sum = col_fold(sparse_matrix, columns, add_sat);
     divide_columns(sparse_matrix, &col_sum);
 }
 
 /// `inplace_col_max_upscale_sparse`: divide each column by its maximum, if non-zero.
 pub fn inplace_col_max_upscale_sparse(sparse_matrix: &mut SparseMatrix, columns: u16) {
-    let col_max = col_fold(
-        sparse_matrix,
-        columns,
-        |acc, v| if acc < v { v } else { acc },
-    );
+    let col_max = col_fold(sparse_matrix, columns, |acc, v| {
+        if acc.to_bits() < v.to_bits() { v } else { acc }
+    });
     divide_columns(sparse_matrix, &col_max);
 }
 
@@ -593,8 +608,8 @@ pub fn col_clip_sparse(sparse_matrix: &SparseMatrix, col_threshold: &[I32F32]) -
                 let Some(threshold) = col_threshold.get(usize::from(*j)).copied() else {
                     continue;
                 };
-                if threshold < *value {
-                    if ZERO < threshold {
+                if threshold.to_bits() < value.to_bits() {
+                    if threshold.to_bits() > 0 {
                         out.push((*j, threshold));
                     }
                 } else {
@@ -612,7 +627,7 @@ pub fn matmul_sparse(sparse_matrix: &SparseMatrix, vector: &[I32F32], columns: u
     for (row, v) in sparse_matrix.iter().zip(vector) {
         for (j, value) in row {
             if let Some(slot) = result.get_mut(usize::from(*j)) {
-                *slot = slot.saturating_add(mul_sat(*v, *value));
+                *slot = add_sat(*slot, mul_sat(*v, *value));
             }
         }
     }
@@ -626,7 +641,7 @@ pub fn matmul_transpose_sparse(sparse_matrix: &SparseMatrix, vector: &[I32F32]) 
         .map(|row| {
             row.iter().fold(ZERO, |acc, (j, value)| {
                 let v = vector.get(usize::from(*j)).copied().unwrap_or(ZERO);
-                acc.saturating_add(mul_sat(v, *value))
+                add_sat(acc, mul_sat(v, *value))
             })
         })
         .collect()
@@ -640,7 +655,7 @@ pub fn col_normalized_matmul_transpose_sparse(
     columns: u16,
     vector: &[I32F32],
 ) -> Vec<I32F32> {
-    let col_sum = col_fold(sparse_matrix, columns, |acc, v| acc.saturating_add(v));
+    let col_sum = col_fold(sparse_matrix, columns, add_sat);
     let divisors: Vec<FixedDivisor> = col_sum.iter().map(|d| FixedDivisor::new(*d)).collect();
     sparse_matrix
         .iter()
@@ -648,11 +663,11 @@ pub fn col_normalized_matmul_transpose_sparse(
             row.iter().fold(ZERO, |acc, (j, value)| {
                 let j = usize::from(*j);
                 let normalized = match (col_sum.get(j), divisors.get(j)) {
-                    (Some(sum), Some(divisor)) if *sum != ZERO => divisor.safe_div(*value),
+                    (Some(sum), Some(divisor)) if sum.to_bits() != 0 => divisor.safe_div(*value),
                     _ => *value,
                 };
                 let v = vector.get(j).copied().unwrap_or(ZERO);
-                acc.saturating_add(mul_sat(v, normalized))
+                add_sat(acc, mul_sat(v, normalized))
             })
         })
         .collect()
@@ -743,17 +758,17 @@ pub fn mat_ema_sparse(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> 
             }
             for (j, value) in new_row {
                 if let Some(slot) = row.get_mut(usize::from(*j)) {
-                    *slot = slot.saturating_add(mul_sat(alpha, *value));
+                    *slot = add_sat(*slot, mul_sat(alpha, *value));
                 }
             }
             for (j, value) in old_row {
                 if let Some(slot) = row.get_mut(usize::from(*j)) {
-                    *slot = slot.saturating_add(mul_sat(one_minus_alpha, *value));
+                    *slot = add_sat(*slot, mul_sat(one_minus_alpha, *value));
                 }
             }
             let mut out = Vec::with_capacity(new_row.len().max(old_row.len()));
             for (j, slot) in row.iter_mut().enumerate() {
-                if *slot > ZERO {
+                if slot.to_bits() > 0 {
                     out.push((j as u16, *slot));
                 }
                 *slot = ZERO;
@@ -887,6 +902,18 @@ mod tests {
             let upstream = weighted_median(&stake, &score, &idx, minority, ZERO, hi);
             let mut pairs: Vec<(I32F32, I32F32)> = score.into_iter().zip(stake).collect();
             prop_assert_eq!(weighted_quantile(&mut pairs, minority), upstream);
+        }
+
+        /// Rounding on the raw bits equals the crate's rounding (wrapping, as in a release
+        /// build) and conversion.
+        #[test]
+        fn round_to_u16_equals_the_crate(bits in prop_oneof![
+            any::<i64>(),
+            -(1i64 << 34)..(70_000i64 << 32),
+            (i64::MAX - (1i64 << 33))..=i64::MAX,
+        ]) {
+            let x = I32F32::from_bits(bits);
+            prop_assert_eq!(round_to_u16(x), x.wrapping_round().saturating_to_num::<u16>());
         }
 
         /// The upscale with exact fast multiplication and division equals upstream's.

@@ -8,7 +8,7 @@
 //!
 //! Floats are fine here (behaviour is not consensus); the chain stays in fixed point.
 //!
-//! May depend on: `chain::state::AccountId`, `rand` traits.
+//! May depend on: `chain::state::AccountId`, `rand` traits, `rand_distr` (the normal draw).
 
 pub mod miner;
 pub mod nominator;
@@ -48,14 +48,16 @@ impl SubnetView<'_> {
     }
 }
 
-/// A draw from N(0, σ²) by Box–Muller (two uniforms per draw, so streams stay aligned).
+/// A draw from N(0, σ²): the ziggurat method (Marsaglia and Tsang, 2000, as `rand_distr`'s
+/// `StandardNormal` implements it, with its pure-Rust `libm` for the rare tail and wedge
+/// draws, so the stream is the same on every platform). Most draws cost one `u64` of the
+/// stream and no transcendental function; σ = 0 draws nothing.
 pub fn normal(rng: &mut impl Rng, sigma: f64) -> f64 {
     if sigma == 0.0 {
         return 0.0;
     }
-    let u1: f64 = 1.0 - rng.random::<f64>();
-    let u2: f64 = rng.random::<f64>();
-    sigma * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    let z: f64 = rng.sample(rand_distr::StandardNormal);
+    sigma * z
 }
 
 /// Scales non-negative scores to chain weights: the largest becomes 65 535 (as the chain's

@@ -8,7 +8,7 @@
 //! May depend on: `chain::fixed`, `chain::math`.
 
 use super::{EpochTrace, keep};
-use crate::chain::fixed::{I32F32, I96F32, ZERO};
+use crate::chain::fixed::{I32F32, ZERO};
 use crate::chain::math::{inplace_normalize, inplace_normalize_using_sum, is_zero, sum};
 
 /// Normalised emission shares per uid.
@@ -63,13 +63,35 @@ pub fn emission_stage(
 
 /// `⌊I96F32(share) × I96F32(emission)⌋` per uid (saturating).
 pub fn rao_emission(shares: &[I32F32], emission: u64) -> Vec<u64> {
-    let emission = I96F32::saturating_from_num(emission);
     shares
         .iter()
-        .map(|s| {
-            I96F32::saturating_from_num(*s)
-                .saturating_mul(emission)
-                .saturating_to_num::<u64>()
-        })
+        .map(|s| share_of_emission(*s, emission))
         .collect()
+}
+
+/// One share of [`rao_emission`] without the 128-bit fixed-point multiply: both operands have 32
+/// fractional bits in I96F32, so the floored product's bits are `share_bits × emission`,
+/// which always fits an i128 (|share_bits| ≤ 2⁶³, emission < 2⁶⁴); its floor as u64 is that
+/// shifted right by 32 and clamped to the u64 range, as `saturating_to_num` does.
+fn share_of_emission(share: I32F32, emission: u64) -> u64 {
+    let product = i128::from(share.to_bits()) * i128::from(emission);
+    (product >> 32).clamp(0, i128::from(u64::MAX)) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::fixed::I96F32;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn share_of_emission_equals_the_fixed_point_product(bits in any::<i64>(), emission in any::<u64>()) {
+            let share = I32F32::from_bits(bits);
+            let crate_value = I96F32::saturating_from_num(share)
+                .saturating_mul(I96F32::saturating_from_num(emission))
+                .saturating_to_num::<u64>();
+            prop_assert_eq!(share_of_emission(share, emission), crate_value);
+        }
+    }
 }
