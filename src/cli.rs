@@ -141,16 +141,7 @@ enum Command {
     },
 }
 
-/// Failures of a command, split by exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    /// Bad input: exit code 2.
-    #[error("{0}")]
-    Input(String),
-    /// Anything else: exit code 1.
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
+pub use crate::cli_error::CliError;
 
 /// Parses the arguments, runs the command and returns the process exit code. Every error is
 /// one line on standard error (see [`one_line`]).

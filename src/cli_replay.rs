@@ -6,12 +6,12 @@
 //!
 //! May depend on: `replay`, `report`, `cli` (its error type), `cli_run` (staging helpers).
 
-use crate::cli::CliError;
+use crate::cli_error::CliError;
 use crate::cli_run::{begin, finish, staged_error, tables_written};
 use crate::replay::{self, Options, Plan, Replay, Series};
 use crate::report;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// `taosim replay`'s arguments.
 #[derive(Clone, Debug, Default)]
@@ -36,17 +36,21 @@ pub struct ReplayArgs {
 
 /// Loads, checks and runs the replay, then writes and publishes its directory and prints it.
 pub fn replay(args: &ReplayArgs) -> Result<(), CliError> {
-    let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
-    let series = replay::load(&paths).map_err(input)?;
+    let series = replay::load(&args.files).map_err(input)?;
     let options = options(args)?;
     let plan = replay::plan(&series, &options).map_err(input)?;
     let result = replay::run(&series, &plan);
     let dir = args.out.join(&series.name);
     let staging = begin(&dir)?;
     let manifest = manifest(&series, args, &plan);
-    report::write_replay(staging.path(), &result.rows, &manifest, &summary(&plan, &options, &result))
-        .and_then(|()| tables_written(staging.path()))
-        .map_err(|e| staged_error(&staging, e))?;
+    report::write_replay(
+        staging.path(),
+        &result.rows,
+        &manifest,
+        &summary(&plan, &options, &result),
+    )
+    .and_then(|()| tables_written(staging.path()))
+    .map_err(|e| staged_error(&staging, e))?;
     finish(staging, args.report)?;
     println!("{}", dir.display());
     Ok(())
@@ -89,8 +93,14 @@ fn options(args: &ReplayArgs) -> Result<Options, CliError> {
 /// `UID=K`.
 fn parse_shift(text: &str) -> Result<(u16, usize), String> {
     let (uid, lag) = text.split_once('=').ok_or("expected UID=K")?;
-    let uid = uid.trim().parse().map_err(|_| "UID: expected a uid (0..65535)")?;
-    let lag = lag.trim().parse().map_err(|_| "K: expected a whole number of epochs")?;
+    let uid = uid
+        .trim()
+        .parse()
+        .map_err(|_| "UID: expected a uid (0..65535)")?;
+    let lag = lag
+        .trim()
+        .parse()
+        .map_err(|_| "K: expected a whole number of epochs")?;
     Ok((uid, lag))
 }
 
@@ -99,7 +109,10 @@ fn manifest(series: &Series, args: &ReplayArgs, plan: &Plan) -> Value {
     let files: Vec<String> = args
         .files
         .iter()
-        .map(|f| f.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned()))
+        .map(|f| {
+            f.file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+        })
         .collect();
     json!({
         "kind": "replay",

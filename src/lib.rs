@@ -11,6 +11,7 @@ pub mod chain;
 pub mod check;
 pub mod cli;
 pub mod cli_check;
+pub mod cli_error;
 pub mod cli_replay;
 pub mod cli_report;
 pub mod cli_run;

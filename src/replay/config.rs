@@ -53,7 +53,10 @@ pub fn variant(name: &str) -> Result<Variant, String> {
         .map(|(_, v)| *v)
         .ok_or_else(|| {
             let names: Vec<&str> = VARIANTS.iter().map(|(n, _)| *n).collect();
-            format!("unknown variant `{name}` (expected one of {})", names.join(", "))
+            format!(
+                "unknown variant `{name}` (expected one of {})",
+                names.join(", ")
+            )
         })
 }
 
@@ -96,7 +99,12 @@ pub fn settings(keys: &Map<String, Value>) -> Result<Settings, KeyError> {
     for (key, value) in keys {
         let bad = |what: &str| (key.clone(), format!("expected {what}, got {value}"));
         match key.as_str() {
-            "yuma3" => return Err((key.clone(), "set by the variant (--yuma yuma2 or yuma3)".into())),
+            "yuma3" => {
+                return Err((
+                    key.clone(),
+                    "set by the variant (--yuma yuma2 or yuma3)".into(),
+                ));
+            }
             "tempo" => {
                 settings.tempo = value
                     .as_u64()
@@ -104,10 +112,20 @@ pub fn settings(keys: &Map<String, Value>) -> Result<Settings, KeyError> {
                     .filter(|t| *t > 0)
                     .ok_or_else(|| bad("a whole number of blocks in 1..=65535"))?;
             }
-            "decay_rate" => settings.decay_rate = fraction(value).ok_or_else(|| bad("a number in [0, 1]"))?,
-            "capacity_alpha" => settings.capacity_alpha = fraction(value).ok_or_else(|| bad("a number in [0, 1]"))?,
-            "winner_takes_all" => settings.winner_takes_all = value.as_bool().ok_or_else(|| bad("true or false"))?,
-            "liquid_alpha_consensus_mode" => settings.consensus_mode = mode(value).ok_or_else(|| bad("CURRENT, PREVIOUS or MIXED"))?,
+            "decay_rate" => {
+                settings.decay_rate = fraction(value).ok_or_else(|| bad("a number in [0, 1]"))?
+            }
+            "capacity_alpha" => {
+                settings.capacity_alpha =
+                    fraction(value).ok_or_else(|| bad("a number in [0, 1]"))?
+            }
+            "winner_takes_all" => {
+                settings.winner_takes_all = value.as_bool().ok_or_else(|| bad("true or false"))?
+            }
+            "liquid_alpha_consensus_mode" => {
+                settings.consensus_mode =
+                    mode(value).ok_or_else(|| bad("CURRENT, PREVIOUS or MIXED"))?
+            }
             _ if PARAM_NAMES.contains(&key.as_str()) => {
                 chain_keys.insert(key.clone(), value.clone());
             }
@@ -115,7 +133,11 @@ pub fn settings(keys: &Map<String, Value>) -> Result<Settings, KeyError> {
         }
     }
     settings.chain = parse_params(&Value::Object(chain_keys)).map_err(|e| {
-        let key = e.path.strip_prefix("params.").unwrap_or(&e.path).to_string();
+        let key = e
+            .path
+            .strip_prefix("params.")
+            .unwrap_or(&e.path)
+            .to_string();
         (key, e.message)
     })?;
     Ok(settings)
@@ -184,7 +206,10 @@ mod tests {
 
     #[test]
     fn set_reads_json_values_and_refuses_unknown_keys() {
-        assert_eq!(parse_set("kappa=39321"), Ok(("kappa".into(), Value::from(39321))));
+        assert_eq!(
+            parse_set("kappa=39321"),
+            Ok(("kappa".into(), Value::from(39321)))
+        );
         assert!(parse_set("kapa=1").is_err());
         let bad = Map::from_iter([("kappa".to_string(), Value::from(-1))]);
         assert_eq!(settings(&bad).map_err(|e| e.0), Err("kappa".into()));

@@ -16,7 +16,9 @@
 
 use super::config::{self, Settings, Variant};
 use super::snapshot::{LoadError, Series, stored_weights};
-use crate::chain::epoch::{EpochInput, EpochParams, MechanismSnapshot, SubnetSnapshot, epoch, epoch_traced};
+use crate::chain::epoch::{
+    EpochInput, EpochParams, MechanismSnapshot, SubnetSnapshot, epoch, epoch_traced,
+};
 use crate::record::ReplayRow;
 use crate::research;
 use serde_json::{Map, Value};
@@ -159,7 +161,12 @@ fn check_shifts(series: &Series, shifts: &[(u16, usize)]) -> Result<(), LoadErro
             return Err(LoadError::new("--shift", None, &field, message));
         }
         if shifts[..k].iter().any(|(u, _)| u == uid) {
-            return Err(LoadError::new("--shift", None, &field, format!("uid {uid} shifted twice")));
+            return Err(LoadError::new(
+                "--shift",
+                None,
+                &field,
+                format!("uid {uid} shifted twice"),
+            ));
         }
     }
     Ok(())
@@ -214,8 +221,16 @@ fn step_input(series: &Series, plan: &Plan, t: usize) -> StepInput {
         stake_rao: snapshot.neurons.iter().map(|x| x.stake_rao).collect(),
         stake_raw: snapshot.neurons.iter().map(|x| x.stake_raw).collect(),
         weights: snapshot.neurons.iter().map(|x| x.weights.clone()).collect(),
-        weights_raw: snapshot.neurons.iter().map(|x| x.weights_raw.clone()).collect(),
-        permits: snapshot.neurons.iter().map(|x| x.validator_permit).collect(),
+        weights_raw: snapshot
+            .neurons
+            .iter()
+            .map(|x| x.weights_raw.clone())
+            .collect(),
+        permits: snapshot
+            .neurons
+            .iter()
+            .map(|x| x.validator_permit)
+            .collect(),
         hotkeys: snapshot
             .neurons
             .iter()
@@ -233,7 +248,10 @@ fn step_input(series: &Series, plan: &Plan, t: usize) -> StepInput {
             (x.weights_raw.clone(), x.weights.clone())
         });
         input.weights_raw[u] = raw.into_iter().filter(|e| usize::from(e.0) < n).collect();
-        input.weights[u] = stored.into_iter().filter(|e| usize::from(e.0) < n).collect();
+        input.weights[u] = stored
+            .into_iter()
+            .filter(|e| usize::from(e.0) < n)
+            .collect();
     }
     input
 }
@@ -260,8 +278,14 @@ struct ChainState {
 
 /// A variant with what it carries between epochs.
 enum Runner {
-    Chain { state: ChainState, yuma3: bool },
-    Research { state: research::State, variant: research::Variant },
+    Chain {
+        state: ChainState,
+        yuma3: bool,
+    },
+    Research {
+        state: research::State,
+        variant: research::Variant,
+    },
 }
 
 impl Runner {
@@ -281,8 +305,17 @@ impl Runner {
 
 /// Runs the plan.
 pub fn run(series: &Series, plan: &Plan) -> Replay {
-    let inputs: Vec<StepInput> = (0..plan.steps.len()).map(|t| step_input(series, plan, t)).collect();
-    let copier_uid = plan.copier.map(|_| series.snapshots.iter().map(|s| s.neurons.len()).max().unwrap_or(0));
+    let inputs: Vec<StepInput> = (0..plan.steps.len())
+        .map(|t| step_input(series, plan, t))
+        .collect();
+    let copier_uid = plan.copier.map(|_| {
+        series
+            .snapshots
+            .iter()
+            .map(|s| s.neurons.len())
+            .max()
+            .unwrap_or(0)
+    });
     let mut replay = Replay {
         copier_uid: copier_uid.map(|u| u as u16),
         ..Replay::default()
@@ -321,7 +354,9 @@ fn run_variant(
                 let initial = (t == 0).then(|| &series.snapshots[0]);
                 chain_epoch(state, &input, settings, *yuma3, initial)
             }
-            Runner::Research { state, variant } => research_epoch(state, &input, settings, *variant),
+            Runner::Research { state, variant } => {
+                research_epoch(state, &input, settings, *variant)
+            }
         };
         done.push((input, output));
     }
@@ -341,7 +376,8 @@ fn with_copier(base: &StepInput, uid: usize, earlier: Option<&StepOutput>) -> St
     input.permits.resize(uid + 1, None);
     input.hotkeys.resize(uid + 1, String::new());
     input.stake_rao[uid] = median_u64(validators.iter().map(|&i| base.stake_rao[i]).collect());
-    input.stake_raw[uid] = median(validators.iter().map(|&i| base.stake_raw[i]).collect()).unwrap_or(0.0);
+    input.stake_raw[uid] =
+        median(validators.iter().map(|&i| base.stake_raw[i]).collect()).unwrap_or(0.0);
     input.hotkeys[uid] = COPIER_HOTKEY.into();
     let row: Vec<(u16, f64)> = earlier.map_or(Vec::new(), |o| {
         o.consensus
@@ -387,7 +423,11 @@ fn chain_epoch(
 ) -> StepOutput {
     let n = input.n();
     if let Some(snapshot) = initial {
-        state.bonds = snapshot.neurons.iter().map(|x| x.bonds.clone().unwrap_or_default()).collect();
+        state.bonds = snapshot
+            .neurons
+            .iter()
+            .map(|x| x.bonds.clone().unwrap_or_default())
+            .collect();
     }
     carry_bonds(state, &input.hotkeys, n);
     let params = EpochParams {
@@ -434,7 +474,9 @@ fn chain_epoch(
 /// replaced) starts without bonds, and nobody holds bonds on it.
 fn carry_bonds(state: &mut ChainState, hotkeys: &[String], n: usize) {
     let replaced: Vec<u16> = (0..n.min(state.hotkeys.len()))
-        .filter(|&i| !state.hotkeys[i].is_empty() && !hotkeys[i].is_empty() && state.hotkeys[i] != hotkeys[i])
+        .filter(|&i| {
+            !state.hotkeys[i].is_empty() && !hotkeys[i].is_empty() && state.hotkeys[i] != hotkeys[i]
+        })
         .map(|i| i as u16)
         .collect();
     state.bonds.resize(n, Vec::new());
@@ -491,11 +533,25 @@ fn research_epoch(
             weights[i][usize::from(*j)] = *w;
         }
     }
-    let out = research::epoch(variant, &weights, &input.stake_raw, &config::knobs(settings), state);
-    let combined: Vec<f64> = out.incentive.iter().zip(&out.dividends).map(|(i, d)| i + d).collect();
+    let out = research::epoch(
+        variant,
+        &weights,
+        &input.stake_raw,
+        &config::knobs(settings),
+        state,
+    );
+    let combined: Vec<f64> = out
+        .incentive
+        .iter()
+        .zip(&out.dividends)
+        .map(|(i, d)| i + d)
+        .collect();
     let total: f64 = combined.iter().sum();
     StepOutput {
-        emission_share: combined.iter().map(|x| if total > 0.0 { x / total } else { 0.0 }).collect(),
+        emission_share: combined
+            .iter()
+            .map(|x| if total > 0.0 { x / total } else { 0.0 })
+            .collect(),
         stake: out.stake,
         consensus: out.consensus,
         incentive: out.incentive,
@@ -506,7 +562,12 @@ fn research_epoch(
 
 /// G = (D/S)_copier ÷ median over honest validators (setting weights, with stake; not the
 /// copier nor a shifted uid) of D/S.
-fn copier_g(input: &StepInput, output: &StepOutput, copier: usize, shifts: &[(u16, usize)]) -> Option<f64> {
+fn copier_g(
+    input: &StepInput,
+    output: &StepOutput,
+    copier: usize,
+    shifts: &[(u16, usize)],
+) -> Option<f64> {
     let ratio = |i: usize| output.dividends[i] / output.stake[i];
     let honest: Vec<f64> = input
         .validators()
@@ -520,7 +581,14 @@ fn copier_g(input: &StepInput, output: &StepOutput, copier: usize, shifts: &[(u1
     g.is_finite().then_some(g)
 }
 
-fn push_rows(rows: &mut Vec<ReplayRow>, variant: &str, netuid: u16, t: usize, input: &StepInput, o: &StepOutput) {
+fn push_rows(
+    rows: &mut Vec<ReplayRow>,
+    variant: &str,
+    netuid: u16,
+    t: usize,
+    input: &StepInput,
+    o: &StepOutput,
+) {
     for uid in 0..input.n() {
         rows.push(ReplayRow {
             variant: variant.to_string(),

@@ -39,7 +39,12 @@ pub struct LoadError {
 
 impl LoadError {
     /// An error in `file` (echoed) at `field` of snapshot `snapshot`.
-    pub fn new(file: &str, snapshot: Option<usize>, field: &str, message: impl Into<String>) -> Self {
+    pub fn new(
+        file: &str,
+        snapshot: Option<usize>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
         LoadError {
             file: echo(file),
             snapshot,
@@ -125,9 +130,10 @@ struct RawNeuron {
 }
 
 /// Loads a series from one series file or several snapshot files (in block order).
-pub fn load(paths: &[&Path]) -> Result<Series, LoadError> {
+pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<Series, LoadError> {
     let first = paths
         .first()
+        .map(AsRef::as_ref)
         .ok_or_else(|| LoadError::new("SERIES", None, "files", "no file given"))?;
     let name = first
         .file_stem()
@@ -140,7 +146,7 @@ pub fn load(paths: &[&Path]) -> Result<Series, LoadError> {
         files: Vec::new(),
     };
     let mut netuid: Option<(u16, String)> = None;
-    for path in paths {
+    for path in paths.iter().map(AsRef::as_ref) {
         let file = path.display().to_string();
         let value = read_json(path)?;
         let raws = split_series(&value, &file, paths.len(), &mut series.params, &mut netuid)?;
@@ -153,7 +159,12 @@ pub fn load(paths: &[&Path]) -> Result<Series, LoadError> {
         }
     }
     if series.snapshots.is_empty() {
-        return Err(LoadError::new(&first.display().to_string(), None, "snapshots", "empty"));
+        return Err(LoadError::new(
+            &first.display().to_string(),
+            None,
+            "snapshots",
+            "empty",
+        ));
     }
     series.netuid = series.snapshots[0].netuid;
     Ok(series)
@@ -202,9 +213,17 @@ fn split_series<'v>(
     match object.get("netuid") {
         None | Some(Value::Null) => {}
         Some(v) => {
-            let id = v.as_u64().and_then(|x| u16::try_from(x).ok()).ok_or_else(|| {
-                LoadError::new(file, None, "netuid", format!("expected a netuid (u16), got {v}"))
-            })?;
+            let id = v
+                .as_u64()
+                .and_then(|x| u16::try_from(x).ok())
+                .ok_or_else(|| {
+                    LoadError::new(
+                        file,
+                        None,
+                        "netuid",
+                        format!("expected a netuid (u16), got {v}"),
+                    )
+                })?;
             *netuid = Some((id, "the series".into()));
         }
     }
@@ -244,16 +263,30 @@ fn check_order(
 /// Parses and validates snapshot `k` of `file`.
 fn parse_snapshot(value: &Value, file: &str, k: usize) -> Result<Snapshot, LoadError> {
     if !value.is_object() {
-        return Err(LoadError::new(file, Some(k), "snapshot", "expected a JSON object"));
+        return Err(LoadError::new(
+            file,
+            Some(k),
+            "snapshot",
+            "expected a JSON object",
+        ));
     }
     let raw: RawSnapshot = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let path = if matches!(path.as_str(), "" | "." | "?") { "snapshot".into() } else { path };
+        let path = if matches!(path.as_str(), "" | "." | "?") {
+            "snapshot".into()
+        } else {
+            path
+        };
         LoadError::new(file, Some(k), &path, e.inner().to_string())
     })?;
     let n = raw.neurons.len();
     if n == 0 {
-        return Err(LoadError::new(file, Some(k), "neurons", "must not be empty"));
+        return Err(LoadError::new(
+            file,
+            Some(k),
+            "neurons",
+            "must not be empty",
+        ));
     }
     let limit = usize::from(crate::chain::epoch::MAX_UIDS_PER_SUBNET);
     if n > limit {
@@ -272,7 +305,8 @@ fn parse_snapshot(value: &Value, file: &str, k: usize) -> Result<Snapshot, LoadE
             let message = format!("uid {uid} appears twice");
             return Err(LoadError::new(file, Some(k), &at(".uid"), message));
         }
-        let parsed = parse_neuron(neuron, n).map_err(|(f, m)| LoadError::new(file, Some(k), &at(&f), m))?;
+        let parsed =
+            parse_neuron(neuron, n).map_err(|(f, m)| LoadError::new(file, Some(k), &at(&f), m))?;
         slots[uid] = Some(parsed);
     }
     let neurons: Vec<Neuron> = slots.into_iter().flatten().collect();
@@ -289,9 +323,9 @@ fn parse_snapshot(value: &Value, file: &str, k: usize) -> Result<Snapshot, LoadE
 fn parse_neuron(raw: RawNeuron, n: usize) -> Result<Neuron, (String, String)> {
     let (stake_rao, stake_raw) = stake(&raw)?;
     check_row(&raw.weights, n, ".weights", |v| {
-        (v.is_finite() && v >= 0.0).then_some(()).ok_or_else(|| {
-            format!("weight {v} is not a non-negative number")
-        })
+        (v.is_finite() && v >= 0.0)
+            .then_some(())
+            .ok_or_else(|| format!("weight {v} is not a non-negative number"))
     })?;
     if let Some(bonds) = &raw.bonds {
         check_row(bonds, n, ".bonds", |_| Ok(()))?;
@@ -312,13 +346,19 @@ fn stake(raw: &RawNeuron) -> Result<(u64, f64), (String, String)> {
     let rao = match &raw.stake_rao {
         None | Some(Value::Null) => None,
         Some(v) => Some(v.as_u64().ok_or_else(|| {
-            (".stake_rao".to_string(), format!("expected a whole number of rao ≥ 0, got {v}"))
+            (
+                ".stake_rao".to_string(),
+                format!("expected a whole number of rao ≥ 0, got {v}"),
+            )
         })?),
     };
     if let Some(tao) = raw.stake_tao
         && !(tao.is_finite() && tao >= 0.0)
     {
-        return Err((".stake_tao".into(), format!("stake must not be negative, got {tao}")));
+        return Err((
+            ".stake_tao".into(),
+            format!("stake must not be negative, got {tao}"),
+        ));
     }
     match (rao, raw.stake_tao) {
         (Some(rao), tao) => Ok((rao, tao.unwrap_or(rao as f64 / 1e9))),
@@ -395,6 +435,9 @@ mod tests {
     #[test]
     fn an_error_names_file_snapshot_and_field() {
         let e = LoadError::new("a.json", Some(2), "neurons[1].stake_tao", "negative");
-        assert_eq!(e.to_string(), "a.json: snapshot 2: neurons[1].stake_tao: negative");
+        assert_eq!(
+            e.to_string(),
+            "a.json: snapshot 2: neurons[1].stake_tao: negative"
+        );
     }
 }

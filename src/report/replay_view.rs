@@ -70,9 +70,13 @@ fn read(path: &Path, manifest: &Value) -> Result<Dividends, ReportError> {
         }
         let points = data.by_uid.entry((variant[k].clone(), uid[k])).or_default();
         points.push((epoch[k] as f64, dividends[k]));
-        data.hotkeys.entry(uid[k]).or_insert_with(|| hotkey[k].clone());
+        data.hotkeys
+            .entry(uid[k])
+            .or_insert_with(|| hotkey[k].clone());
     }
-    data.by_uid.values_mut().for_each(|p| p.sort_by(|a, b| a.0.total_cmp(&b.0)));
+    data.by_uid
+        .values_mut()
+        .for_each(|p| p.sort_by(|a, b| a.0.total_cmp(&b.0)));
     Ok(data)
 }
 
@@ -81,7 +85,11 @@ fn manifest_variants(manifest: &Value) -> Vec<String> {
     manifest
         .get("variants")
         .and_then(Value::as_array)
-        .map(|v| v.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .map(|v| {
+            v.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -121,7 +129,10 @@ fn copier_section(report: &mut Report, summary: &Value) {
          longer pays.",
         summary.get("copier_k").map_or("?".into(), json_cell)
     ));
-    let rows: Vec<Vec<String>> = g.iter().map(|(v, x)| vec![v.clone(), json_cell(x)]).collect();
+    let rows: Vec<Vec<String>> = g
+        .iter()
+        .map(|(v, x)| vec![v.clone(), json_cell(x)])
+        .collect();
     report.doc.table(&["variant", "G"], &rows);
 }
 
@@ -161,7 +172,10 @@ fn dividends_chart(report: &mut Report, data: &Dividends, variant: &str, top: &[
             x_label: "epoch of the replay".into(),
         },
     };
-    let caption = format!("`{variant}`: the {} validators with the most dividends.", top.len());
+    let caption = format!(
+        "`{variant}`: the {} validators with the most dividends.",
+        top.len()
+    );
     report.chart(chart, &caption);
 }
 
@@ -186,7 +200,10 @@ fn difference_chart(report: &mut Report, data: &Dividends, variant: &str, top: &
         })
         .collect();
     if lines.is_empty() {
-        report.leave_out(&format!("{variant} against {base}"), "no validator earns under both");
+        report.leave_out(
+            &format!("{variant} against {base}"),
+            "no validator earns under both",
+        );
         return;
     }
     let chart = Chart {
@@ -197,6 +214,7 @@ fn difference_chart(report: &mut Report, data: &Dividends, variant: &str, top: &
             x_label: "epoch of the replay".into(),
         },
     };
-    let caption = format!("(D[{variant}] − D[{base}]) / D[{base}] per validator, where D[{base}] > 0.");
+    let caption =
+        format!("(D[{variant}] − D[{base}]) / D[{base}] per validator, where D[{base}] > 0.");
     report.chart(chart, &caption);
 }

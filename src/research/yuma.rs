@@ -330,18 +330,14 @@ fn liquid_rate(la: &LiquidAlpha, w: f64, b: f64, c: f64) -> f64 {
         (b - w).clamp(0.0, 1.0)
     };
     let sigmoid = 1.0 / (1.0 + (-la.steepness * (d - 0.5)).exp());
-    (la.low + sigmoid * (la.high - la.low)).max(la.low).min(la.high)
+    (la.low + sigmoid * (la.high - la.low))
+        .max(la.low)
+        .min(la.high)
 }
 
 /// The EMA rate of every entry: liquid alpha `LA(Ŵ, B_old, c)` when it is on and a previous
 /// consensus exists (§1: from the second epoch), else `fixed` everywhere.
-fn rates(
-    knobs: &Knobs,
-    w: &Matrix,
-    b_old: &Matrix,
-    c: Option<&[f64]>,
-    fixed: f64,
-) -> Matrix {
+fn rates(knobs: &Knobs, w: &Matrix, b_old: &Matrix, c: Option<&[f64]>, fixed: f64) -> Matrix {
     let (Some(la), Some(c)) = (&knobs.liquid_alpha, c) else {
         return w.iter().map(|row| vec![fixed; row.len()]).collect();
     };
@@ -421,7 +417,13 @@ fn yuma1(e: &Epoch, knobs: &Knobs, state: &mut State) -> Vec<f64> {
         Some(old) => ema(
             &delta,
             old,
-            &rates(knobs, e.w, old, Some(e.c).filter(|_| state.consensus.is_some()), 1.0),
+            &rates(
+                knobs,
+                e.w,
+                old,
+                Some(e.c).filter(|_| state.consensus.is_some()),
+                1.0,
+            ),
         ),
         None => delta,
     };
@@ -439,7 +441,11 @@ fn yuma2(e: &Epoch, knobs: &Knobs, state: &mut State) -> Vec<f64> {
     let bonds = match &state.bonds {
         Some(old) => {
             let previous = Some(e.c).filter(|_| state.consensus.is_some());
-            ema(&delta, old, &rates(knobs, e.w, old, previous, knobs.ema_rate))
+            ema(
+                &delta,
+                old,
+                &rates(knobs, e.w, old, previous, knobs.ema_rate),
+            )
         }
         None => delta,
     };
@@ -452,10 +458,7 @@ fn yuma2(e: &Epoch, knobs: &Knobs, state: &mut State) -> Vec<f64> {
 /// with `cap = s · (2^64 − 1)`; `D = col_normalize(B) I` (no stake factor).
 fn yuma2c(e: &Epoch, knobs: &Knobs, state: &mut State) -> Vec<f64> {
     let n = e.w.len();
-    let old = state
-        .bonds
-        .take()
-        .unwrap_or_else(|| vec![vec![0.0; n]; n]);
+    let old = state.bonds.take().unwrap_or_else(|| vec![vec![0.0; n]; n]);
     let bonds: Matrix = (0..n)
         .map(|i| {
             let cap = e.s[i] * CAPACITY_SCALE;
@@ -477,10 +480,7 @@ fn yuma2c(e: &Epoch, knobs: &Knobs, state: &mut State) -> Vec<f64> {
 /// `Dᵢ = sᵢ Σⱼ col_normalize(B)ᵢⱼ Iⱼ`.
 fn yuma3(e: &Epoch, knobs: &Knobs, state: &mut State) -> Vec<f64> {
     let n = e.w.len();
-    let old = state
-        .bonds
-        .take()
-        .unwrap_or_else(|| vec![vec![0.0; n]; n]);
+    let old = state.bonds.take().unwrap_or_else(|| vec![vec![0.0; n]; n]);
     let la_consensus = la_consensus(knobs, e.c, state.consensus.as_deref());
     let alpha = rates(knobs, e.w, &old, la_consensus.as_deref(), knobs.ema_rate);
     let bonds: Matrix = (0..n)
@@ -533,7 +533,13 @@ mod tests {
         let mut w = vec![vec![0.0; 6]; 6];
         (0..3).for_each(|i| w[i][3 + i] = 1.0);
         let stakes = [0.34, 0.33, 0.33, 0.0, 0.0, 0.0];
-        let out = epoch(Variant::Yuma1, &w, &stakes, &Knobs::default(), &mut State::default());
+        let out = epoch(
+            Variant::Yuma1,
+            &w,
+            &stakes,
+            &Knobs::default(),
+            &mut State::default(),
+        );
         assert!(out.consensus.iter().all(|c| *c == ZERO_SUM_CONSENSUS));
         assert!(out.incentive.iter().all(|i| (i - 1.0 / 6.0).abs() < 1e-15));
         // Yuma 1 then gives D̂ = s (§5).
