@@ -611,6 +611,26 @@ fn push_rows(
 mod tests {
     use super::*;
 
+    /// A uid whose hotkey changed between snapshots was replaced: its bond row is cleared and
+    /// nobody keeps bonds on it; bonds beyond a shrunk n are dropped.
+    #[test]
+    fn a_replaced_uid_starts_without_bonds() {
+        let mut state = ChainState {
+            bonds: vec![vec![(1, 10), (2, 20)], vec![(0, 5)], vec![(1, 7)]],
+            hotkeys: vec!["a".into(), "b".into(), "c".into()],
+            ..ChainState::default()
+        };
+        carry_bonds(&mut state, &["a".into(), "B".into()], 2);
+        assert_eq!(state.bonds, vec![vec![], vec![]]);
+        let mut kept = ChainState {
+            bonds: vec![vec![(1, 10)], vec![(0, 5)]],
+            hotkeys: vec!["a".into(), String::new()],
+            ..ChainState::default()
+        };
+        carry_bonds(&mut kept, &["a".into(), "b".into()], 3);
+        assert_eq!(kept.bonds, vec![vec![(1, 10)], vec![(0, 5)], vec![]]);
+    }
+
     #[test]
     fn medians_of_odd_and_even_counts() {
         assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
