@@ -128,7 +128,7 @@ enum Command {
         #[arg(long)]
         no_report: bool,
     },
-    /// Draw charts and `report.md` for a run, sweep or compare directory (from its files).
+    /// Draw charts and `report.md` for a run, sweep, compare or replay directory (from its files).
     Report {
         /// The directory (its `manifest.json` says which kind).
         dir: PathBuf,

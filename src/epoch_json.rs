@@ -440,3 +440,24 @@ fn json_matrix(m: &SparseMatrix) -> String {
         .collect();
     format!("[{}]", rows.join(","))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name of [`PARAM_NAMES`] is a field of the `params` object (a wrong type is a type
+    /// error, not an unknown field), and other names are refused.
+    #[test]
+    fn param_names_are_the_params_fields() {
+        for name in PARAM_NAMES {
+            let e = parse_params(&serde_json::json!({ name: "x" })).unwrap_err();
+            assert!(e.message.contains("invalid type"), "{name}: {e}");
+        }
+        let e = parse_params(&serde_json::json!({"kapa": 1})).unwrap_err();
+        assert!(e.message.contains("unknown field"), "{e}");
+        assert_eq!(
+            parse_params(&serde_json::json!({})).unwrap(),
+            EpochParams::default()
+        );
+    }
+}
