@@ -4,7 +4,7 @@
 //!
 //! Keys are `taosim epoch`'s `params` names ([`PARAM_NAMES`]) plus `tempo` and the research
 //! knobs [`RESEARCH_KEYS`]. Research knobs default to yuma-simulation's "chain-defaults"
-//! profile (reference §2), so a series with only the chain's params reproduces the peer.
+//! profile (`docs/yuma-variants.md` §2), so a series with only the chain's params reproduces the peer.
 //!
 //! May depend on: `chain::epoch` (its params type), `epoch_json` (param parsing), `research`,
 //! serde_json.
@@ -197,7 +197,7 @@ pub fn knobs(settings: &Settings) -> Knobs {
 mod tests {
     use super::*;
 
-    /// The chain defaults give the peer's "chain-defaults" profile (reference §2).
+    /// The chain defaults give the peer's "chain-defaults" profile (`docs/yuma-variants.md` §2).
     #[test]
     fn default_knobs_are_the_peers_chain_defaults() {
         let knobs = knobs(&settings(&Map::new()).expect("defaults"));

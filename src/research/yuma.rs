@@ -1,6 +1,7 @@
 //! yuma-simulation's Yuma epoch variants in `f64`: one epoch of [`Variant`] from raw weights and
 //! raw stakes, carrying the variant's [`State`] (bonds, previous consensus, previous weights)
-//! from one call to the next, as the package's simulation loop does (reference §1).
+//! from one call to the next, as the package's simulation loop does (§1). Sections (§) are
+//! those of `docs/yuma-variants.md`.
 //!
 //! Every uid is a row and a column (the package's full-matrix layout). Steps S1–S7 (§3) are
 //! shared; the variants differ in clipping input and bonds (§4). The package works in float32;
