@@ -98,7 +98,37 @@ enum Command {
         #[arg(long, value_parser = parse_jobs)]
         jobs: Option<usize>,
     },
-    /// Draw charts and `report.md` for a run, sweep or compare directory (from its files).
+    /// Replay metagraph snapshots through Yuma variants (writes `<out>/<series>/`).
+    Replay {
+        /// A series file, or snapshot files in block order.
+        #[arg(required = true, value_name = "SERIES")]
+        files: Vec<PathBuf>,
+        /// Variants, comma-separated or repeated: yuma2, yuma3 (the chain's epoch), yuma1,
+        /// yuma2b, yuma2c, peer-yuma2, peer-yuma3 (yuma-simulation's). Default: yuma2,yuma3.
+        #[arg(long, value_name = "V[,V...]")]
+        yuma: Vec<String>,
+        /// A parameter for every snapshot (`taosim epoch`'s params, `tempo`, or a research
+        /// knob), overriding the series' `params`.
+        #[arg(long, value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Epochs of the last snapshot after the series.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        repeat: usize,
+        /// Give validator UID the weights it had K epochs earlier.
+        #[arg(long, value_name = "UID=K")]
+        shift: Vec<String>,
+        /// Append a weight copier (median validator stake, the consensus of K epochs earlier)
+        /// and report its G in `summary.json`.
+        #[arg(long, value_name = "K")]
+        copier: Option<usize>,
+        /// Root of the output directories.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Skip the charts and `report.md`.
+        #[arg(long)]
+        no_report: bool,
+    },
+    /// Draw charts and `report.md` for a run, sweep, compare or replay directory (from its files).
     Report {
         /// The directory (its `manifest.json` says which kind).
         dir: PathBuf,
@@ -111,16 +141,7 @@ enum Command {
     },
 }
 
-/// Failures of a command, split by exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    /// Bad input: exit code 2.
-    #[error("{0}")]
-    Input(String),
-    /// Anything else: exit code 1.
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
+pub use crate::cli_error::CliError;
 
 /// Parses the arguments, runs the command and returns the process exit code. Every error is
 /// one line on standard error (see [`one_line`]).
@@ -230,6 +251,25 @@ fn run(cli: Cli) -> Result<(), CliError> {
             jobs,
         } => crate::cli_check::check(&suite, &baselines, bless, jobs),
         Command::Report { dir } => crate::cli_report::report(&dir),
+        Command::Replay {
+            files,
+            yuma,
+            set,
+            repeat,
+            shift,
+            copier,
+            out,
+            no_report,
+        } => crate::cli_replay::replay(&crate::cli_replay::ReplayArgs {
+            files,
+            yuma,
+            set,
+            repeat,
+            shift,
+            copier,
+            out,
+            report: !no_report,
+        }),
     }
 }
 

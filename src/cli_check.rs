@@ -8,7 +8,7 @@
 //! May depend on: `check`, `scenario`, `report` (JSON writing), `cli`, `echo`, rayon.
 
 use crate::check::{self, Baseline, Row, Status};
-use crate::cli::CliError;
+use crate::cli_error::CliError;
 use crate::echo::echo_path;
 use crate::scenario::{self, Scenario};
 use rayon::prelude::*;

@@ -5,7 +5,7 @@
 //!
 //! May depend on: `report`, `cli`, `cli_run` (printing the report's notes), `echo`.
 
-use crate::cli::CliError;
+use crate::cli_error::CliError;
 use crate::echo::one_line;
 use crate::report::{self, ReportError};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //!
 //! May depend on: everything in the crate, indicatif.
 
-use crate::cli::CliError;
+use crate::cli_error::CliError;
 use crate::echo::echo_path;
 use crate::report::{self, Drawn, ReportError, Staging};
 use crate::run_dir::RunError;

@@ -8,7 +8,7 @@
 //!
 //! May depend on: everything in the crate, indicatif.
 
-use crate::cli::CliError;
+use crate::cli_error::CliError;
 use crate::cli_run::{begin, finish, progress_bar, staged_error, tables_written};
 use crate::echo::echo_path;
 use crate::metrics::{RunMetrics, stats};

@@ -66,6 +66,7 @@ struct RawInput {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawParams {
+    // Keep in step with `PARAM_NAMES`.
     kappa: Option<u16>,
     bonds_penalty: Option<u16>,
     bonds_moving_average: Option<u64>,
@@ -96,6 +97,41 @@ struct RawNeuron {
     bonds: Vec<(u16, u16)>,
     #[serde(default)]
     commit_block: Option<u64>,
+}
+
+/// The names of the `params` object, in the order of [`EpochParams`]'s fields: the chain's
+/// hyperparameters an epoch reads (`taosim replay` accepts the same names).
+pub const PARAM_NAMES: [&str; 13] = [
+    "kappa",
+    "bonds_penalty",
+    "bonds_moving_average",
+    "yuma3",
+    "liquid_alpha",
+    "alpha_low",
+    "alpha_high",
+    "alpha_sigmoid_steepness",
+    "max_allowed_validators",
+    "activity_cutoff_factor_milli",
+    "stake_threshold",
+    "tao_weight",
+    "commit_reveal",
+];
+
+/// Parses a `params` object (a JSON object whose keys are [`PARAM_NAMES`]; missing ones take
+/// [`EpochParams::default`]). An error names the key: `params.kappa: invalid type ...`.
+pub fn parse_params(value: &serde_json::Value) -> Result<EpochParams, InputError> {
+    if !value.is_object() {
+        return Err(InputError::new("params", "expected a JSON object"));
+    }
+    let raw: RawParams = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = match path.as_str() {
+            "" | "." | "?" => "params".to_string(),
+            _ => format!("params.{path}"),
+        };
+        InputError::new(path, e.inner().to_string())
+    })?;
+    Ok(to_params(&raw))
 }
 
 /// Largest epoch input read, bytes (1 GiB): a subnet of [`MAX_UIDS_PER_SUBNET`] uids with
@@ -403,4 +439,25 @@ fn json_matrix(m: &SparseMatrix) -> String {
         })
         .collect();
     format!("[{}]", rows.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name of [`PARAM_NAMES`] is a field of the `params` object (a wrong type is a type
+    /// error, not an unknown field), and other names are refused.
+    #[test]
+    fn param_names_are_the_params_fields() {
+        for name in PARAM_NAMES {
+            let e = parse_params(&serde_json::json!({ name: "x" })).unwrap_err();
+            assert!(e.message.contains("invalid type"), "{name}: {e}");
+        }
+        let e = parse_params(&serde_json::json!({"kapa": 1})).unwrap_err();
+        assert!(e.message.contains("unknown field"), "{e}");
+        assert_eq!(
+            parse_params(&serde_json::json!({})).unwrap(),
+            EpochParams::default()
+        );
+    }
 }

@@ -3,12 +3,16 @@
 //! Layers, top to bottom (data flows down, never up):
 //! * [`cli`] — the `taosim` command line (subcommands call the library).
 //! * [`epoch_json`] — the `taosim epoch` JSON contract: parse, validate, convert.
+//! * [`replay`] — metagraph snapshots replayed through the chain's epoch or a [`research`]
+//!   variant (`taosim replay`).
 //! * [`chain`] — pure, bit-exact state transitions of the chain (Yuma epoch, fixed point).
 
 pub mod chain;
 pub mod check;
 pub mod cli;
 pub mod cli_check;
+pub mod cli_error;
+pub mod cli_replay;
 pub mod cli_report;
 pub mod cli_run;
 pub mod cli_sweep;
@@ -16,7 +20,9 @@ pub mod echo;
 pub mod epoch_json;
 pub mod metrics;
 pub mod record;
+pub mod replay;
 pub mod report;
+pub mod research;
 pub mod run_dir;
 pub mod runner;
 pub mod scenario;

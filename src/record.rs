@@ -274,3 +274,33 @@ impl RunRecord {
         self.agents.get(index as usize).map_or("", String::as_str)
     }
 }
+
+/// One row of a replay's `replay.parquet`: one uid after one snapshot's epoch under one
+/// variant. Fractions are `f64` in [0, 1] (research variants: as the variant computes them).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplayRow {
+    /// The variant's `--yuma` name.
+    pub variant: String,
+    /// The epoch's index in the replay (0-based; `--repeat` epochs follow the snapshots).
+    pub snapshot: u64,
+    /// The snapshot's block (repeats: the last block + k · tempo).
+    pub block: u64,
+    /// The subnet.
+    pub netuid: u16,
+    /// The uid.
+    pub uid: u16,
+    /// The hotkey (empty when the snapshot has none; `copier` for `--copier`'s validator).
+    pub hotkey: String,
+    /// Normalised stake S.
+    pub stake_weight: f64,
+    /// Consensus C.
+    pub consensus: f64,
+    /// Incentive I.
+    pub incentive: f64,
+    /// Dividends D (share of the epoch's dividends).
+    pub dividends: f64,
+    /// Validator trust.
+    pub validator_trust: f64,
+    /// Share of the epoch's emission (incentive and dividends together).
+    pub emission_share: f64,
+}

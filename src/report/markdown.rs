@@ -1,4 +1,4 @@
-//! `report.md` and its charts for a run, sweep or compare directory, drawn only from the files
+//! `report.md` and its charts for a run, sweep, compare or replay directory, drawn only from the files
 //! in that directory. [`draw_report`] reads `manifest.json`'s `kind` and hands over to the
 //! matching view; [`publish_report`] does so whole-or-nothing for an existing directory; this
 //! module also holds the Markdown builder the views share.
@@ -11,7 +11,7 @@
 use super::charts::{self, Chart};
 use super::publish::{Staging, checkpoint};
 use super::read::{self, read_error};
-use super::{ReportError, compare_view, run_view, sweep_view};
+use super::{ReportError, compare_view, replay_view, run_view, sweep_view};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -77,10 +77,11 @@ pub fn draw_report(dir: &Path) -> Result<Drawn, ReportError> {
         "run" => run_view::report(dir, &manifest)?,
         "sweep" => sweep_view::report(dir, &manifest)?,
         "compare" => compare_view::report(dir, &manifest)?,
+        "replay" => replay_view::report(dir, &manifest)?,
         other => {
             return Err(read_error(
                 &manifest_path,
-                format!("unknown kind `{other}` (expected run, sweep or compare)"),
+                format!("unknown kind `{other}` (expected run, sweep, compare or replay)"),
             ));
         }
     };

@@ -18,6 +18,7 @@ mod markdown;
 mod parquet;
 pub mod publish;
 mod read;
+mod replay_view;
 mod run_view;
 mod stream;
 mod summary;
@@ -127,6 +128,19 @@ pub fn write_files(
     }
     writer.ledger(&record.ledger);
     writer.finish(record, metrics, manifest)
+}
+
+/// Writes a replay's `replay.parquet`, `manifest.json` (its `kind` must be `replay`) and
+/// `summary.json` into `dir`.
+pub fn write_replay(
+    dir: &Path,
+    rows: &[crate::record::ReplayRow],
+    manifest: &serde_json::Value,
+    summary: &serde_json::Value,
+) -> Result<(), ReportError> {
+    parquet::write(&dir.join("replay.parquet"), parquet::replay(rows))?;
+    write_json(&dir.join("manifest.json"), manifest)?;
+    write_json(&dir.join("summary.json"), summary)
 }
 
 /// Pretty JSON with a final newline.

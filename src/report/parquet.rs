@@ -258,6 +258,26 @@ fn error(path: &Path, e: &dyn std::fmt::Display) -> ReportError {
     }
 }
 
+/// `replay.parquet`: one row per variant × epoch × uid; fractions as Float64.
+pub fn replay(rows: &[crate::record::ReplayRow]) -> PolarsResult<DataFrame> {
+    let r = rows;
+    let columns = vec![
+        col("variant", r, |x| x.variant.clone()),
+        col("snapshot", r, |x| x.snapshot),
+        col("block", r, |x| x.block),
+        col("netuid", r, |x| u32::from(x.netuid)),
+        col("uid", r, |x| u32::from(x.uid)),
+        col("hotkey", r, |x| x.hotkey.clone()),
+        col("stake_weight", r, |x| x.stake_weight),
+        col("consensus", r, |x| x.consensus),
+        col("incentive", r, |x| x.incentive),
+        col("dividends", r, |x| x.dividends),
+        col("validator_trust", r, |x| x.validator_trust),
+        col("emission_share", r, |x| x.emission_share),
+    ];
+    DataFrame::new(r.len(), columns)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
