@@ -185,13 +185,15 @@ impl RunMetrics {
     }
 }
 
+/// One subnet epoch's rows, gathered from a held record: its subnet row and its neuron rows.
+type HeldEpoch<'a> = (Option<&'a SubnetRow>, Vec<NeuronRow>);
+
 /// Every metric of one run whose rows are all in `record`: its subnet epochs are handed to a
 /// [`Metrics`] sink in block order, as a run would. Deterministic: metrics sorted by name,
 /// series sorted by (series, step); no HashMap iteration.
 pub fn compute(scenario: &Scenario, record: &RunRecord) -> RunMetrics {
     let mut metrics = Metrics::new(scenario);
-    let mut epochs: BTreeMap<(u64, u16, u64), (Option<&SubnetRow>, Vec<NeuronRow>)> =
-        BTreeMap::new();
+    let mut epochs: BTreeMap<(u64, u16, u64), HeldEpoch> = BTreeMap::new();
     let mut block_of: BTreeMap<(u16, u64), u64> = BTreeMap::new();
     for s in &record.subnets {
         block_of.insert((s.netuid, s.epoch), s.block);
