@@ -7,7 +7,7 @@
 //! vectors of length n, Σ emission ≤ input emission (floor shares, no slack), and an output
 //! document that is JSON carrying exactly the values the epoch produced.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use proptest::sample::Index;

@@ -3,9 +3,9 @@
 //! schedules and takes leaving the chain unchanged, and conservation of TAO and alpha to the
 //! rao over random runs with random child relations.
 
-mod chain_support;
+use crate::chain_support;
 
-use chain_support::{
+use crate::chain_support::{
     NEURONS, SUBNETS, TAO, assert_rejected, conserved, hotkey, owner, set_cycled_weights,
 };
 use proptest::prelude::*;

@@ -8,9 +8,9 @@
 //! property test runs random operations and blocks checking that TAO and alpha are conserved to
 //! the rao after each of them.
 
-mod chain_support;
+use crate::chain_support;
 
-use chain_support::{COLDKEYS, NEURONS, SUBNETS, TAO, assert_rejected, hotkey};
+use crate::chain_support::{COLDKEYS, NEURONS, SUBNETS, TAO, assert_rejected, hotkey};
 use proptest::prelude::*;
 use taosim::chain::root_claim::{ClaimAction, RootClaimType};
 use taosim::chain::staking::StakingError;

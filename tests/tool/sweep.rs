@@ -2,9 +2,7 @@
 //! whatever the thread count, shards that add up to the whole sweep, a failing run recorded
 //! while the sweep goes on, bad sweep paths rejected before any run, and an A/B comparison.
 
-mod cli_support;
-
-use cli_support::{TempDir, entries_of, files_of, killed, taosim, taosim_env};
+use crate::cli_support::{TempDir, entries_of, files_of, killed, taosim, taosim_env};
 use std::path::Path;
 
 /// A small consensus experiment: 2 × 5 points × 2 replicates.

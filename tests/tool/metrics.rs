@@ -2,9 +2,7 @@
 //! copier ratio and APYs as finite numbers, the same ones for the same seed, and summary.json
 //! carries them.
 
-mod scenario_support;
-
-use scenario_support::{all_scenarios, shortened};
+use crate::scenario_support::{all_scenarios, shortened};
 use std::path::Path;
 use taosim::metrics::{self, RunMetrics};
 use taosim::scenario::{self, Scenario};

@@ -2,9 +2,7 @@
 //! files, byte-identical outputs for one seed, and bad input (exit code 2, one line naming the
 //! YAML path or the output directory, no run directory left behind).
 
-mod cli_support;
-
-use cli_support::{TempDir, entries_of, files_of, killed, taosim, taosim_env};
+use crate::cli_support::{TempDir, entries_of, files_of, killed, taosim, taosim_env};
 use std::path::Path;
 use std::process::Output;
 
@@ -197,6 +195,13 @@ fn scenarios_lists_and_validates_the_shipped_files() {
     assert!(output.status.success(), "{stdout}");
     assert!(stdout.lines().count() >= 21, "{stdout}");
     assert!(stdout.lines().all(|l| l.starts_with("ok ")), "{stdout}");
+    // A consensus experiment is described by its epoch and its grid, not as an empty network.
+    let grid = stdout
+        .lines()
+        .find(|l| l.contains("guarantee.yaml"))
+        .unwrap();
+    assert!(grid.contains("512 uids consensus epoch"), "{grid}");
+    assert!(grid.contains("sweep 28611 points × 1 replicates"), "{grid}");
     let bad = TempDir::new("scenarios");
     std::fs::write(bad.path().join("broken.yaml"), "name: x\n").unwrap();
     let output = taosim(&["scenarios", bad.str()]);

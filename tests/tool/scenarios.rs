@@ -1,10 +1,8 @@
 //! Scenario files: every shipped file validates and runs; bad files fail with their YAML path
 //! and line; runs are deterministic in the seed.
 
-mod scenario_support;
-
+use crate::scenario_support::{all_scenarios, shortened};
 use proptest::prelude::*;
-use scenario_support::{all_scenarios, shortened};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use taosim::scenario;

@@ -1,9 +1,7 @@
 //! Operations the chain rejects return a typed error naming the reason and change nothing
 //! (issue: chain-exact economy, "Bad input"). Each case compares the whole chain before and after.
 
-mod chain_support;
-
-use chain_support::{TAO, assert_rejected};
+use crate::chain_support::{TAO, assert_rejected};
 use taosim::chain::registration::RegistrationError;
 use taosim::chain::staking::StakingError;
 use taosim::chain::state::{Chain, ChainParams, OpError, ROOT, Subnet};

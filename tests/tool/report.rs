@@ -7,9 +7,7 @@ use polars::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod cli_support;
-
-use cli_support::TempDir;
+use crate::cli_support::TempDir;
 use taosim::report::{self, Tables};
 use taosim::scenario;
 

@@ -2,9 +2,9 @@
 //! `taosim epoch` chained by hand, the research variants against yuma-simulation's own data on
 //! its 22 cases (`tests/data/yuma-simulation/`), and the chain variants next to the peer.
 
-mod cli_support;
+use crate::cli_support;
 
-use cli_support::{TempDir, taosim};
+use crate::cli_support::{TempDir, taosim};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

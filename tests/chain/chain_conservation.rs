@@ -8,9 +8,7 @@
 //! rao. Balances never wrap (they are unsigned and the operations saturate; a wrap would break
 //! the identities).
 
-mod chain_support;
-
-use chain_support::{
+use crate::chain_support::{
     COLDKEYS, NEURONS, SUBNETS, TAO, conserved, hotkey, network, set_cycled_weights,
 };
 use proptest::prelude::*;

@@ -9,7 +9,7 @@
 //!   incoming clipped weight, determinism;
 //! * the trace quantises to the stored outputs.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use taosim::chain::epoch::bonds::{

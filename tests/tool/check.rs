@@ -3,9 +3,7 @@
 //! changed scenario file invalidates its baseline, a malformed baseline exits 2, and `--bless`
 //! rewrites the baselines so that the next check passes.
 
-mod cli_support;
-
-use cli_support::{TempDir, taosim};
+use crate::cli_support::{TempDir, taosim};
 use std::path::{Path, PathBuf};
 use taosim::check::Status;
 use taosim::cli_check::{render, run_suite};
