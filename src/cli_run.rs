@@ -6,6 +6,7 @@ use crate::cli_error::CliError;
 use crate::echo::echo_path;
 use crate::report::{self, Drawn, ReportError, Staging};
 use crate::run_dir::RunError;
+use crate::scenario::sweep::SweepPlan;
 use crate::scenario::{self, Scenario};
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
@@ -162,8 +163,8 @@ pub fn manifest(scenario: &Scenario, seed: u64) -> serde_json::Value {
     })
 }
 
-/// `taosim scenarios`: one line per file (name, blocks, subnets, agents, or the error); exit
-/// code 2 if any file is invalid.
+/// `taosim scenarios`: one line per file (name, what it runs — see [`describe`] — or the error);
+/// its sweep section is validated too. Exit code 2 if any file is invalid.
 pub fn scenarios(dir: &Path) -> Result<(), CliError> {
     let mut files = Vec::new();
     collect_yaml(dir, &mut files)
@@ -171,15 +172,11 @@ pub fn scenarios(dir: &Path) -> Result<(), CliError> {
     files.sort();
     let mut bad = 0;
     for path in &files {
-        match scenario::load(path) {
-            Ok(s) => println!(
-                "ok    {:<40} {:>9} blocks {:>3} subnets {:>5} agents  {}",
-                s.name,
-                s.blocks,
-                s.subnets.len(),
-                s.agents.len(),
-                path.display()
-            ),
+        let origin = path.display().to_string();
+        let checked = scenario::load(path)
+            .and_then(|s| Ok((s.name.clone(), describe(&SweepPlan::new(s, &origin)?))));
+        match checked {
+            Ok((name, what)) => println!("ok    {name:<40} {what}  {origin}"),
             Err(e) => {
                 bad += 1;
                 println!("error {e}");
@@ -193,6 +190,28 @@ pub fn scenarios(dir: &Path) -> Result<(), CliError> {
         )));
     }
     Ok(())
+}
+
+/// What a scenario file runs, in one column-aligned phrase: its network (blocks, subnets,
+/// agents) or, for a consensus experiment, its epoch (uids); then the sweep, if any, as points ×
+/// replicates.
+fn describe(plan: &SweepPlan) -> String {
+    let s = &plan.base;
+    let what = match &s.consensus {
+        Some(c) => format!("{:>25} consensus epoch", format!("{} uids", c.neurons)),
+        None => format!(
+            "{:>9} blocks {:>3} subnets {:>5} agents",
+            s.blocks,
+            s.subnets.len(),
+            s.agents.len()
+        ),
+    };
+    let runs = plan.points() * u64::from(plan.replicates);
+    if runs == 1 {
+        return format!("{what}{:32}", "");
+    }
+    let sweep = format!("{} points × {} replicates", plan.points(), plan.replicates);
+    format!("{what}  sweep {sweep:>24}")
 }
 
 fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
