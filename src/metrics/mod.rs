@@ -62,6 +62,8 @@
 
 //! # Metrics
 //!
+//! The same rows as [`catalog::METRICS`], which the report reads for units and meanings.
+//!
 //! | name | meaning | unit |
 //! |---|---|---|
 //! | `apy_alpha.<group>.median` | median over the group's validator hotkeys of their APY in alpha | fraction per year |
@@ -89,6 +91,12 @@
 //! | `price.final.sn<netuid>` | spot price after the subnet's last epoch | TAO per alpha |
 //! | `price.mean.sn<netuid>` | mean spot price over the subnet's epochs | TAO per alpha |
 //! | `issuance.final_tao` | total TAO issuance at the end | TAO |
+//! | `honest_emission_share` | consensus experiment: E_H, the honest validators' and servers' share of the epoch's emission | fraction |
+//! | `honest_stake_share` | consensus experiment: S_H, the honest side's share of validator stake | fraction |
+//! | `retained` | consensus experiment: 1 if E_H ≥ S_H, else 0 | 0 or 1 |
+//! | `honest_emission_share_baseline` | consensus experiment with `baseline`: E_H when the cabal mirrors the honest row | fraction |
+//! | `cabal_gain` | consensus experiment with `baseline`: E_H(baseline) − E_H, what deviating earns the cabal | fraction |
+//! | `agent_emission.<agent>` | `taosim check` only: the agent's emission over the run, all its subnets | alpha |
 //!
 //! # Series
 //!
@@ -103,6 +111,7 @@
 //! | `apy_alpha.<group>` | APY in alpha of the group's validators' yields in the epoch | fraction per year |
 //! | `apy_tao.<group>` | the same valued in TAO | fraction per year |
 
+pub mod catalog;
 mod concentration;
 mod shares;
 pub mod stats;
@@ -111,6 +120,7 @@ mod yields;
 
 use crate::record::{AccountRow, LedgerRow, NeuronRow, RowSink, RunRecord, SubnetRow};
 use crate::scenario::Scenario;
+pub use catalog::series_unit;
 use std::collections::BTreeMap;
 use view::{Context, EpochRows};
 
@@ -162,17 +172,6 @@ pub struct RunMetrics {
     /// Per validator hotkey and subnet, its APYs, by (group, netuid, hotkey); only finite
     /// values.
     pub apy: Vec<HotkeyApy>,
-}
-
-/// The unit of a series family (the series name up to the first `.`), for chart captions.
-pub fn series_unit(family: &str) -> &'static str {
-    match family {
-        "apy_alpha" | "apy_tao" => "fraction per year",
-        "emission" => "alpha",
-        "price" => "TAO per alpha",
-        "dividends_share" | "stake_share" => "fraction",
-        _ => "see the README's Metrics table",
-    }
 }
 
 impl RunMetrics {

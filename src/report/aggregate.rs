@@ -92,6 +92,47 @@ impl Stats {
     }
 }
 
+impl Stats {
+    /// Half-width of the two-sided 95 % confidence interval of the mean (Student t with
+    /// n − 1 degrees of freedom), or `None` below two values.
+    pub fn interval_95(&self) -> Option<f64> {
+        (self.n >= 2).then(|| t_975(self.n - 1) * self.sd / (self.n as f64).sqrt())
+    }
+}
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom (`df` ≥ 1): the table
+/// value to 3 decimals up to 30, then 40, 60, 120 and the normal 1.960 beyond, each used from
+/// its own df on (conservative between table rows).
+/// Source: standard t tables (e.g. NIST/SEMATECH e-Handbook of Statistical Methods, 1.3.6.7.2).
+pub fn t_975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => TABLE[df - 1],
+        31..=39 => 2.042,
+        40..=59 => 2.021,
+        60..=119 => 2.000,
+        120..=999 => 1.980,
+        _ => 1.960,
+    }
+}
+
+/// Paired differences B − A per x: the values of the same run (same seed) at the same x on
+/// both sides are subtracted; `(x, stats of the differences)`, sorted by x. Points present on
+/// one side only are left out.
+pub fn paired_band(a: &[(u32, f64, f64)], b: &[(u32, f64, f64)]) -> Vec<(f64, Stats)> {
+    let key = |run: u32, x: f64| (run, Level::Num(x));
+    let a: BTreeMap<(u32, Level), f64> = a.iter().map(|&(r, x, v)| (key(r, x), v)).collect();
+    let diffs = b
+        .iter()
+        .filter_map(|&(r, x, v)| Some((x, v - a.get(&key(r, x))?)));
+    band(diffs)
+}
+
 /// A mean line with its min–max band: `(x, stats of the values at x)`, sorted by x.
 pub fn band(points: impl IntoIterator<Item = (f64, f64)>) -> Vec<(f64, Stats)> {
     let mut at: BTreeMap<Level, Vec<f64>> = BTreeMap::new();
@@ -220,6 +261,22 @@ mod tests {
         assert_eq!((s.n, s.mean, s.sd, s.min, s.max), (3, 2.0, 1.0, 1.0, 3.0));
         assert_eq!(Stats::of(&[5.0]).unwrap().sd, 0.0);
         assert!(Stats::of(&[f64::NAN]).is_none());
+    }
+
+    #[test]
+    fn paired_differences_subtract_the_same_run_and_give_a_t_interval() {
+        // Two seeds whose levels differ by 100 while B − A is 1 and 3: the pairing removes
+        // the seeds' spread.
+        let a = [(0, 1.0, 100.0), (1, 1.0, 200.0), (2, 1.0, 7.0)];
+        let b = [(0, 1.0, 101.0), (1, 1.0, 203.0), (0, 2.0, 5.0)];
+        let d = paired_band(&a, &b);
+        assert_eq!(d.len(), 1, "x = 2 has no A value, run 2 no B value: {d:?}");
+        let s = d[0].1;
+        assert_eq!((d[0].0, s.n, s.mean), (1.0, 2, 2.0));
+        let half = s.interval_95().unwrap();
+        assert!((half - 12.706 * s.sd / 2f64.sqrt()).abs() < 1e-12);
+        assert_eq!(Stats::of(&[1.0]).unwrap().interval_95(), None);
+        assert!(t_975(4) > t_975(30) && t_975(30) > t_975(1000));
     }
 
     #[test]

@@ -186,13 +186,40 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, names: &[Strin
 where
     DB::ErrorType: 'static,
 {
+    let mut y = 60;
     for (i, name) in names.iter().enumerate() {
-        let y = 60 + 24 * i as i32;
         let c = colour(i);
         area.draw(&PathElement::new(vec![(6, y), (30, y)], c.stroke_width(3)))?;
-        area.draw(&Text::new(truncate(name, 24), (36, y - 8), label_font()))?;
+        for part in wrap(name, LEGEND_CHARS) {
+            area.draw(&Text::new(part, (36, y - 8), label_font()))?;
+            y += 18;
+        }
+        y += 6;
     }
     Ok(())
+}
+
+/// Characters of a legend line in the legend panel.
+const LEGEND_CHARS: usize = 24;
+
+/// `s` in lines of at most `n` characters, broken after a separator (`.`, `:`, `_`, `,`,
+/// `=`, space) where one falls in the second half of a line, else mid-word: legends are
+/// wrapped, never cut (two names that differ only at the end stay apart).
+pub fn wrap(s: &str, n: usize) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while chars.len() - start > n {
+        let window = &chars[start..start + n];
+        let cut = (n / 2..n)
+            .rev()
+            .find(|&k| matches!(window[k - 1], '.' | ':' | '_' | ',' | '=' | ' '))
+            .unwrap_or(n);
+        lines.push(chars[start..start + cut].iter().collect());
+        start += cut;
+    }
+    lines.push(chars[start..].iter().collect());
+    lines
 }
 
 /// `s` cut to `n` characters with an ellipsis.
@@ -350,8 +377,7 @@ where
         return Ok(());
     };
     let (plot, legend) = root.split_horizontally(SIZE.0 - 170);
-    let (lo, hi) = bounds(cells.iter().flatten().flatten().copied());
-    let scale = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+    let scale = Scale::of(cells.iter().flatten().flatten().copied());
     // Integer ranges are inclusive as segments: 0..n − 1 gives n cells.
     let (nx, ny) = (xs.len().max(1) as i32, ys.len().max(1) as i32);
     let mut grid = ChartBuilder::on(&plot)
@@ -374,7 +400,8 @@ where
     };
     grid.configure_mesh()
         .disable_mesh()
-        .x_desc(format!("{x_label}    (y: {y_label})"))
+        .x_desc(x_label.as_str())
+        .y_desc(y_label.as_str())
         .label_style(label_font())
         .axis_desc_style(label_font())
         .x_labels(xs.len().min(20))
@@ -384,9 +411,95 @@ where
         .draw()?;
     fill_cells(&mut grid, cells, &scale)?;
     if xs.len() * ys.len() <= 120 {
-        annotate_cells(&mut grid, cells, scale)?;
+        annotate_cells(&mut grid, cells, &scale)?;
     }
-    draw_colour_bar(&legend, lo, hi, value_label)
+    draw_colour_bar(&legend, &scale, value_label)
+}
+
+/// How a heatmap's values map to colours: viridis from the minimum to the maximum, or, for
+/// values of both signs, a diverging blue–white–red scale centred at 0 and symmetric (so the
+/// sign of a cell is its hue and 0 is white).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scale {
+    /// Viridis over `[lo, hi]`.
+    Sequential { lo: f64, hi: f64 },
+    /// Blue (−m) – white (0) – red (+m).
+    Diverging { m: f64 },
+}
+
+impl Scale {
+    /// The scale of `values`: diverging when some are below 0 and some above.
+    pub fn of(values: impl Iterator<Item = f64>) -> Scale {
+        let (lo, hi) = bounds(values);
+        if lo < 0.0 && hi > 0.0 {
+            Scale::Diverging {
+                m: lo.abs().max(hi),
+            }
+        } else {
+            Scale::Sequential { lo, hi }
+        }
+    }
+
+    /// The value's position on the scale, 0–1 (0.5: the middle, or 0 of a diverging scale).
+    fn position(&self, v: f64) -> f64 {
+        match *self {
+            Scale::Sequential { lo, hi } if hi > lo => (v - lo) / (hi - lo),
+            Scale::Sequential { .. } => 0.5,
+            Scale::Diverging { m } => 0.5 + 0.5 * v / m,
+        }
+    }
+
+    /// The colour at position `t` (0–1).
+    fn colour_at(&self, t: f64) -> RGBColor {
+        match self {
+            Scale::Sequential { .. } => viridis(t),
+            Scale::Diverging { .. } => blue_white_red(t),
+        }
+    }
+
+    /// The colour of value `v`.
+    fn colour(&self, v: f64) -> RGBColor {
+        self.colour_at(self.position(v))
+    }
+
+    /// Text on a cell of value `v`: black on light colours, white on dark ones.
+    fn text_colour(&self, v: f64) -> RGBColor {
+        let t = self.position(v);
+        let light = match self {
+            Scale::Sequential { .. } => t > 0.6,
+            Scale::Diverging { .. } => (t - 0.5).abs() < 0.3,
+        };
+        if light { BLACK } else { WHITE }
+    }
+
+    /// The labelled ticks of the colour bar, bottom to top: (position, value).
+    fn ticks(&self) -> Vec<(f64, f64)> {
+        match *self {
+            Scale::Sequential { lo, hi } => vec![(0.0, lo), (1.0, hi)],
+            Scale::Diverging { m } => vec![(0.0, -m), (0.5, 0.0), (1.0, m)],
+        }
+    }
+}
+
+/// A diverging map (ColorBrewer RdBu ends): blue at 0, white at 0.5, red at 1.
+fn blue_white_red(t: f64) -> RGBColor {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
+    let (blue, white, red) = (
+        (33.0, 102.0, 172.0),
+        (247.0, 247.0, 247.0),
+        (178.0, 24.0, 43.0),
+    );
+    let (a, b, f): ((f64, f64, f64), (f64, f64, f64), f64) = if t < 0.5 {
+        (blue, white, t * 2.0)
+    } else {
+        (white, red, t * 2.0 - 1.0)
+    };
+    let mix = |p: f64, q: f64| (p + (q - p) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
 /// The heatmap's grid coordinates: one segment per level on each axis.
@@ -400,7 +513,7 @@ type GridContext<'a, DB> = ChartContext<
 fn fill_cells<DB: DrawingBackend>(
     grid: &mut GridContext<DB>,
     cells: &[Vec<Option<f64>>],
-    scale: &impl Fn(f64) -> f64,
+    scale: &Scale,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -408,7 +521,7 @@ where
     for (j, row) in cells.iter().enumerate() {
         for (i, value) in row.iter().enumerate() {
             let style = match value {
-                Some(v) => viridis(scale(*v)).filled(),
+                Some(v) => scale.colour(*v).filled(),
                 None => RGBColor(245, 245, 245).filled(),
             };
             let (x, y) = (i as i32, j as i32);
@@ -426,7 +539,7 @@ where
 fn annotate_cells<DB: DrawingBackend>(
     grid: &mut GridContext<DB>,
     cells: &[Vec<Option<f64>>],
-    scale: impl Fn(f64) -> f64,
+    scale: &Scale,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -434,8 +547,7 @@ where
     for (j, row) in cells.iter().enumerate() {
         for (i, value) in row.iter().enumerate() {
             let (text, colour) = match value {
-                Some(v) if scale(*v) > 0.6 => (format_number(*v), BLACK),
-                Some(v) => (format_number(*v), WHITE),
+                Some(v) => (format_number(*v), scale.text_colour(*v)),
                 None => ("–".to_string(), RGBColor(150, 150, 150)),
             };
             let style = TextStyle::from(("sans-serif", 15).into_font())
@@ -454,39 +566,41 @@ where
 /// A vertical colour bar with the minimum at the bottom and the maximum on top.
 fn draw_colour_bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    lo: f64,
-    hi: f64,
+    scale: &Scale,
     label: &str,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
-    let (top, bottom, left) = (70, 520, 20);
+    let (top, bottom, left) = (90, 520, 20);
     let steps = 90;
     let h = f64::from(bottom - top) / f64::from(steps);
     for k in 0..steps {
         let y0 = bottom - ((f64::from(k) + 1.0) * h).round() as i32;
         let y1 = bottom - (f64::from(k) * h).round() as i32;
-        let c = viridis((f64::from(k) + 0.5) / f64::from(steps));
+        let c = scale.colour_at((f64::from(k) + 0.5) / f64::from(steps));
         area.draw(&Rectangle::new([(left, y0), (left + 28, y1)], c.filled()))?;
     }
     area.draw(&Rectangle::new([(left, top), (left + 28, bottom)], BLACK))?;
     let font = label_font();
-    area.draw(&Text::new(
-        format_number(hi),
-        (left + 34, top - 6),
-        font.clone(),
-    ))?;
-    area.draw(&Text::new(
-        format_number(lo),
-        (left + 34, bottom - 8),
-        font.clone(),
-    ))?;
-    area.draw(&Text::new(
-        truncate(label, 18),
-        (left - 10, top - 40),
-        font.clone(),
-    ))?;
+    for (t, v) in scale.ticks() {
+        let y = bottom - (t * f64::from(bottom - top)).round() as i32;
+        area.draw(&PathElement::new(
+            vec![(left + 28, y), (left + 33, y)],
+            BLACK,
+        ))?;
+        area.draw(&Text::new(
+            format_number(v),
+            (left + 36, y - 8),
+            font.clone(),
+        ))?;
+    }
+    // The value's name above the bar, wrapped (never cut).
+    let lines = wrap(label, 18);
+    for (i, line) in lines.iter().enumerate() {
+        let y = top - 30 - 18 * (lines.len() - 1 - i) as i32;
+        area.draw(&Text::new(line.clone(), (left - 10, y), font.clone()))?;
+    }
     area.draw(&Rectangle::new(
         [(left, bottom + 24), (left + 28, bottom + 40)],
         RGBColor(245, 245, 245).filled(),
@@ -549,4 +663,41 @@ where
         bar
     }))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Scale, wrap};
+
+    #[test]
+    fn signed_values_get_a_diverging_scale_centred_at_zero() {
+        let scale = Scale::of([-0.2, 0.0, 0.05].into_iter());
+        assert_eq!(scale, Scale::Diverging { m: 0.2 });
+        assert_eq!(scale.colour(0.0), plotters::style::RGBColor(247, 247, 247));
+        assert_ne!(
+            scale.colour(0.05),
+            scale.colour(-0.05),
+            "the sign is the hue"
+        );
+        assert_eq!(scale.ticks(), vec![(0.0, -0.2), (0.5, 0.0), (1.0, 0.2)]);
+        let one_sided = Scale::of([0.1, 0.3].into_iter());
+        assert_eq!(one_sided, Scale::Sequential { lo: 0.1, hi: 0.3 });
+    }
+
+    #[test]
+    fn legends_wrap_whole_and_keep_names_apart() {
+        let a = wrap("dividends_share.validator:copier", 24);
+        let b = wrap("dividends_share.validator:honest", 24);
+        assert_eq!(a, ["dividends_share.", "validator:copier"]);
+        assert_ne!(a, b);
+        for name in [
+            "short",
+            "x".repeat(60).as_str(),
+            "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p",
+        ] {
+            let lines = wrap(name, 24);
+            assert_eq!(lines.concat(), name);
+            assert!(lines.iter().all(|l| l.chars().count() <= 24), "{lines:?}");
+        }
+    }
 }

@@ -1,17 +1,19 @@
 //! The report of a compare directory: scenario A (`a/`) against scenario B (`b/`), both in
-//! sweep format with the same seeds, and `compare.json`'s per-metric differences. A side-by-side
-//! table, a bar chart of the largest relative differences, and A/B overlays of every series
-//! (mean over runs with a min–max band).
+//! sweep format with the same seeds, and `compare.json`'s per-metric differences. First the
+//! paired difference B − A of every series with its 95 % interval, then a side-by-side table,
+//! a bar chart of the largest relative differences (baselines near 0 left out), and A/B
+//! overlays of every series (mean over runs with a min–max band).
 //!
 //! May depend on: the rest of `report`.
 
 use super::ReportError;
+use super::aggregate::{Stats, paired_band};
 use super::charts::{Chart, Line, Plot};
 use super::completeness::Plan;
 use super::markdown::{Report, json_cell, number, stem};
 use super::read::{self, read_error};
 use super::sweep_view::{SeriesData, SweepData, banded_line};
-use crate::metrics::series_unit;
+use crate::metrics::{catalog, series_unit};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -49,9 +51,10 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
         b.runs.len()
     ));
     report.missing_inputs(warnings);
+    paired_charts(&mut report, &a.series, &b.series);
     table(&mut report, &diffs);
     report.doc.heading(2, "Charts");
-    difference_chart(&mut report, &diffs);
+    difference_chart(&mut report, &diffs, &a);
     overlays(&mut report, (&a.series, &a_name), (&b.series, &b_name));
     Ok(report)
 }
@@ -127,6 +130,7 @@ fn table(report: &mut Report, diffs: &[MetricDiff]) {
         .map(|d| {
             vec![
                 d.metric.clone(),
+                catalog::metric_unit(&d.metric).into(),
                 number(d.a),
                 number(d.b),
                 number(d.diff),
@@ -138,6 +142,7 @@ fn table(report: &mut Report, diffs: &[MetricDiff]) {
     report.doc.table(
         &[
             "metric",
+            "unit",
             "A (mean)",
             "B (mean)",
             "B − A (mean)",
@@ -148,17 +153,30 @@ fn table(report: &mut Report, diffs: &[MetricDiff]) {
     );
 }
 
-/// The largest relative differences (B − A) / |A|, as horizontal bars.
-fn difference_chart(report: &mut Report, diffs: &[MetricDiff]) {
-    let mut relative: Vec<(&str, f64)> = diffs
+/// Whether A's mean of `metric` is too close to 0 for a relative difference to mean anything:
+/// exactly 0, or within two standard deviations (over A's seeds) of 0.
+fn near_zero(d: &MetricDiff, a: &SweepData) -> bool {
+    let values: Vec<f64> = (a.metrics.get(&d.metric).into_iter().flatten())
+        .map(|p| p.1)
+        .collect();
+    let sd = Stats::of(&values).map_or(0.0, |s| s.sd);
+    d.a == 0.0 || d.a.abs() < 2.0 * sd
+}
+
+/// The largest relative differences (B − A) / |A|, as horizontal bars, over metrics whose A is
+/// clearly away from 0 (the others are compared in absolute terms in the table).
+fn difference_chart(report: &mut Report, diffs: &[MetricDiff], a: &SweepData) {
+    let finite = |d: &&MetricDiff| d.a.is_finite() && d.diff.is_finite();
+    let (near, away): (Vec<&MetricDiff>, Vec<&MetricDiff>) =
+        diffs.iter().filter(finite).partition(|d| near_zero(d, a));
+    let mut relative: Vec<(&str, f64)> = away
         .iter()
-        .filter(|d| d.a.is_finite() && d.a != 0.0 && d.diff.is_finite())
         .map(|d| (d.metric.as_str(), d.diff / d.a.abs()))
         .collect();
     if relative.is_empty() {
         report.leave_out(
             "relative-difference chart",
-            "no metric with a finite, non-zero mean on side A",
+            "no metric whose A mean is finite and clearly away from 0",
         );
         return;
     }
@@ -174,9 +192,86 @@ fn difference_chart(report: &mut Report, diffs: &[MetricDiff]) {
         },
     };
     let caption = format!(
-        "Up to {MAX_BARS} metrics with the largest |B − A| / |A| (metrics with A = 0 left out)."
+        "Up to {MAX_BARS} metrics with the largest |B − A| / |A|. Left out as near 0 (A = 0 or \
+         within 2 sd of 0 over A's seeds; compare them by B − A in the table): {}.",
+        if near.is_empty() {
+            "none".to_string()
+        } else {
+            near.iter()
+                .map(|d| format!("`{}`", d.metric))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
     );
     report.chart(chart, &caption);
+}
+
+/// The paired difference B − A of every series (first in the report: the number an A/B asks
+/// for): per step, B's value minus A's in the run of the same seed, the mean over seeds and
+/// its 95 % interval; a line at 0 for reference.
+fn paired_charts(report: &mut Report, a: &SeriesData, b: &SeriesData) {
+    report.doc.heading(2, "Paired differences, B − A");
+    let (a_rows, b_rows) = (per_name(a), per_name(b));
+    let names: Vec<&str> = a_rows
+        .keys()
+        .filter(|n| b_rows.contains_key(*n))
+        .copied()
+        .collect();
+    if names.is_empty() {
+        report.leave_out("paired-difference charts", "no series on both sides");
+        return;
+    }
+    for (k, name) in names.iter().take(MAX_SERIES).enumerate() {
+        let diffs = paired_band(&a_rows[name], &b_rows[name]);
+        let mean: Vec<(f64, f64)> = diffs.iter().map(|(x, s)| (*x, s.mean)).collect();
+        let band: Vec<(f64, f64, f64)> = (diffs.iter())
+            .filter_map(|(x, s)| Some((*x, s.mean - s.interval_95()?, s.mean + s.interval_95()?)))
+            .collect();
+        let zero = mean.iter().map(|(x, _)| (*x, 0.0)).collect();
+        let seeds = diffs.iter().map(|(_, s)| s.n).max().unwrap_or(0);
+        let unit = series_unit(name.split('.').next().unwrap_or(name));
+        let chart = Chart {
+            name: format!("diff_{k}_{}", stem(name)),
+            title: format!("{name}: B − A ({unit})"),
+            plot: Plot::Lines {
+                lines: vec![
+                    Line {
+                        name: "B − A, mean over seeds".into(),
+                        points: mean,
+                        band,
+                    },
+                    Line {
+                        name: "0 (no difference)".into(),
+                        points: zero,
+                        band: Vec::new(),
+                    },
+                ],
+                x_label: "step (epoch)".into(),
+            },
+        };
+        let caption = format!(
+            "`{name}`: B minus A in the run of the same seed, mean over {seeds} seeds; band: \
+             its 95 % interval (Student t; none with one seed)."
+        );
+        report.chart(chart, &caption);
+    }
+    if names.len() > MAX_SERIES {
+        report.leave_out(
+            &format!("{} paired-difference charts", names.len() - MAX_SERIES),
+            &format!("only the first {MAX_SERIES} series are charted"),
+        );
+    }
+}
+
+/// Each series' rows `(run, step, value)`, by series name.
+fn per_name(data: &SeriesData) -> BTreeMap<&str, Vec<(u32, f64, f64)>> {
+    let mut out: BTreeMap<&str, Vec<(u32, f64, f64)>> = BTreeMap::new();
+    for i in 0..data.name.len() {
+        let name = data.names[data.name[i] as usize].as_str();
+        let row = (data.run[i], data.step[i] as f64, data.value[i]);
+        out.entry(name).or_default().push(row);
+    }
+    out
 }
 
 /// One chart per series name: A and B, each the mean over its runs with a min–max band.

@@ -13,6 +13,7 @@ use super::ledger;
 use super::markdown::{Report, json_cell, number};
 use super::read::{self, Table, read_error};
 use super::sweep_view::{SeriesData, series_family_charts};
+use crate::metrics::catalog;
 use crate::metrics::stats::median;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,9 +127,20 @@ fn headline(report: &mut Report, summary: &Value) {
         report.doc.heading(2, "Metrics");
         let rows: Vec<Vec<String>> = metrics
             .iter()
-            .map(|(k, v)| vec![k.clone(), json_cell(v)])
+            .map(|(k, v)| {
+                let entry = catalog::metric(k);
+                let unit = entry.map_or("", |e| e.unit);
+                let meaning = entry.map_or("", |e| e.meaning);
+                vec![k.clone(), json_cell(v), unit.into(), meaning.into()]
+            })
             .collect();
-        report.doc.table(&["metric", "value"], &rows);
+        report.doc.paragraph(
+            "Each metric's unit and definition (the README's Metrics section says more); \
+             fractions are 0–1, APYs fractions per year (0.05 = 5 %).",
+        );
+        report
+            .doc
+            .table(&["metric", "value", "unit", "meaning"], &rows);
     }
     // `validator_apy` (one row per hotkey) is drawn as histograms, not tabled.
     let tabled = |k: &str| k != "metrics" && k != "validator_apy";
@@ -248,7 +260,10 @@ fn group_charts(report: &mut Report, n: &GroupSums) {
     let share = |part: f64, total: f64| if total > 0.0 { part / total } else { 0.0 };
     let lines = |value: &dyn Fn(u64, (f64, f64)) -> f64| -> Vec<Line> {
         let mut lines: BTreeMap<&str, Line> = BTreeMap::new();
-        for ((g, epoch), &v) in n.by_group.iter().filter(|((_, e), _)| complete.contains(e)) {
+        // Epoch 0 drains what accrued since genesis over a staggered, partial tempo (and runs
+        // before any bond exists): it is left out rather than squash the scale.
+        let shown = |e: &u64| *e > 0 && complete.contains(e);
+        for ((g, epoch), &v) in n.by_group.iter().filter(|((_, e), _)| shown(e)) {
             let line = lines.entry(g).or_insert_with(|| Line {
                 name: g.clone(),
                 ..Line::default()
@@ -258,7 +273,8 @@ fn group_charts(report: &mut Report, n: &GroupSums) {
         lines.into_values().take(MAX_LINES).collect()
     };
     let totals = &n.totals;
-    let x_label = "epoch (each subnet's own counter; epochs every subnet reached)".to_string();
+    let x_label =
+        "epoch (each subnet's own counter, from 1; epochs every subnet reached)".to_string();
     let charts = [
         (
             "emission_by_group",

@@ -110,7 +110,9 @@ fn emission_by<'a>(sums: impl Iterator<Item = (String, &'a (u128, BTreeSet<u32>)
     .into()
 }
 
-/// Per role: total account value (TAO) at the first and last sample and the change.
+/// Per role: total account value (TAO) at the first and last sample, the change in TAO and
+/// as a fraction of the start (null where the role started with nothing, e.g. subnet owners
+/// whose value is all earned during the run).
 fn value_by_role(rows: &SummaryRows) -> Value {
     let (Some(first), Some(last)) = (&rows.first, &rows.last) else {
         return json!({});
@@ -121,11 +123,14 @@ fn value_by_role(rows: &SummaryRows) -> Value {
         .map(|role| {
             let at = |m: &BTreeMap<&str, u128>| m.get(role).copied().unwrap_or(0) as f64 / 1e9;
             let (s, e) = (at(first), at(last));
-            let change = if s > 0.0 { e / s - 1.0 } else { 0.0 };
-            (
-                role.to_string(),
-                json!({"start_tao": s, "end_tao": e, "change": change}),
-            )
+            let fraction = (s > 0.0).then(|| e / s - 1.0);
+            let change = json!({
+                "start_tao": s,
+                "end_tao": e,
+                "change_tao": e - s,
+                "change_fraction": fraction,
+            });
+            (role.to_string(), change)
         })
         .collect::<serde_json::Map<String, Value>>()
         .into()

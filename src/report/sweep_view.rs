@@ -9,12 +9,14 @@
 //! May depend on: the rest of `report`.
 
 use super::ReportError;
-use super::aggregate::{Level, RetentionPoint, Stats, band, grid, mean_cells, retention_cells};
+use super::aggregate::{
+    Level, RetentionPoint, Stats, band, grid, mean_cells, paired_band, retention_cells,
+};
 use super::charts::{Chart, Line, Plot, truncate};
 use super::completeness::{Assessment, Plan, Source, assess, parse_shard};
 use super::markdown::{Report, json_cell, number, stem};
 use super::read::{Table, read_error};
-use crate::metrics::series_unit;
+use crate::metrics::{catalog, series_unit};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -179,7 +181,8 @@ impl SweepData {
         Ok(())
     }
 
-    /// A subset's label: `kappa=0.4, rho=10` (or `subset 3` without axes).
+    /// A subset's label: `kappa=0.4, rho=10` (or `subset 3` without axes). Axes that show
+    /// the same name and value (zip axes setting one knob on several subnets) appear once.
     pub fn subset_label(&self, subset: u32) -> String {
         let Some(run) = self.runs.values().find(|r| r.subset == subset) else {
             return format!("subset {subset}");
@@ -192,7 +195,12 @@ impl SweepData {
             .iter()
             .zip(&run.levels)
             .map(|(a, l)| format!("{}={l}", a.short()))
-            .collect();
+            .fold(Vec::new(), |mut seen, part| {
+                if !seen.contains(&part) {
+                    seen.push(part);
+                }
+                seen
+            });
         parts.join(", ")
     }
 
@@ -395,6 +403,7 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
     describe(&mut report, manifest, &data, &assessment);
     report.missing_inputs(assessment.warnings);
     failed_runs(&mut report, &data);
+    paired_differences(&mut report, &data);
     let metrics = chosen_metrics(&mut report, &data, &specs);
     metric_tables(&mut report, &data, &metrics);
     report.doc.heading(2, "Charts");
@@ -408,6 +417,85 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
     }
     series_overlays(&mut report, &data);
     Ok(report)
+}
+
+/// A one-knob sweep (one axis, or zip axes moving together) of 2 to [`MAX_LINES`] points is an
+/// A/B (or A/B/C…) test: first in its report, per series, each point's paired difference to
+/// point 0 — the same replicate (seed) subtracted at each step — with the mean over replicates
+/// and its 95 % interval, and a line at 0.
+fn paired_differences(report: &mut Report, data: &SweepData) {
+    let one_knob = data.axes.len() == 1 || data.axes.iter().all(|a| a.mode == "zip");
+    let subsets = data.subsets();
+    if data.axes.is_empty() || !one_knob || !(2..=MAX_LINES).contains(&subsets.len()) {
+        return;
+    }
+    report
+        .doc
+        .heading(2, "Paired differences to the first point");
+    let rows = paired_rows(data);
+    let base = *subsets.keys().next().unwrap_or(&0);
+    for (k, (name, per_subset)) in rows.iter().take(MAX_SERIES).enumerate() {
+        let Some(a) = per_subset.get(&base) else {
+            continue;
+        };
+        let mut lines: Vec<Line> = Vec::new();
+        for (subset, b) in per_subset.iter().filter(|(s, _)| **s != base) {
+            let diffs = paired_band(a, b);
+            lines.push(Line {
+                name: format!(
+                    "{} − {}",
+                    data.subset_label(*subset),
+                    data.subset_label(base)
+                ),
+                points: diffs.iter().map(|(x, s)| (*x, s.mean)).collect(),
+                band: (diffs.iter())
+                    .filter_map(|(x, s)| {
+                        let half = s.interval_95()?;
+                        Some((*x, s.mean - half, s.mean + half))
+                    })
+                    .collect(),
+            });
+        }
+        let zero = (lines.first().into_iter().flat_map(|l| &l.points))
+            .map(|p| (p.0, 0.0))
+            .collect();
+        lines.push(Line {
+            name: "0 (no difference)".into(),
+            points: zero,
+            band: Vec::new(),
+        });
+        let unit = series_unit(name.split('.').next().unwrap_or(name));
+        let chart = Chart {
+            name: format!("diff_{k}_{}", stem(name)),
+            title: format!("{name}: paired difference to the first point ({unit})"),
+            plot: Plot::Lines {
+                lines,
+                x_label: "step (epoch)".into(),
+            },
+        };
+        let caption = format!(
+            "`{name}`: each point minus the first, replicate by replicate (same seed), mean over \
+             replicates; band: its 95 % interval (Student t)."
+        );
+        report.chart(chart, &caption);
+    }
+}
+
+/// Per series name, per subset: its rows `(replicate, step, value)`.
+type PairedRows<'a> = BTreeMap<&'a str, BTreeMap<u32, Vec<(u32, f64, f64)>>>;
+
+fn paired_rows(data: &SweepData) -> PairedRows<'_> {
+    let s = &data.series;
+    let mut out: PairedRows = BTreeMap::new();
+    for i in 0..s.name.len() {
+        let Some(run) = data.runs.get(&s.run[i]) else {
+            continue;
+        };
+        let name = s.names[s.name[i] as usize].as_str();
+        let row = (run.replicate, s.step[i] as f64, s.value[i]);
+        (out.entry(name).or_default().entry(run.subset).or_default()).push(row);
+    }
+    out
 }
 
 /// The sweep's description: scenario, axes, replicates, run counts against the plan.
@@ -573,6 +661,7 @@ fn metric_tables(report: &mut Report, data: &SweepData, metrics: &[String]) {
         };
         rows.push(vec![
             m.clone(),
+            catalog::metric_unit(m).into(),
             s.n.to_string(),
             number(s.mean),
             number(s.sd),
@@ -582,7 +671,7 @@ fn metric_tables(report: &mut Report, data: &SweepData, metrics: &[String]) {
     }
     report
         .doc
-        .table(&["metric", "n", "mean", "sd", "min", "max"], &rows);
+        .table(&["metric", "unit", "n", "mean", "sd", "min", "max"], &rows);
     let subsets = data.subsets();
     if subsets.len() > MAX_SUBSET_ROWS {
         report.leave_out(

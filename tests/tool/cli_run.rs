@@ -432,3 +432,72 @@ fn report_redraws_whole_or_not_at_all() {
     assert!(taosim(&args).status.success());
     assert!(rerun.target() == rerun.old);
 }
+
+/// Every `taosim …` command line the README shows (inline code and code blocks): its
+/// subcommand exists, each `--flag` is one that subcommand's `--help` lists, and each file
+/// under `scenarios/` or `examples/` it names exists.
+#[test]
+fn every_command_line_in_the_readme_is_accepted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let lines = readme_commands(&readme);
+    assert!(lines.len() >= 20, "{lines:?}");
+    let mut help: std::collections::BTreeMap<String, String> = Default::default();
+    for line in &lines {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some(sub) = words.get(1).filter(|w| !w.starts_with('-')) else {
+            continue;
+        };
+        let text = help.entry(sub.to_string()).or_insert_with(|| {
+            let out = taosim(&[sub, "--help"]);
+            assert!(out.status.success(), "`taosim {sub} --help` fails: {line}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        });
+        let flags = words.iter().map(|w| w.trim_start_matches('['));
+        for flag in flags.filter(|w| w.starts_with("--")) {
+            let flag = flag.split(['=', '[', ']']).next().unwrap();
+            assert!(
+                text.contains(flag),
+                "`{line}`: {flag} is not an option of {sub}"
+            );
+        }
+        for file in words
+            .iter()
+            .filter(|w| w.starts_with("scenarios/") || w.starts_with("examples/"))
+        {
+            assert!(root.join(file).exists(), "`{line}`: {file} does not exist");
+        }
+    }
+}
+
+/// The `taosim …` command lines of a Markdown text: inline code spans and the lines of
+/// fenced code blocks that start with `taosim ` (continuations joined, comments cut).
+fn readme_commands(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut fenced = false;
+    let mut pending = String::new();
+    for line in text.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            let line = line.split(" #").next().unwrap_or(line).trim_end();
+            if pending.is_empty() && !line.starts_with("taosim ") {
+                continue;
+            }
+            pending.push_str(line.trim_end_matches('\\'));
+            pending.push(' ');
+            if !line.ends_with('\\') {
+                out.push(std::mem::take(&mut pending).trim().to_string());
+            }
+            continue;
+        }
+        for span in line.split('`').skip(1).step_by(2) {
+            if span.starts_with("taosim ") {
+                out.push(span.to_string());
+            }
+        }
+    }
+    out
+}

@@ -4,7 +4,7 @@
 
 use crate::scenario_support::{all_scenarios, shortened};
 use std::path::Path;
-use taosim::metrics::{self, RunMetrics};
+use taosim::metrics::{self, RunMetrics, catalog};
 use taosim::scenario::{self, Scenario};
 
 fn weight_copying() -> Scenario {
@@ -134,5 +134,20 @@ fn every_shipped_scenario_gives_finite_sorted_metrics() {
         assert!(m.metrics.windows(2).all(|w| w[0].name < w[1].name), "{at}");
         let key = |p: &metrics::SeriesPoint| (p.series.clone(), p.step);
         assert!(m.series.windows(2).all(|w| key(&w[0]) < key(&w[1])), "{at}");
+        // The report states a unit and a definition for each: all are catalogued.
+        for x in &m.metrics {
+            assert!(
+                catalog::metric(&x.name).is_some(),
+                "{at}: {} uncatalogued",
+                x.name
+            );
+        }
+        for p in &m.series {
+            assert!(
+                catalog::series(&p.series).is_some(),
+                "{at}: {} uncatalogued",
+                p.series
+            );
+        }
     }
 }

@@ -407,7 +407,10 @@ fn sweep_report_draws_the_retention_map_from_all_shards() {
         markdown.contains("smallest `subnets.0.agents.honest.weight`"),
         "{markdown}"
     );
-    assert!(markdown.contains("| retained | 35 |"), "{markdown}");
+    assert!(
+        markdown.contains("| retained | 0 or 1 | 35 |"),
+        "{markdown}"
+    );
 }
 
 #[test]
@@ -421,11 +424,26 @@ fn compare_report_shows_both_sides_and_the_largest_differences() {
         "{charts:?}"
     );
     assert!(charts.contains(&"ab_0_price_sn1".to_string()), "{charts:?}");
+    assert!(
+        charts.contains(&"diff_0_price_sn1".to_string()),
+        "{charts:?}"
+    );
     let markdown = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(
-        markdown.contains("| copier_share | 0.1 | 0.02 | -0.08 | 0.01 | 3 |"),
+        markdown.contains("| copier_share | ? | 0.1 | 0.02 | -0.08 | 0.01 | 3 |"),
         "{markdown}"
     );
+    // The paired difference comes first, before the side-by-side table.
+    let first = |s: &str| {
+        markdown
+            .find(s)
+            .unwrap_or_else(|| panic!("{s}: {markdown}"))
+    };
+    assert!(
+        first("diff_0_price_sn1") < first("| copier_share"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("mean over 3 seeds"), "{markdown}");
 }
 
 /// A single-axis zip sweep (3 values × 3 replicates) without series: metric lines by axis.
@@ -746,4 +764,51 @@ fn neuron_rows_can_be_written_every_k_epochs() {
     assert_eq!(written, even);
     let expected = record.neurons.iter().filter(|r| r.epoch % 2 == 0).count();
     assert_eq!(frame.height(), expected);
+}
+
+/// Issue 15: `value_by_role` gives the change in TAO and, only where a role started with
+/// something, as a fraction (owners start with nothing and earn the owner cut); the report's
+/// metrics table gives every metric a unit and a definition.
+#[test]
+fn value_changes_and_metric_units_are_stated_for_every_role_and_metric() {
+    let tmp = TempDir::new("units");
+    let mut s = scenario::default_scenario();
+    s.blocks = 3 * u64::from(s.subnets[0].tempo);
+    let manifest = taosim::cli_run::manifest(&s, 7);
+    taosim::run_dir::write_run(&s, 7, tmp.path(), &manifest, &mut |_| {}).unwrap();
+    let text = std::fs::read_to_string(tmp.path().join("summary.json")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let roles = summary["value_by_role"].as_object().unwrap();
+    let owner = &roles["owner"];
+    assert_eq!(owner["start_tao"].as_f64(), Some(0.0), "{owner}");
+    assert!(owner["end_tao"].as_f64().unwrap() > 0.0, "{owner}");
+    for (role, v) in roles {
+        let (start, end) = (
+            v["start_tao"].as_f64().unwrap(),
+            v["end_tao"].as_f64().unwrap(),
+        );
+        assert!(
+            (v["change_tao"].as_f64().unwrap() - (end - start)).abs() < 1e-6,
+            "{role}"
+        );
+        match v["change_fraction"].as_f64() {
+            Some(f) => assert!((f - (end / start - 1.0)).abs() < 1e-12, "{role}"),
+            None => assert_eq!(start, 0.0, "{role}: a fraction is missing"),
+        }
+    }
+    report::write_report(tmp.path()).unwrap();
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    let section = md.split("## Metrics").nth(1).unwrap();
+    let metric_rows: Vec<&str> = (section.lines())
+        .skip_while(|l| !l.starts_with("| metric"))
+        .skip(2)
+        .take_while(|l| l.starts_with("| "))
+        .collect();
+    assert!(metric_rows.len() > 10, "{section}");
+    for row in metric_rows {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        assert_eq!(cells.len(), 4, "{row}");
+        assert!(!cells[2].trim().is_empty(), "no unit: {row}");
+        assert!(cells[3].trim().len() > 3, "no definition: {row}");
+    }
 }
