@@ -12,7 +12,7 @@ use super::charts::{Chart, Line, Plot};
 use super::completeness::Plan;
 use super::markdown::{Report, json_cell, number, stem};
 use super::read::{self, read_error};
-use super::sweep_view::{SeriesData, SweepData, banded_line};
+use super::sweep_view::{SeriesData, SweepData, banded_line, interval_line, zero_line};
 use crate::metrics::{catalog, series_unit};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -223,29 +223,15 @@ fn paired_charts(report: &mut Report, a: &SeriesData, b: &SeriesData) {
     }
     for (k, name) in names.iter().take(MAX_SERIES).enumerate() {
         let diffs = paired_band(&a_rows[name], &b_rows[name]);
-        let mean: Vec<(f64, f64)> = diffs.iter().map(|(x, s)| (*x, s.mean)).collect();
-        let band: Vec<(f64, f64, f64)> = (diffs.iter())
-            .filter_map(|(x, s)| Some((*x, s.mean - s.interval_95()?, s.mean + s.interval_95()?)))
-            .collect();
-        let zero = mean.iter().map(|(x, _)| (*x, 0.0)).collect();
+        let line = interval_line("B − A, mean over seeds".into(), &diffs);
+        let zero = zero_line(Some(&line));
         let seeds = diffs.iter().map(|(_, s)| s.n).max().unwrap_or(0);
         let unit = series_unit(name.split('.').next().unwrap_or(name));
         let chart = Chart {
             name: format!("diff_{k}_{}", stem(name)),
             title: format!("{name}: B − A ({unit})"),
             plot: Plot::Lines {
-                lines: vec![
-                    Line {
-                        name: "B − A, mean over seeds".into(),
-                        points: mean,
-                        band,
-                    },
-                    Line {
-                        name: "0 (no difference)".into(),
-                        points: zero,
-                        band: Vec::new(),
-                    },
-                ],
+                lines: vec![line, zero],
                 x_label: "step (epoch)".into(),
             },
         };

@@ -358,6 +358,32 @@ pub fn banded_line(name: String, points: Vec<(f64, f64)>) -> Line {
     }
 }
 
+/// A line of paired differences (mean per x) with its 95 % interval as the band.
+pub fn interval_line(name: String, diffs: &[(f64, Stats)]) -> Line {
+    let band = (diffs.iter())
+        .filter_map(|(x, s)| {
+            let half = s.interval_95()?;
+            Some((*x, s.mean - half, s.mean + half))
+        })
+        .collect();
+    Line {
+        name,
+        points: diffs.iter().map(|(x, s)| (*x, s.mean)).collect(),
+        band,
+    }
+}
+
+/// The reference line at 0 over the x values of `line`.
+pub fn zero_line(line: Option<&Line>) -> Line {
+    Line {
+        name: "0 (no difference)".into(),
+        points: (line.into_iter().flat_map(|l| &l.points))
+            .map(|p| (p.0, 0.0))
+            .collect(),
+        band: Vec::new(),
+    }
+}
+
 /// Charts of a run's series: one per family (the name up to the first `.`), a line per name.
 pub fn series_family_charts(series: &SeriesData, what: &str) -> Vec<(Chart, String)> {
     let grouped = series.grouped(|_| ());
@@ -438,32 +464,18 @@ fn paired_differences(report: &mut Report, data: &SweepData) {
         let Some(a) = per_subset.get(&base) else {
             continue;
         };
-        let mut lines: Vec<Line> = Vec::new();
-        for (subset, b) in per_subset.iter().filter(|(s, _)| **s != base) {
-            let diffs = paired_band(a, b);
-            lines.push(Line {
-                name: format!(
+        let mut lines: Vec<Line> = (per_subset.iter())
+            .filter(|(s, _)| **s != base)
+            .map(|(subset, b)| {
+                let name = format!(
                     "{} − {}",
                     data.subset_label(*subset),
                     data.subset_label(base)
-                ),
-                points: diffs.iter().map(|(x, s)| (*x, s.mean)).collect(),
-                band: (diffs.iter())
-                    .filter_map(|(x, s)| {
-                        let half = s.interval_95()?;
-                        Some((*x, s.mean - half, s.mean + half))
-                    })
-                    .collect(),
-            });
-        }
-        let zero = (lines.first().into_iter().flat_map(|l| &l.points))
-            .map(|p| (p.0, 0.0))
+                );
+                interval_line(name, &paired_band(a, b))
+            })
             .collect();
-        lines.push(Line {
-            name: "0 (no difference)".into(),
-            points: zero,
-            band: Vec::new(),
-        });
+        lines.push(zero_line(lines.first()));
         let unit = series_unit(name.split('.').next().unwrap_or(name));
         let chart = Chart {
             name: format!("diff_{k}_{}", stem(name)),
