@@ -38,25 +38,41 @@ pub const METRICS: &[Entry] = &[
         "median over the group's validator hotkeys of their APY in alpha",
         APY,
     ),
-    e("apy_alpha.<group>.mean", "mean of the same", APY),
+    e(
+        "apy_alpha.<group>.mean",
+        "mean over the group's validator hotkeys of their APY in alpha",
+        APY,
+    ),
     e(
         "apy_tao.<group>.median",
         "median over the group's validator hotkeys of their APY valued in TAO (price moves included)",
         APY,
     ),
-    e("apy_tao.<group>.mean", "mean of the same", APY),
+    e(
+        "apy_tao.<group>.mean",
+        "mean over the group's validator hotkeys of their APY valued in TAO (price moves included)",
+        APY,
+    ),
     e(
         "apy_alpha.nominator.median",
         "median APY in alpha over genesis nominations: each nominator counts its validator's APY once (weight = number of nominators delegating to it at genesis)",
         APY,
     ),
-    e("apy_tao.nominator.median", "the same valued in TAO", APY),
+    e(
+        "apy_tao.nominator.median",
+        "median APY valued in TAO over genesis nominations (weighted as `apy_alpha.nominator.median`)",
+        APY,
+    ),
     e(
         "apy_tao.root.median",
         "median over (subnet, validator hotkey) with root stake of the root stakers' APY in TAO",
         APY,
     ),
-    e("apy_tao.root.mean", "mean of the same", APY),
+    e(
+        "apy_tao.root.mean",
+        "mean over (subnet, validator hotkey) with root stake of the root stakers' APY in TAO",
+        APY,
+    ),
     e(
         "relative_dividends.<group>",
         "group's dividend share − its stake share among validator rows, per subnet epoch, mean over subnet epochs",
@@ -74,7 +90,7 @@ pub const METRICS: &[Entry] = &[
     ),
     e(
         "copier_g.mean",
-        "the same G averaged over each subnet's last 10 epochs",
+        "G (as `copier_g.last`) averaged over each subnet's last 10 epochs",
         "ratio",
     ),
     e(
@@ -84,7 +100,7 @@ pub const METRICS: &[Entry] = &[
     ),
     e(
         "cabal.stake_share",
-        "their share of the epoch's stake weight, same scope",
+        "share of the epoch's stake weight held by cabal validators, per subnet epoch on subnets with cabal validators, mean",
         "fraction",
     ),
     e(
@@ -104,12 +120,12 @@ pub const METRICS: &[Entry] = &[
     ),
     e(
         "nakamoto.stake",
-        "fewest validator hotkeys holding > 50 % of that stake",
+        "fewest validator hotkeys holding > 50 % of the stake `gini.stake` measures",
         "hotkeys",
     ),
     e(
         "nakamoto.emission",
-        "fewest hotkeys receiving > 50 % of that emission",
+        "fewest hotkeys receiving > 50 % of the emission `gini.emission` measures",
         "hotkeys",
     ),
     e(
@@ -194,7 +210,11 @@ pub const SERIES: &[Entry] = &[
         "APY in alpha of the group's validators' yields in the epoch",
         APY,
     ),
-    e("apy_tao.<group>", "the same valued in TAO", APY),
+    e(
+        "apy_tao.<group>",
+        "APY valued in TAO of the group's validators' yields in the epoch",
+        APY,
+    ),
 ];
 
 /// The catalogue entry of metric `name`, if catalogued.

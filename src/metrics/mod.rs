@@ -67,24 +67,24 @@
 //! | name | meaning | unit |
 //! |---|---|---|
 //! | `apy_alpha.<group>.median` | median over the group's validator hotkeys of their APY in alpha | fraction per year |
-//! | `apy_alpha.<group>.mean` | mean of the same | fraction per year |
+//! | `apy_alpha.<group>.mean` | mean over the group's validator hotkeys of their APY in alpha | fraction per year |
 //! | `apy_tao.<group>.median` | median over the group's validator hotkeys of their APY valued in TAO (price moves included) | fraction per year |
-//! | `apy_tao.<group>.mean` | mean of the same | fraction per year |
+//! | `apy_tao.<group>.mean` | mean over the group's validator hotkeys of their APY valued in TAO (price moves included) | fraction per year |
 //! | `apy_alpha.nominator.median` | median APY in alpha over genesis nominations: each nominator counts its validator's APY once (weight = number of nominators delegating to it at genesis) | fraction per year |
-//! | `apy_tao.nominator.median` | the same valued in TAO | fraction per year |
+//! | `apy_tao.nominator.median` | median APY valued in TAO over genesis nominations (weighted as `apy_alpha.nominator.median`) | fraction per year |
 //! | `apy_tao.root.median` | median over (subnet, validator hotkey) with root stake of the root stakers' APY in TAO | fraction per year |
-//! | `apy_tao.root.mean` | mean of the same | fraction per year |
+//! | `apy_tao.root.mean` | mean over (subnet, validator hotkey) with root stake of the root stakers' APY in TAO | fraction per year |
 //! | `relative_dividends.<group>` | group's dividend share − its stake share among validator rows, per subnet epoch, mean over subnet epochs | fraction |
 //! | `dividends_per_1000.<group>` | alpha dividends per 1 000 alpha staked (b_h), per subnet epoch, mean over subnet epochs after the warm-up | alpha per epoch |
 //! | `copier_g.last` | G = mean over copiers of D/S ÷ median over honest validators of D/S at each subnet's last epoch, mean over subnets (catalogue §4) | ratio |
-//! | `copier_g.mean` | the same G averaged over each subnet's last 10 epochs | ratio |
+//! | `copier_g.mean` | G (as `copier_g.last`) averaged over each subnet's last 10 epochs | ratio |
 //! | `cabal.emission_share` | emission share of cabal validators plus the miners they favour (their `members`), per subnet epoch on subnets with cabal validators, mean | fraction |
-//! | `cabal.stake_share` | their share of the epoch's stake weight, same scope | fraction |
+//! | `cabal.stake_share` | share of the epoch's stake weight held by cabal validators, per subnet epoch on subnets with cabal validators, mean | fraction |
 //! | `honest.emission_share` | emission share of validators and miners that are neither cabal (validators or favoured miners) nor copiers, on subnets with cabal or copier validators, mean over subnet epochs | fraction |
 //! | `gini.stake` | Gini of validator alpha stake valued in TAO (spot price) at each subnet's last epoch, over all subnets' validator hotkeys | 0–1 |
 //! | `gini.emission` | Gini of whole-run emission per hotkey (all hotkeys), valued in TAO at each epoch's spot price | 0–1 |
-//! | `nakamoto.stake` | fewest validator hotkeys holding > 50 % of that stake | hotkeys |
-//! | `nakamoto.emission` | fewest hotkeys receiving > 50 % of that emission | hotkeys |
+//! | `nakamoto.stake` | fewest validator hotkeys holding > 50 % of the stake `gini.stake` measures | hotkeys |
+//! | `nakamoto.emission` | fewest hotkeys receiving > 50 % of the emission `gini.emission` measures | hotkeys |
 //! | `miner.rank_correlation` | Spearman correlation of miners' mean incentive over the run with their true quality (the genesis draw of their `serve` strategy), per subnet, mean over subnets | −1–1 |
 //! | `validator.churn` | fraction of a subnet's epoch transitions in which the set of permit holders changed, mean over subnets | fraction |
 //! | `miner.churn` | fraction of a subnet's epoch transitions in which some uid changed hotkey (a registration replaced a neuron), mean over subnets | fraction |
@@ -109,7 +109,7 @@
 //! | `stake_share.<group>` | validator groups: Σ stake weight of the group ÷ Σ stake weight of all validators | fraction |
 //! | `price.sn<netuid>` | spot price | TAO per alpha |
 //! | `apy_alpha.<group>` | APY in alpha of the group's validators' yields in the epoch | fraction per year |
-//! | `apy_tao.<group>` | the same valued in TAO | fraction per year |
+//! | `apy_tao.<group>` | APY valued in TAO of the group's validators' yields in the epoch | fraction per year |
 
 pub mod catalog;
 mod concentration;

@@ -189,7 +189,13 @@ where
     let mut y = 60;
     for (i, name) in names.iter().enumerate() {
         let c = colour(i);
-        area.draw(&PathElement::new(vec![(6, y), (30, y)], c.stroke_width(3)))?;
+        let (on, off) = dash(i).unwrap_or((24, 0));
+        let mut x = 6;
+        while x < 30 {
+            let end = (x + on).min(30);
+            area.draw(&PathElement::new(vec![(x, y), (end, y)], c.stroke_width(3)))?;
+            x = end + off.max(1);
+        }
         for part in wrap(name, LEGEND_CHARS) {
             area.draw(&Text::new(part, (36, y - 8), label_font()))?;
             y += 18;
@@ -199,8 +205,17 @@ where
     Ok(())
 }
 
+/// The dash pattern of line `i` (on, off pixels): solid, dashed, dotted, in turn.
+fn dash(i: usize) -> Option<(i32, i32)> {
+    match i % 3 {
+        0 => None,
+        1 => Some((10, 7)),
+        _ => Some((2, 5)),
+    }
+}
+
 /// Characters of a legend line in the legend panel.
-const LEGEND_CHARS: usize = 24;
+const LEGEND_CHARS: usize = 22;
 
 /// `s` in lines of at most `n` characters, broken after a separator (`.`, `:`, `_`, `,`,
 /// `=`, space) where one falls in the second half of a line, else mid-word: legends are
@@ -282,7 +297,16 @@ where
     for (i, line) in lines.iter().enumerate() {
         let c = colour(i);
         let points = line.points.iter().copied().filter(|p| p.1.is_finite());
-        chart.draw_series(LineSeries::new(points, c.stroke_width(2)))?;
+        // Solid, dashed and dotted in turn, so that lines lying on each other stay visible.
+        match dash(i) {
+            Some((on, off)) => {
+                let style = c.stroke_width(if on < 4 { 3 } else { 2 });
+                chart.draw_series(DashedLineSeries::new(points, on, off, style))?;
+            }
+            None => {
+                chart.draw_series(LineSeries::new(points, c.stroke_width(2)))?;
+            }
+        }
         // Markers where the points are few enough to tell apart (sweep values, short runs).
         if line.points.len() <= 30 {
             let markers = line.points.iter().filter(|p| p.1.is_finite());
@@ -387,15 +411,11 @@ where
         .y_label_area_size(90)
         .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())?;
     // At most about 12 labels per axis: every k-th level.
+    // Every level plotters puts a tick at gets its label (at most 12 per axis, below).
     let label = |names: &[String], v: &SegmentValue<i32>| match v {
-        SegmentValue::CenterOf(i)
-            if (*i as usize).is_multiple_of(names.len().div_ceil(12).max(1)) =>
-        {
-            names
-                .get(*i as usize)
-                .map(|s| truncate(s, 12))
-                .unwrap_or_default()
-        }
+        SegmentValue::CenterOf(i) => (names.get(*i as usize))
+            .map(|s| truncate(s, 12))
+            .unwrap_or_default(),
         _ => String::new(),
     };
     grid.configure_mesh()
@@ -404,8 +424,8 @@ where
         .y_desc(y_label.as_str())
         .label_style(label_font())
         .axis_desc_style(label_font())
-        .x_labels(xs.len().min(20))
-        .y_labels(ys.len().min(20))
+        .x_labels(xs.len().min(12))
+        .y_labels(ys.len().min(12))
         .x_label_formatter(&|v| label(xs, v))
         .y_label_formatter(&|v| label(ys, v))
         .draw()?;
@@ -417,14 +437,15 @@ where
 }
 
 /// How a heatmap's values map to colours: viridis from the minimum to the maximum, or, for
-/// values of both signs, a diverging blue–white–red scale centred at 0 and symmetric (so the
-/// sign of a cell is its hue and 0 is white).
+/// values of both signs, a diverging blue–white–red scale centred at 0 (the sign of a cell is
+/// its hue, 0 is white) with each side stretched to its own extreme ("two-slope"), so that
+/// small gains beside large losses still show.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scale {
     /// Viridis over `[lo, hi]`.
     Sequential { lo: f64, hi: f64 },
-    /// Blue (−m) – white (0) – red (+m).
-    Diverging { m: f64 },
+    /// Blue (`lo` < 0) – white (0) – red (`hi` > 0).
+    Diverging { lo: f64, hi: f64 },
 }
 
 impl Scale {
@@ -432,9 +453,7 @@ impl Scale {
     pub fn of(values: impl Iterator<Item = f64>) -> Scale {
         let (lo, hi) = bounds(values);
         if lo < 0.0 && hi > 0.0 {
-            Scale::Diverging {
-                m: lo.abs().max(hi),
-            }
+            Scale::Diverging { lo, hi }
         } else {
             Scale::Sequential { lo, hi }
         }
@@ -445,7 +464,8 @@ impl Scale {
         match *self {
             Scale::Sequential { lo, hi } if hi > lo => (v - lo) / (hi - lo),
             Scale::Sequential { .. } => 0.5,
-            Scale::Diverging { m } => 0.5 + 0.5 * v / m,
+            Scale::Diverging { lo, .. } if v < 0.0 => 0.5 - 0.5 * v / lo,
+            Scale::Diverging { hi, .. } => 0.5 + 0.5 * v / hi,
         }
     }
 
@@ -476,7 +496,7 @@ impl Scale {
     fn ticks(&self) -> Vec<(f64, f64)> {
         match *self {
             Scale::Sequential { lo, hi } => vec![(0.0, lo), (1.0, hi)],
-            Scale::Diverging { m } => vec![(0.0, -m), (0.5, 0.0), (1.0, m)],
+            Scale::Diverging { lo, hi } => vec![(0.0, lo), (0.5, 0.0), (1.0, hi)],
         }
     }
 }
@@ -672,14 +692,18 @@ mod tests {
     #[test]
     fn signed_values_get_a_diverging_scale_centred_at_zero() {
         let scale = Scale::of([-0.2, 0.0, 0.05].into_iter());
-        assert_eq!(scale, Scale::Diverging { m: 0.2 });
+        assert_eq!(scale, Scale::Diverging { lo: -0.2, hi: 0.05 });
         assert_eq!(scale.colour(0.0), plotters::style::RGBColor(247, 247, 247));
         assert_ne!(
             scale.colour(0.05),
             scale.colour(-0.05),
             "the sign is the hue"
         );
-        assert_eq!(scale.ticks(), vec![(0.0, -0.2), (0.5, 0.0), (1.0, 0.2)]);
+        assert_eq!(scale.ticks(), vec![(0.0, -0.2), (0.5, 0.0), (1.0, 0.05)]);
+        // A small gain is as red as the largest loss is blue, each against its own side.
+        assert_eq!(scale.position(0.05), 1.0);
+        assert_eq!(scale.position(-0.2), 0.0);
+        assert_eq!(scale.position(0.025), 0.75);
         let one_sided = Scale::of([0.1, 0.3].into_iter());
         assert_eq!(one_sided, Scale::Sequential { lo: 0.1, hi: 0.3 });
     }

@@ -49,8 +49,11 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
     }
     apy_charts(&mut report, &summary);
     price_chart(&mut report, dir)?;
-    if let Some(series) = SeriesData::read(&dir.join("series.parquet"))? {
-        for (chart, caption) in series_family_charts(&series, "run series") {
+    if let Some(mut series) = SeriesData::read(&dir.join("series.parquet"))? {
+        // As the group charts: from epoch 1, and only steps every subnet reached.
+        let complete = series.complete_steps();
+        series.retain_steps(|step| step > 0 && complete.as_ref().is_none_or(|c| c.contains(&step)));
+        for (chart, caption) in series_family_charts(&series, "run series, from epoch 1") {
             report.chart(chart, &caption);
         }
     } else {

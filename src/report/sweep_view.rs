@@ -326,6 +326,33 @@ impl SeriesData {
         self.value.extend(other.value);
     }
 
+    /// The steps every subnet reached, read from the `price.sn<netuid>` series (one per
+    /// subnet, a point per epoch); `None` without them.
+    pub fn complete_steps(&self) -> Option<BTreeSet<u64>> {
+        let mut per_subnet: BTreeMap<u32, BTreeSet<u64>> = BTreeMap::new();
+        for i in 0..self.name.len() {
+            if self.names[self.name[i] as usize].starts_with("price.sn") {
+                per_subnet
+                    .entry(self.name[i])
+                    .or_default()
+                    .insert(self.step[i]);
+            }
+        }
+        per_subnet.into_values().reduce(|a, b| &a & &b)
+    }
+
+    /// Keeps the rows whose step passes `keep`.
+    pub fn retain_steps(&mut self, keep: impl Fn(u64) -> bool) {
+        let kept: Vec<usize> = (0..self.step.len())
+            .filter(|&i| keep(self.step[i]))
+            .collect();
+        self.name = kept.iter().map(|&i| self.name[i]).collect();
+        self.run = kept.iter().map(|&i| self.run[i]).collect();
+        self.subset = kept.iter().map(|&i| self.subset[i]).collect();
+        self.step = kept.iter().map(|&i| self.step[i]).collect();
+        self.value = kept.iter().map(|&i| self.value[i]).collect();
+    }
+
     /// Rows grouped by series name, then by `key(row)`: `(step, value)` pairs.
     pub fn grouped<K: Ord>(
         &self,
