@@ -334,7 +334,11 @@ impl SweepPlan {
                 message: m,
             })?;
         }
-        super::parse_value(tree, &format!("{} (sweep point {subset})", self.origin))
+        super::parse_value(
+            tree,
+            &format!("{} (sweep point {subset})", self.origin),
+            &self.base.base_dir,
+        )
     }
 
     /// Every heatmap names swept axes.
@@ -375,7 +379,7 @@ impl SweepPlan {
                 };
                 let mut tree = self.tree.clone();
                 set(&mut tree, &axis.segments, value.clone()).map_err(fail)?;
-                super::parse_value(tree, &self.origin).map_err(|e| {
+                super::parse_value(tree, &self.origin, &self.base.base_dir).map_err(|e| {
                     let inner = if e.path.is_empty() {
                         e.message
                     } else {
