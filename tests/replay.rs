@@ -952,21 +952,25 @@ fn genesis_scenario(snapshot: &str, max_uids: u16, agents: &str) -> String {
     )
 }
 
-/// The claim of the feature: a scenario started from the subnet-15 snapshot with no agent
-/// attached gives, in its first epoch, exactly the consensus, incentive and dividends that the
-/// replay's chain variant (same epoch hyperparameters) gives for the snapshot. The simulation's
-/// rows hold u16 proportions, the chain's own quantisation (`fixed_proportion_to_u16`) of the
+/// The first epoch's neuron rows of a scenario whose only subnet starts from `snapshot` with
+/// no agent attached, each checked against the replay's chain variant with the scenario's
+/// epoch hyperparameters: the same consensus, incentive and dividends. The simulation's rows
+/// hold u16 proportions, the chain's own quantisation (`fixed_proportion_to_u16`) of the
 /// fixed-point values the replay reports; the emission amount differs (the replay's is 1 TAO)
 /// but these three vectors do not depend on it. Stakes are the snapshot's as alpha stake with
 /// no root stake, so `tao_weight` plays no part.
-#[test]
-fn a_genesis_scenarios_first_epoch_is_the_replays_first_epoch() {
-    let yaml = genesis_scenario(&repo(SN15).display().to_string(), 256, "");
+fn first_epoch_equals_the_replay(snapshot: &Path, n: usize) -> Vec<taosim::record::NeuronRow> {
+    let yaml = genesis_scenario(&snapshot.display().to_string(), n as u16, "");
     let s = taosim::scenario::parse(&yaml, "g.yaml").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.agents.len(), 256, "one snapshot agent per uid");
+    assert_eq!(s.agents.len(), n, "one snapshot agent per uid");
     let record = taosim::sim::run(&s, s.seed, &mut |_| {}).unwrap();
-    let first: Vec<_> = record.neurons.iter().filter(|r| r.epoch == 0).collect();
-    assert_eq!(first.len(), 256);
+    let first: Vec<_> = record
+        .neurons
+        .iter()
+        .filter(|r| r.epoch == 0)
+        .cloned()
+        .collect();
+    assert_eq!(first.len(), n);
     let p = &s.subnets[0].epoch;
     let set: Vec<(String, Value)> = [
         ("kappa", json!(p.kappa)),
@@ -993,7 +997,7 @@ fn a_genesis_scenarios_first_epoch_is_the_replays_first_epoch() {
         set,
         ..Options::default()
     };
-    let series = replay::load(&[repo(SN15)]).unwrap();
+    let series = replay::load(&[snapshot]).unwrap();
     let replayed = replay_rows(&series, &options);
     let q = |x: f64| taosim::chain::fixed::fixed_proportion_to_u16(I32F32::from_num(x));
     for r in &first {
@@ -1010,11 +1014,64 @@ fn a_genesis_scenarios_first_epoch_is_the_replays_first_epoch() {
         assert_eq!(agent, format!("sn-snapshot-{}", r.uid));
         assert_eq!(r.strategy, "snapshot");
     }
-    let paid =
-        |f: fn(&&taosim::record::NeuronRow) -> u16| first.iter().filter(|r| f(r) > 0).count();
-    assert!(paid(|r| r.incentive) >= 10, "miners earn incentive");
-    assert!(paid(|r| r.dividends) >= 5, "validators earn dividends");
-    assert!(first.iter().filter(|r| r.role == "validator").count() == 20);
+    first
+}
+
+fn paid(rows: &[taosim::record::NeuronRow], f: fn(&taosim::record::NeuronRow) -> u16) -> usize {
+    rows.iter().filter(|r| f(r) > 0).count()
+}
+
+/// The claim of the feature, on the real subnet-15 snapshot (no bonds, no permits recorded:
+/// the genesis permit rule against the replay's).
+#[test]
+fn a_genesis_scenarios_first_epoch_is_the_replays_first_epoch() {
+    let first = first_epoch_equals_the_replay(&repo(SN15), 256);
+    assert!(paid(&first, |r| r.incentive) >= 10, "miners earn incentive");
+    assert!(
+        paid(&first, |r| r.dividends) >= 5,
+        "validators earn dividends"
+    );
+    assert_eq!(first.iter().filter(|r| r.role == "validator").count(), 20);
+}
+
+/// The same with recorded bonds, permits and hyperparameters (Yuma 3, kappa, bonds moving
+/// average): the snapshot's bonds and permits are the chain's at genesis and its
+/// hyperparameters the subnet's.
+#[test]
+fn a_genesis_with_bonds_permits_and_hyperparameters_is_the_replays_first_epoch() {
+    let dir = TempDir::new("bonded");
+    let snapshot = json!({"netuid": 4, "block": 10_000,
+    "hyperparameters": {"kappa": 40_000, "yuma3": true, "bonds_moving_average": 500_000},
+    "neurons": [
+        {"uid": 0, "stake_tao": 1000.0, "validator_permit": true,
+         "weights": [[2, 1.0], [3, 0.5], [4, 0.2]], "bonds": [[2, 30_000], [3, 10_000]]},
+        {"uid": 1, "stake_tao": 600.0, "validator_permit": true,
+         "weights": [[3, 1.0], [5, 0.4]], "bonds": [[3, 20_000], [5, 5_000], [2, 40_000]]},
+        {"uid": 2, "stake_tao": 5.0, "validator_permit": false},
+        {"uid": 3, "stake_tao": 0.0, "validator_permit": false},
+        {"uid": 4, "stake_tao": 0.0, "validator_permit": false},
+        {"uid": 5, "stake_tao": 0.0, "validator_permit": false}
+    ]});
+    let path = write_json(&dir, "bonded.json", &snapshot);
+    let first = first_epoch_equals_the_replay(&path, 6);
+    assert_eq!(paid(&first, |r| r.dividends), 2);
+    assert!(paid(&first, |r| r.incentive) >= 3);
+    let yaml = genesis_scenario(&path.display().to_string(), 6, "");
+    let s = taosim::scenario::parse(&yaml, "g.yaml").unwrap();
+    let p = &s.subnets[0].epoch;
+    assert_eq!(
+        (p.kappa, p.yuma3, p.bonds_moving_average),
+        (40_000, true, 500_000)
+    );
+    let set = yaml.replace(
+        "max_allowed_uids: 6",
+        "max_allowed_uids: 6\n    hyperparameters: {kappa: 0.5}",
+    );
+    let s = taosim::scenario::parse(&set, "g.yaml").unwrap();
+    assert_eq!(
+        s.subnets[0].epoch.kappa, 32_768,
+        "the scenario's value wins"
+    );
 }
 
 /// Bad genesis input through `taosim run`: one line naming the file or field, exit 2, nothing

@@ -5,15 +5,17 @@
 //! The choices (README, "Starting a scenario subnet from a snapshot"):
 //! - a neuron's stake becomes alpha stake on its own hotkey, owned by its coldkey (the metagraph
 //!   stake read as alpha stake); its stored weights, bonds and (if recorded) validator permit
-//!   become the chain's at block 0;
+//!   become the chain's at block 0, written after every registration (so the first epoch reads
+//!   them, see `sim::build`);
 //! - the simulation's accounts are numbers, so every neuron gets fresh account ids (coldkey,
 //!   hotkey) in uid order; the snapshot's hotkey strings are not used;
 //! - the snapshot's epoch hyperparameters (the keys the scenario's `hyperparameters` knows)
 //!   apply unless the scenario sets them; tempo, pool, `max_allowed_uids` and the rest are the
 //!   scenario's;
 //! - a neuron no agent takes over becomes an agent of the population `<subnet>-snapshot`, named
-//!   `<subnet>-snapshot-<uid>`: a validator (a recorded permit or a weight row) re-sets its
-//!   snapshot weights every epoch, to the same hotkeys; a miner serves a fixed quality, its
+//!   `<subnet>-snapshot-<uid>`: a validator (a recorded permit or a weight row) keeps its
+//!   genesis weights for the first epoch and re-sets them after every epoch, to the same
+//!   hotkeys; a miner serves a fixed quality, its
 //!   stake-weighted share of the snapshot's weights (best miner 1), so that an honest validator
 //!   added to the subnet ranks miners as the snapshot's validators did;
 //! - an agent with `uid: K` takes over neuron K: its keys replace the neuron's, the neuron's

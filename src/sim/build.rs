@@ -153,8 +153,10 @@ fn add_subnet(chain: &mut Chain, s: &SubnetSpec, count: usize) {
 
 /// The snapshot's neurons at uids 0..n: each hotkey registered (owned by its coldkey) with its
 /// stake as alpha stake, its stored weight and bond rows. Every uid is registered at block 0;
-/// a weight row counts as set after that (`LastUpdate` [`SNAPSHOT_WEIGHTS_BLOCK`]), as on the
-/// chain at the snapshot's block, so the first epoch does not mask it as outdated.
+/// the weights and bonds count as written after that, at [`SNAPSHOT_BLOCK`] (`LastUpdate` of
+/// a weight row, the subnet's `LastMechansimStepBlock`), as on the chain at the snapshot's
+/// block, so the first epoch neither masks the weights as outdated nor the bonds as bought
+/// from a newly registered uid's predecessor.
 fn genesis_snapshot(chain: &mut Chain, netuid: u16, g: &Genesis) {
     for x in &g.neurons {
         let uid = usize::from(chain.genesis_neuron(netuid, x.hotkey, x.coldkey));
@@ -165,14 +167,17 @@ fn genesis_snapshot(chain: &mut Chain, netuid: u16, g: &Genesis) {
         neurons.weights[uid].clone_from(&x.weights);
         neurons.bonds[uid].clone_from(&x.bonds);
         if !x.weights.is_empty() {
-            neurons.last_update[uid] = SNAPSHOT_WEIGHTS_BLOCK;
+            neurons.last_update[uid] = SNAPSHOT_BLOCK;
         }
     }
+    let clock = &mut chain.subnets[usize::from(netuid)].clock;
+    clock.last_mechanism_step_block = SNAPSHOT_BLOCK.max(clock.last_epoch_block);
 }
 
-/// `LastUpdate` of a genesis snapshot's weight rows: after `BlockAtRegistration` (0) of every
-/// uid, or the epoch's outdated-weights mask (`last_update ≤ registered_at`) would drop them.
-pub const SNAPSHOT_WEIGHTS_BLOCK: u64 = 1;
+/// The block a genesis snapshot's weights and bonds count as written at: after every uid's
+/// `BlockAtRegistration` (0), or the epoch's masks (`last_update ≤ registered_at` for weights,
+/// `last_tempo ≤ registered_at` for bonds) would drop them.
+pub const SNAPSHOT_BLOCK: u64 = 1;
 
 /// The snapshot's recorded permits replace the genesis rule's for its uids.
 fn snapshot_permits(subnet: &mut Subnet, g: &Genesis) {
@@ -479,7 +484,8 @@ subnets:
                 g.neurons[2].stake_rao + 1_000_000_000_000,
                 "the nominator's stake adds to the snapshot's"
             );
-            assert_eq!(sn.neurons.last_update[2], SNAPSHOT_WEIGHTS_BLOCK);
+            assert_eq!(sn.neurons.last_update[2], SNAPSHOT_BLOCK);
+            assert_eq!(sn.clock.last_mechanism_step_block, SNAPSHOT_BLOCK);
             assert_eq!(sn.neurons.registered_at[2], 0);
             assert_eq!(
                 agent("sn-snapshot-2").strategy.targets[0].len(),
@@ -505,5 +511,26 @@ subnets:
         let recorder = world.resource::<Recorder>();
         let meta = &recorder.agents[recorder.agent_of_hotkey[&judge.hotkey]];
         assert_eq!((meta.name.as_str(), meta.strategy), ("judge", "honest"));
+    }
+
+    /// The shipped example: the copier that takes over uid 94 sets, after the first epoch,
+    /// exactly uid 94's snapshot row (that validator's mainnet weights were the consensus).
+    #[test]
+    fn the_shipped_examples_copier_copies_uid_94s_snapshot_row() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let file = dir.join("scenarios/snapshots/sn15-genesis.yaml");
+        let s = crate::scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        let g = s.subnets[0].genesis.clone().expect("a genesis");
+        let mut world = world(&s, s.seed).unwrap();
+        let mut schedule = super::super::schedule();
+        for _ in 0..2 * 360 {
+            schedule.run(&mut world);
+        }
+        let sn = &world.resource::<ChainState>().0.subnets[1];
+        assert!(
+            sn.neurons.last_update[94] > SNAPSHOT_BLOCK,
+            "the copier set weights"
+        );
+        assert_eq!(sn.neurons.weights[94], g.neurons[94].weights);
     }
 }
