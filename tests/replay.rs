@@ -1093,7 +1093,9 @@ fn bad_genesis_input_is_one_line_naming_the_field() {
     };
     let plain =
         genesis_scenario("snap.json", 8, "").replace("    genesis: {snapshot: snap.json}\n", "");
-    let cases: [(&str, String, &[&str]); 7] = [
+    let mixed =
+        "events: [{at: {epoch: 1}, set_strategy: {agents: sn-snapshot, strategy: {honest: {}}}}]\n";
+    let cases: [(&str, String, &[&str]); 8] = [
         (
             "missing",
             genesis_scenario("nope.json", 8, ""),
@@ -1142,6 +1144,11 @@ fn bad_genesis_input_is_one_line_naming_the_field() {
                 "{snapshot: snap.json, snapshot_hash: 'fnv1a64:0'}",
             ),
             &["genesis.snapshot_hash", "the file changed"],
+        ),
+        (
+            "mixed-roles",
+            genesis_scenario("snap.json", 8, "") + mixed,
+            &["events[0].set_strategy.agents", "several roles"],
         ),
     ];
     let out = TempDir::new("genesis-out");

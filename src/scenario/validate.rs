@@ -1291,6 +1291,15 @@ fn event_spec(
     if let Some(s) = &e.set_strategy {
         let found = lookup.population(ctx, "set_strategy.agents", &s.agents, None)?;
         let role = lookup.agents[found[0]].role;
+        if found.iter().any(|i| lookup.agents[*i].role != role) {
+            return ctx.err(
+                "set_strategy.agents",
+                format!(
+                    "'{}' holds agents of several roles (a genesis snapshot's population): name one agent",
+                    echo(&s.agents)
+                ),
+            );
+        }
         check_fits(
             &ctx.at(format!("{}.set_strategy", ctx.path), None),
             &s.strategy,
