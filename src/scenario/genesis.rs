@@ -8,7 +8,8 @@
 //!   become the chain's at block 0, written after every registration (so the first epoch reads
 //!   them, see `sim::build`);
 //! - the simulation's accounts are numbers, so every neuron gets fresh account ids (coldkey,
-//!   hotkey) in uid order; the snapshot's hotkey strings are not used;
+//!   hotkey) in uid order; the snapshot's hotkey strings are kept only for the run's manifest
+//!   (`genesis`: uid → agent → snapshot hotkey);
 //! - the snapshot's epoch hyperparameters (the keys the scenario's `hyperparameters` knows)
 //!   apply unless the scenario sets them; tempo, pool, `max_allowed_uids` and the rest are the
 //!   scenario's;
@@ -77,6 +78,9 @@ pub struct GenesisNeuron {
     pub bonds: Vec<(u16, u16)>,
     /// The validator permit, when the snapshot records it.
     pub validator_permit: Option<bool>,
+    /// The snapshot's hotkey string, when it records one (the simulation's accounts are
+    /// numbers; a run's manifest maps uids to these).
+    pub snapshot_hotkey: Option<String>,
 }
 
 impl GenesisNeuron {
@@ -150,6 +154,7 @@ fn genesis_of(snapshot: &Snapshot, file: String, snapshot_hash: String) -> Genes
             weights: x.weights.clone(),
             bonds: x.bonds.clone().unwrap_or_default(),
             validator_permit: x.validator_permit,
+            snapshot_hotkey: x.hotkey.clone(),
         })
         .collect();
     Genesis {
@@ -329,6 +334,7 @@ mod tests {
             weights,
             bonds: Vec::new(),
             validator_permit: None,
+            snapshot_hotkey: None,
         }
     }
 
