@@ -16,9 +16,9 @@
 //! - a neuron no agent takes over becomes an agent of the population `<subnet>-snapshot`, named
 //!   `<subnet>-snapshot-<uid>`: a validator (a recorded permit or a weight row) keeps its
 //!   genesis weights for the first epoch and re-sets them after every epoch, to the same
-//!   hotkeys; a miner serves a fixed quality, its
-//!   stake-weighted share of the snapshot's weights (best miner 1), so that an honest validator
-//!   added to the subnet ranks miners as the snapshot's validators did;
+//!   hotkeys; a miner serves a fixed quality, its stake-weighted share of the snapshot's
+//!   weights (best miner 1), so that an honest validator added to the subnet ranks miners as
+//!   the snapshot's validators did;
 //! - an agent with `uid: K` takes over neuron K: its keys replace the neuron's, the neuron's
 //!   stake stays (owned by the agent's coldkey) and the agent's `stake` adds to it; its
 //!   strategy acts from block 1.
