@@ -149,9 +149,10 @@ fn day_bar(blocks: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// `manifest.json`: what produced the run.
+/// `manifest.json`: what produced the run; with genesis snapshots, `genesis` maps each
+/// snapshot uid to its agent and the snapshot's hotkey.
 pub fn manifest(scenario: &Scenario, seed: u64) -> serde_json::Value {
-    serde_json::json!({
+    let mut manifest = serde_json::json!({
         "kind": "run",
         "scenario": scenario.name,
         "seed": seed,
@@ -160,7 +161,36 @@ pub fn manifest(scenario: &Scenario, seed: u64) -> serde_json::Value {
         "git_revision": env!("TAOSIM_GIT_REVISION"),
         "chain_revision": "subtensor 14bc6f9f (2026-06-30)",
         "resolved_scenario": serde_json::to_value(&scenario.raw).unwrap_or(serde_json::Value::Null),
-    })
+    });
+    let genesis = genesis_manifest(scenario);
+    if !genesis.is_empty() {
+        manifest["genesis"] = serde_json::Value::Array(genesis);
+    }
+    manifest
+}
+
+/// Per genesis subnet: `{netuid, subnet, uids: [{uid, agent, snapshot_hotkey}]}`.
+fn genesis_manifest(scenario: &Scenario) -> Vec<serde_json::Value> {
+    let subnets = scenario.subnets.iter();
+    let with_genesis = subnets.filter_map(|s| s.genesis.as_ref().map(|g| (s, g)));
+    with_genesis
+        .map(|(s, g)| {
+            let agent_at = |uid: usize| {
+                let holder = scenario
+                    .agents
+                    .iter()
+                    .find(|a| a.netuid == s.netuid && a.uid.map(usize::from) == Some(uid));
+                holder.map(|a| a.name.clone())
+            };
+            let uids: Vec<serde_json::Value> = (g.neurons.iter().enumerate())
+                .map(|(uid, x)| {
+                    serde_json::json!({"uid": uid, "agent": agent_at(uid),
+                        "snapshot_hotkey": x.snapshot_hotkey})
+                })
+                .collect();
+            serde_json::json!({"netuid": s.netuid, "subnet": s.name, "uids": uids})
+        })
+        .collect()
 }
 
 /// `taosim scenarios`: one line per file (name, what it runs — see [`describe`] — or the error);

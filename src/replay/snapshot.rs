@@ -10,6 +10,9 @@
 //! variants read it, as the peer does) and as the chain stores it — scaled by the SDK's
 //! `round(w / max · 65535)`, zeros dropped, then the chain's `vec_u16_max_upscale_to_u16`.
 //!
+//! Scenarios read it too: a subnet's `genesis: {snapshot: FILE}` is one snapshot file
+//! ([`load_one`]), validated by the same code.
+//!
 //! May depend on: `chain::math` (the weight upscale), `echo`, serde, serde_json,
 //! serde_path_to_error.
 
@@ -170,7 +173,42 @@ pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<Series, LoadError> {
     Ok(series)
 }
 
+/// Loads one snapshot file (a scenario subnet's genesis), with the FNV-1a hash of its bytes
+/// (`fnv1a64:` and 16 hex digits). A series file must hold exactly one snapshot.
+pub fn load_one(path: &Path) -> Result<(Snapshot, String), LoadError> {
+    let file = path.display().to_string();
+    let text = read_text(path)?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| LoadError::new(&file, None, "file", e.to_string()))?;
+    let (mut params, mut netuid) = (Map::new(), None);
+    let raws = split_series(&value, &file, 1, &mut params, &mut netuid)?;
+    if raws.len() != 1 {
+        let message = format!("{} snapshots: a genesis needs exactly one", raws.len());
+        return Err(LoadError::new(&file, None, "snapshots", message));
+    }
+    let snapshot = parse_snapshot(raws[0], &file, 0)?;
+    Ok((snapshot, content_hash(text.as_bytes())))
+}
+
+/// FNV-1a (64-bit) of `bytes` as `fnv1a64:` and 16 hex digits: a change detector, stable
+/// across platforms (not a security hash), as the scenario hash of `taosim check`.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("fnv1a64:{h:016x}")
+}
+
 fn read_json(path: &Path) -> Result<Value, LoadError> {
+    let file = path.display().to_string();
+    let text = read_text(path)?;
+    serde_json::from_str(&text).map_err(|e| LoadError::new(&file, None, "file", e.to_string()))
+}
+
+/// The file's text, refused beyond [`MAX_FILE_BYTES`].
+fn read_text(path: &Path) -> Result<String, LoadError> {
     use std::io::Read;
     let file = path.display().to_string();
     let mut text = String::new();
@@ -181,7 +219,7 @@ fn read_json(path: &Path) -> Result<Value, LoadError> {
         let message = format!("more than {MAX_FILE_BYTES} bytes");
         return Err(LoadError::new(&file, None, "file", message));
     }
-    serde_json::from_str(&text).map_err(|e| LoadError::new(&file, None, "file", e.to_string()))
+    Ok(text)
 }
 
 /// A series file's snapshots (taking its `params` and `netuid`), or the file as one snapshot.
@@ -430,6 +468,12 @@ mod tests {
         let row = [(3, 0.5), (1, 0.25), (2, 0.0), (4, 0.000001)];
         assert_eq!(stored_weights(&row), vec![(3, 65_535), (1, 32_768)]);
         assert_eq!(stored_weights(&[(0, 0.0)]), Vec::new());
+    }
+
+    #[test]
+    fn the_content_hash_is_fnv1a() {
+        assert_eq!(content_hash(b""), "fnv1a64:cbf29ce484222325");
+        assert_eq!(content_hash(b"a"), "fnv1a64:af63dc4c8601ec8c");
     }
 
     #[test]

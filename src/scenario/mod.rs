@@ -3,16 +3,20 @@
 //! [`load`] / [`parse`] read the file with serde-saphyr (unknown keys, wrong types and duplicate
 //! keys are errors that name the YAML path and line), then [`validate`] checks every value a
 //! type cannot (shares in [0, 1], names that must exist, uids that must fit) and resolves
-//! names to account ids. The YAML crate stays behind this module.
+//! names to account ids. The YAML crate stays behind this module. A subnet may start from a
+//! metagraph snapshot ([`genesis`]), read relative to the scenario file's directory.
 //!
-//! May depend on: `chain` (parameter types), `strategy`, `echo`, serde, serde-saphyr.
+//! May depend on: `chain` (parameter types), `strategy`, `replay::snapshot` and `epoch_json`
+//! (genesis snapshots), `echo`, serde, serde-saphyr.
 
 pub mod consensus;
+pub mod genesis;
 pub mod raw;
 pub mod sweep;
 pub mod template;
 mod validate;
 
+pub use genesis::{Genesis, GenesisNeuron};
 pub use validate::{
     AgentSpec, BLOCKS_PER_DAY, EventAction, EventSpec, OUTSIDE, Role, Scenario, StrategySpec,
     SubnetSpec, When, apply_hyper_checked, strategy_name, to_rao,
@@ -60,10 +64,15 @@ impl std::error::Error for ScenarioError {}
 /// Largest scenario file read, bytes (64 MiB, the YAML parser's own cap on text values).
 pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
 
-/// Reads and validates the scenario file at `path`.
+/// Reads and validates the scenario file at `path` (its relative paths resolve against the
+/// file's directory).
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let text = read(path)?;
-    parse(&text, &path.display().to_string())
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    parse_in(&text, &path.display().to_string(), dir)
 }
 
 /// The text of the scenario file at `path`, refused beyond [`MAX_SCENARIO_BYTES`].
@@ -86,22 +95,32 @@ pub fn read(path: &Path) -> Result<String, ScenarioError> {
     Ok(text)
 }
 
-/// Parses and validates scenario text; `origin` names it in errors.
+/// Parses and validates scenario text; `origin` names it in errors. Relative paths resolve
+/// against the current directory.
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-    let raw = parse_raw(text, origin)?;
-    validate::validate(raw, origin)
+    parse_in(text, origin, Path::new("."))
 }
 
-/// Validates a resolved scenario given as a value tree (a sweep point); errors carry the path
-/// but no line.
-pub fn parse_value(tree: serde_json::Value, origin: &str) -> Result<Scenario, ScenarioError> {
+/// Parses and validates scenario text whose relative paths resolve against `base_dir`.
+pub fn parse_in(text: &str, origin: &str, base_dir: &Path) -> Result<Scenario, ScenarioError> {
+    let raw = parse_raw(text, origin)?;
+    validate::validate(raw, origin, base_dir)
+}
+
+/// Validates a resolved scenario given as a value tree (a sweep point), its relative paths
+/// resolved against `base_dir`; errors carry the path but no line.
+pub fn parse_value(
+    tree: serde_json::Value,
+    origin: &str,
+    base_dir: &Path,
+) -> Result<Scenario, ScenarioError> {
     let raw = sweep::raw_from_value(tree).map_err(|(path, message)| ScenarioError {
         origin: origin.to_string(),
         line: None,
         path: clean_path(&path),
         message: without_location(&message),
     })?;
-    validate::validate(raw, origin)
+    validate::validate(raw, origin, base_dir)
 }
 
 /// The embedded default scenario.

@@ -135,9 +135,29 @@ pub struct RawSubnet {
     /// directly). Models commit-reveal's delay: copiers see only revealed weights.
     #[serde(default)]
     pub commit_reveal_epochs: u32,
+    /// Starts the subnet from a metagraph snapshot instead of an empty metagraph (see
+    /// [`RawGenesis`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genesis: Option<RawGenesis>,
     /// The participants.
     #[serde(default)]
     pub agents: Vec<Spanned<RawAgent>>,
+}
+
+/// A subnet's genesis from a metagraph snapshot (`schemas/snapshot.schema.json`, the format of
+/// `taosim replay`): its neurons become the subnet's uids 0..n at block 0, with their stakes
+/// (as alpha stake on their own hotkeys), stored weights, bonds and validator permits.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawGenesis {
+    /// The snapshot file (one snapshot), relative to the scenario file's directory (to the
+    /// current directory for scenario text without a file).
+    pub snapshot: String,
+    /// The FNV-1a hash of the file's bytes (`fnv1a64:…`). Filled in by validation (so the
+    /// resolved scenario, its hash and the run's manifest pin the snapshot's content); when
+    /// written, the file must match it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_hash: Option<String>,
 }
 
 fn default_tempo() -> u16 {
@@ -246,6 +266,11 @@ pub struct RawAgent {
     /// `block + i × every_blocks`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join: Option<RawJoin>,
+    /// Takes over this uid of the subnet's genesis snapshot (a population of one miner or
+    /// validator on a subnet with `genesis`): its keys replace the snapshot neuron's, the
+    /// snapshot's stake stays (owned by its coldkey) and `stake` is added to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u16>,
     /// The behaviour.
     pub strategy: RawStrategy,
 }
@@ -394,6 +419,19 @@ pub enum RawStrategy {
     },
     /// Trader: random buys and sells.
     RandomTrader { every_blocks: u64, max_tao: f64 },
+    /// A snapshot validator (made by validation for a genesis snapshot's neurons, never
+    /// written): re-sets these stored weights, to the hotkeys of its `targets`, every epoch.
+    #[serde(skip)]
+    SnapshotValidator {
+        /// The stored weights (u16), one per target.
+        weights: Vec<u16>,
+    },
+    /// A snapshot miner (made by validation, never written): serves a fixed quality.
+    #[serde(skip)]
+    SnapshotMiner {
+        /// What validators measure each epoch.
+        quality: f64,
+    },
 }
 
 /// A scripted step.

@@ -201,8 +201,9 @@ impl SweepPlan {
         let raw = scenario.raw.sweep.clone().unwrap_or_default();
         let mut base = scenario;
         base.raw.sweep = None;
-        let tree = serde_json::to_value(&base.raw)
+        let mut tree = serde_json::to_value(&base.raw)
             .map_err(|e| fail(String::new(), format!("cannot resolve: {e}")))?;
+        forget_snapshot_hashes(&mut tree);
         let mut axes = Vec::new();
         for (mode, list) in [("grid", &raw.grid), ("zip", &raw.zip)] {
             for (path, values) in &list.0 {
@@ -334,7 +335,11 @@ impl SweepPlan {
                 message: m,
             })?;
         }
-        super::parse_value(tree, &format!("{} (sweep point {subset})", self.origin))
+        super::parse_value(
+            tree,
+            &format!("{} (sweep point {subset})", self.origin),
+            &self.base.base_dir,
+        )
     }
 
     /// Every heatmap names swept axes.
@@ -375,7 +380,7 @@ impl SweepPlan {
                 };
                 let mut tree = self.tree.clone();
                 set(&mut tree, &axis.segments, value.clone()).map_err(fail)?;
-                super::parse_value(tree, &self.origin).map_err(|e| {
+                super::parse_value(tree, &self.origin, &self.base.base_dir).map_err(|e| {
                     let inner = if e.path.is_empty() {
                         e.message
                     } else {
@@ -485,6 +490,19 @@ fn set(tree: &mut Value, segments: &[Segment], value: Value) -> Result<(), Strin
 }
 
 /// The resolved scenario as JSON, for parsing a sweep point.
+/// Leaves the genesis snapshots' hashes the base scenario recorded out of the tree: every point
+/// re-reads its snapshot and records its own hash, so a sweep may vary `genesis.snapshot`.
+fn forget_snapshot_hashes(tree: &mut Value) {
+    let Some(subnets) = tree.get_mut("subnets").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for s in subnets {
+        if let Some(g) = s.get_mut("genesis").and_then(Value::as_object_mut) {
+            g.remove("snapshot_hash");
+        }
+    }
+}
+
 pub(super) fn raw_from_value(tree: Value) -> Result<RawScenario, (String, String)> {
     serde_path_to_error::deserialize::<_, RawScenario>(tree)
         .map_err(|e| (e.path().to_string(), e.inner().to_string()))
@@ -502,6 +520,20 @@ mod tests {
         assert_eq!(v[50], serde_json::json!(1.0));
         assert!(range(1.0, 0.0, 0.1).is_err());
         assert!(range(0.0, 1.0, 0.0).is_err());
+    }
+
+    #[test]
+    fn sweep_points_rehash_their_snapshots() {
+        let mut tree = serde_json::json!({"subnets": [
+            {"genesis": {"snapshot": "a.json", "snapshot_hash": "fnv1a64:1"}},
+            {"name": "plain"}
+        ]});
+        forget_snapshot_hashes(&mut tree);
+        let expected = serde_json::json!({"subnets": [
+            {"genesis": {"snapshot": "a.json"}},
+            {"name": "plain"}
+        ]});
+        assert_eq!(tree, expected);
     }
 
     #[test]

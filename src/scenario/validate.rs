@@ -14,6 +14,7 @@ use crate::chain::staking::DelegateTakeBounds;
 use crate::chain::state::{AccountId, ChainParams};
 use crate::echo::echo;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// The total TAO supply, in TAO: no amount in a scenario may exceed it.
 const SUPPLY_TAO: f64 = 21_000_000.0;
@@ -53,6 +54,9 @@ pub struct Scenario {
     pub record_neurons_every: u64,
     /// Write `accounts.parquet`.
     pub record_accounts: bool,
+    /// The directory relative paths in the scenario (a genesis snapshot) resolve against: the
+    /// scenario file's, or the current directory for text without a file.
+    pub base_dir: PathBuf,
 }
 
 /// One subnet.
@@ -84,6 +88,8 @@ pub struct SubnetSpec {
     pub owner_coldkey: AccountId,
     /// The owner's hotkey (receives the owner cut; holds no uid).
     pub owner_hotkey: AccountId,
+    /// The metagraph at block 0, when the subnet starts from a snapshot.
+    pub genesis: Option<super::genesis::Genesis>,
 }
 
 /// An agent's role.
@@ -155,6 +161,9 @@ pub struct AgentSpec {
     pub registered: bool,
     /// Registers by burning at this block (instead of at genesis).
     pub join_block: Option<u64>,
+    /// The genesis snapshot uid it holds from block 0 (placed with the snapshot, not
+    /// registered by the agent).
+    pub uid: Option<u16>,
     /// Behaviour.
     pub strategy: StrategySpec,
 }
@@ -206,28 +215,37 @@ pub struct EventSpec {
 }
 
 /// Context for errors: origin, current path, current line.
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     origin: &'a str,
-    path: String,
+    pub(super) path: String,
     line: Option<u64>,
 }
 
 impl Ctx<'_> {
-    fn err<T>(&self, field: &str, message: impl Into<String>) -> Result<T, ScenarioError> {
+    pub(super) fn err<T>(
+        &self,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Result<T, ScenarioError> {
+        Err(self.error(field, message))
+    }
+
+    /// The error at `field` (under the current path).
+    pub(super) fn error(&self, field: &str, message: impl Into<String>) -> ScenarioError {
         let path = match (self.path.is_empty(), field.is_empty()) {
             (true, _) => field.to_string(),
             (false, true) => self.path.clone(),
             (false, false) => format!("{}.{field}", self.path),
         };
-        Err(ScenarioError {
+        ScenarioError {
             origin: self.origin.to_string(),
             line: self.line,
             path,
             message: message.into(),
-        })
+        }
     }
 
-    fn at(&self, path: String, line: Option<u64>) -> Ctx<'_> {
+    pub(super) fn at(&self, path: String, line: Option<u64>) -> Ctx<'_> {
         Ctx {
             origin: self.origin,
             path,
@@ -276,9 +294,13 @@ fn u64_of(x: f64) -> u64 {
     (x * u64::MAX as f64) as u64
 }
 
-/// Checks everything and resolves names.
-pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioError> {
-    let raw = super::template::expand(raw, origin)?;
+/// Checks everything and resolves names; relative paths resolve against `base_dir`.
+pub fn validate(
+    raw: RawScenario,
+    origin: &str,
+    base_dir: &Path,
+) -> Result<Scenario, ScenarioError> {
+    let mut raw = super::template::expand(raw, origin)?;
     let ctx = Ctx {
         origin,
         path: String::new(),
@@ -287,7 +309,7 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
     check_name(&ctx, "name", &raw.name)?;
     let (chain, issued_tao) = chain_params(&ctx.at("chain".into(), None), &raw.chain)?;
     if let Some(c) = &raw.consensus {
-        return consensus_scenario(&ctx, &raw, c, chain);
+        return consensus_scenario(&ctx, &raw, c, chain, base_dir);
     }
     if raw.subnets.is_empty() {
         return ctx.err(
@@ -311,10 +333,18 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
                 format!("duplicate subnet name '{}'", echo(&s.value.name)),
             );
         }
-        subnets.push(subnet_spec(&c, &s.value, (i + 1) as u16, &mut ids)?);
+        subnets.push(subnet_spec(
+            &c,
+            &s.value,
+            (i + 1) as u16,
+            &mut ids,
+            base_dir,
+        )?);
     }
+    pin_snapshot_hashes(&mut raw, &subnets);
     let blocks = duration_blocks(&ctx, &raw, &subnets)?;
-    let agents = agent_specs(&ctx, &raw, &chain, &mut ids)?;
+    let mut agents = agent_specs(&ctx, &raw, &chain, &mut ids, &subnets)?;
+    super::genesis::attach(&mut subnets, &mut agents);
     check_supply(&ctx, &subnets, &agents, issued_tao)?;
     let events = event_specs(&ctx, &raw, &subnets, &agents)?;
     check_record(&ctx, &raw.record)?;
@@ -332,8 +362,19 @@ pub fn validate(raw: RawScenario, origin: &str) -> Result<Scenario, ScenarioErro
         record_neurons: raw.record.neurons,
         record_neurons_every: raw.record.neurons_every_epochs,
         record_accounts: raw.record.accounts,
+        base_dir: base_dir.to_path_buf(),
         raw,
     })
+}
+
+/// The resolved scenario records each genesis snapshot's hash, so that its hash (and a run's
+/// manifest) pins the snapshot's content.
+fn pin_snapshot_hashes(raw: &mut RawScenario, subnets: &[SubnetSpec]) {
+    for (s, spec) in raw.subnets.iter_mut().zip(subnets) {
+        if let (Some(g), Some(genesis)) = (&mut s.value.genesis, &spec.genesis) {
+            g.snapshot_hash = Some(genesis.snapshot_hash.clone());
+        }
+    }
 }
 
 /// A scenario made of one consensus experiment: no subnets, events or duration.
@@ -342,6 +383,7 @@ fn consensus_scenario(
     raw: &RawScenario,
     c: &super::consensus::RawConsensus,
     chain: ChainParams,
+    base_dir: &Path,
 ) -> Result<Scenario, ScenarioError> {
     let d = &raw.duration;
     if !raw.subnets.is_empty()
@@ -376,6 +418,7 @@ fn consensus_scenario(
         record_neurons: raw.record.neurons,
         record_neurons_every: raw.record.neurons_every_epochs,
         record_accounts: false,
+        base_dir: base_dir.to_path_buf(),
         raw: raw.clone(),
     })
 }
@@ -467,7 +510,7 @@ fn emission_rule(ctx: &Ctx, field: &str, name: &str) -> Result<EmissionRule, Sce
 }
 
 /// Sequential account ids: 1 is the outside holder of pre-issued TAO.
-struct IdAllocator {
+pub(super) struct IdAllocator {
     next: AccountId,
 }
 
@@ -478,7 +521,7 @@ impl Default for IdAllocator {
 }
 
 impl IdAllocator {
-    fn take(&mut self) -> AccountId {
+    pub(super) fn take(&mut self) -> AccountId {
         let id = self.next;
         self.next += 1;
         id
@@ -493,6 +536,7 @@ fn subnet_spec(
     s: &RawSubnet,
     netuid: u16,
     ids: &mut IdAllocator,
+    base_dir: &Path,
 ) -> Result<SubnetSpec, ScenarioError> {
     check_name(ctx, "name", &s.name)?;
     if s.tempo == 0 {
@@ -518,7 +562,13 @@ fn subnet_spec(
             ),
         );
     }
-    let mut epoch = EpochParams::default();
+    let (genesis, mut epoch) = match &s.genesis {
+        Some(g) => {
+            let (genesis, epoch) = super::genesis::load(ctx, g, base_dir, s.max_allowed_uids)?;
+            (Some(genesis), epoch)
+        }
+        None => (None, EpochParams::default()),
+    };
     apply_hyper(
         &ctx.at(format!("{}.hyperparameters", ctx.path), None),
         &mut epoch,
@@ -538,6 +588,7 @@ fn subnet_spec(
         commit_reveal_epochs: s.commit_reveal_epochs,
         owner_coldkey: ids.take(),
         owner_hotkey: ids.take(),
+        genesis,
     })
 }
 
@@ -621,11 +672,25 @@ fn agent_specs(
     raw: &RawScenario,
     chain: &ChainParams,
     ids: &mut IdAllocator,
+    subnets: &[SubnetSpec],
 ) -> Result<Vec<AgentSpec>, ScenarioError> {
     let mut agents = Vec::new();
     let mut populations: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (si, s) in raw.subnets.iter().enumerate() {
-        let mut registered = 0u32;
+        let genesis = subnets[si].genesis.as_ref();
+        let attached = super::genesis::attached_uids(ctx, raw, si, genesis)?;
+        let mut registered = genesis.map_or(0, |g| g.neurons.len() as u32);
+        if let Some(g) = genesis {
+            let name = super::genesis::population_name(&s.value.name);
+            if populations.contains_key(&name) {
+                let c = ctx.at(format!("subnets[{si}]"), Some(s.referenced.line()));
+                let message = format!("its snapshot agents' population '{name}' is taken");
+                return c.err("genesis", message);
+            }
+            let start = agents.len();
+            super::genesis::snapshot_agents(&subnets[si], g, &attached, ids, &mut agents);
+            populations.insert(name, (start, agents.len()));
+        }
         for (ai, a) in s.value.agents.iter().enumerate() {
             let c = ctx.at(
                 format!("subnets[{si}].agents[{ai}]"),
@@ -652,7 +717,8 @@ fn agent_specs(
             if a.join.is_some_and(|j| j.block == 0) {
                 return c.err("join.block", "must be ≥ 1 (block 0 is genesis)");
             }
-            if a.registered && a.join.is_none() && matches!(role, Role::Miner | Role::Validator) {
+            let counted = a.registered && a.join.is_none() && a.uid.is_none();
+            if counted && matches!(role, Role::Miner | Role::Validator) {
                 registered += a.count.fixed();
                 if registered > u32::from(s.value.max_allowed_uids) {
                     return c.err(
@@ -747,6 +813,7 @@ pub fn strategy_name(s: &RawStrategy) -> &'static str {
         RawStrategy::Scheduled { .. } => "scheduled",
         RawStrategy::Dca { .. } => "dca",
         RawStrategy::RandomTrader { .. } => "random_trader",
+        RawStrategy::SnapshotValidator { .. } | RawStrategy::SnapshotMiner { .. } => "snapshot",
     }
 }
 
@@ -807,6 +874,7 @@ fn population(
                 j.block
                     .saturating_add(u64::from(i).saturating_mul(j.every_blocks))
             }),
+            uid: a.uid,
             strategy: StrategySpec {
                 raw: a.strategy.clone(),
                 targets: Vec::new(),
@@ -975,7 +1043,6 @@ fn resolve_agents(
         agents: &snapshot,
         populations,
     };
-    let mut k = 0;
     for (si, s) in raw.subnets.iter().enumerate() {
         for (ai, a) in s.value.agents.iter().enumerate() {
             let c = ctx.at(
@@ -994,8 +1061,9 @@ fn resolve_agents(
                     "a nominator with stake must name the validators it delegates to",
                 );
             }
+            let start = populations.get(&a.value.name).map_or(0, |r| r.0);
             for i in 0..a.value.count.fixed() as usize {
-                let agent = &mut agents[k];
+                let agent = &mut agents[start + i];
                 if let Some(d) = &delegate {
                     let target = &snapshot[d[i % d.len()]];
                     if target.netuid != agent.netuid {
@@ -1008,7 +1076,6 @@ fn resolve_agents(
                     &a.value.strategy,
                     &lookup,
                 )?;
-                k += 1;
             }
         }
     }
@@ -1224,6 +1291,15 @@ fn event_spec(
     if let Some(s) = &e.set_strategy {
         let found = lookup.population(ctx, "set_strategy.agents", &s.agents, None)?;
         let role = lookup.agents[found[0]].role;
+        if found.iter().any(|i| lookup.agents[*i].role != role) {
+            return ctx.err(
+                "set_strategy.agents",
+                format!(
+                    "'{}' holds agents of several roles (a genesis snapshot's population): name one agent",
+                    echo(&s.agents)
+                ),
+            );
+        }
         check_fits(
             &ctx.at(format!("{}.set_strategy", ctx.path), None),
             &s.strategy,

@@ -2,7 +2,9 @@
 //!
 //! Everything is minted at block 0 (pools, balances, stakes, root stakes, pre-issued TAO) so
 //! that the run starts from exactly the described state; from block 1 on, only chain
-//! operations and the chain's own rules change it.
+//! operations and the chain's own rules change it. A subnet with a genesis snapshot gets the
+//! snapshot's neurons (uids, stakes, stored weights and bonds, permits) before any agent
+//! registers, so its agents without `uid` follow at uids n, n + 1, ….
 
 use super::systems::{Joins, RevealDelays, Roster};
 use super::{
@@ -14,7 +16,7 @@ use crate::chain::state::{Chain, ROOT, Subnet};
 use crate::scenario::raw::{Amount, RawStrategy};
 use crate::scenario::template::draw;
 use crate::scenario::{
-    AgentSpec, EventAction, Role, Scenario, StrategySpec, SubnetSpec, When, to_rao,
+    AgentSpec, EventAction, Genesis, Role, Scenario, StrategySpec, SubnetSpec, When, to_rao,
 };
 use crate::strategy::nominator::ScheduledMove;
 use crate::strategy::{
@@ -38,6 +40,9 @@ pub fn world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     chain.fund(crate::scenario::OUTSIDE, scenario.issued_tao);
     for s in &scenario.subnets {
         add_subnet(&mut chain, s, scenario.subnets.len());
+        if let Some(g) = &s.genesis {
+            genesis_snapshot(&mut chain, s.netuid, g);
+        }
     }
     let mut world = World::new();
     let mut recorder = Recorder {
@@ -72,6 +77,11 @@ pub fn world(scenario: &Scenario, seed: u64) -> Result<World, SimError> {
     spawn_owners(&mut world, scenario, &mut recorder);
     for netuid in 1..chain.subnets.len() {
         genesis_permits(&mut chain.subnets[netuid]);
+    }
+    for s in &scenario.subnets {
+        if let Some(g) = &s.genesis {
+            snapshot_permits(&mut chain.subnets[usize::from(s.netuid)], g);
+        }
     }
     let n = chain.subnets.len();
     world.insert_resource(ChainState(chain));
@@ -141,6 +151,43 @@ fn add_subnet(chain: &mut Chain, s: &SubnetSpec, count: usize) {
     chain.add_subnet(subnet);
 }
 
+/// The snapshot's neurons at uids 0..n: each hotkey registered (owned by its coldkey) with its
+/// stake as alpha stake, its stored weight and bond rows. Every uid is registered at block 0;
+/// the weights and bonds count as written after that, at [`SNAPSHOT_BLOCK`] (`LastUpdate` of
+/// a weight row, the subnet's `LastMechansimStepBlock`), as on the chain at the snapshot's
+/// block, so the first epoch neither masks the weights as outdated nor the bonds as bought
+/// from a newly registered uid's predecessor.
+fn genesis_snapshot(chain: &mut Chain, netuid: u16, g: &Genesis) {
+    for x in &g.neurons {
+        let uid = usize::from(chain.genesis_neuron(netuid, x.hotkey, x.coldkey));
+        if x.stake_rao > 0 {
+            chain.genesis_stake(netuid, x.hotkey, x.coldkey, x.stake_rao);
+        }
+        let neurons = &mut chain.subnets[usize::from(netuid)].neurons;
+        neurons.weights[uid].clone_from(&x.weights);
+        neurons.bonds[uid].clone_from(&x.bonds);
+        if !x.weights.is_empty() {
+            neurons.last_update[uid] = SNAPSHOT_BLOCK;
+        }
+    }
+    let clock = &mut chain.subnets[usize::from(netuid)].clock;
+    clock.last_mechanism_step_block = SNAPSHOT_BLOCK.max(clock.last_epoch_block);
+}
+
+/// The block a genesis snapshot's weights and bonds count as written at: after every uid's
+/// `BlockAtRegistration` (0), or the epoch's masks (`last_update ≤ registered_at` for weights,
+/// `last_tempo ≤ registered_at` for bonds) would drop them.
+pub const SNAPSHOT_BLOCK: u64 = 1;
+
+/// The snapshot's recorded permits replace the genesis rule's for its uids.
+fn snapshot_permits(subnet: &mut Subnet, g: &Genesis) {
+    for (uid, x) in g.neurons.iter().enumerate() {
+        if let Some(permit) = x.validator_permit {
+            subnet.neurons.validator_permit[uid] = permit;
+        }
+    }
+}
+
 /// Validator permits as an earlier epoch would have left them: the `max_allowed_validators`
 /// uids with the most alpha stake (ties: lower uid), among those with stake. Without this the
 /// first epoch of a new network drops every weight (no validator holds a permit yet).
@@ -166,7 +213,7 @@ fn genesis_agent(chain: &mut Chain, a: &AgentSpec, rng: &mut ChaCha8Rng) -> Resu
     {
         h.take = take;
     }
-    if a.registered {
+    if a.registered && a.uid.is_none() {
         let s = &chain.subnets[usize::from(a.netuid)];
         if s.neurons.len() >= usize::from(s.max_allowed_uids) {
             return Err(SimError::Genesis(format!("{}: subnet full", a.name)));
@@ -327,6 +374,19 @@ fn strategy(spec: &StrategySpec, index: u32, rng: &mut ChaCha8Rng) -> Behaviour 
             every_blocks: *every_blocks,
             max_tao: to_rao(*max_tao),
         }),
+        RawStrategy::SnapshotValidator { weights } => {
+            let targets = spec.targets.first().map_or(&[][..], |t| &t[..]);
+            Behaviour::Validator(ValidatorStrategy::Snapshot {
+                weights: targets
+                    .iter()
+                    .copied()
+                    .zip(weights.iter().copied())
+                    .collect(),
+            })
+        }
+        RawStrategy::SnapshotMiner { quality } => {
+            Behaviour::Miner(MinerStrategy::Snapshot { quality: *quality })
+        }
     }
 }
 
@@ -372,4 +432,105 @@ fn history_limit(scenario: &Scenario) -> usize {
         .max()
         .unwrap_or(1)
         .max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::state::ROOT;
+
+    /// Subnet 15's snapshot (256 uids) with room for one more: a winner-takes-all honest
+    /// validator takes over uid 94 with 1 000 alpha of its own, a miner registers after the snapshot, a nominator delegates to
+    /// uid 2's snapshot agent.
+    const YAML: &str = "name: g
+seed: 7
+duration: {epochs: 3}
+subnets:
+  - name: sn
+    pool: {tao: 50000, alpha: 5000000}
+    max_allowed_uids: 257
+    genesis: {snapshot: examples/metagraph-sn15-block4769998.json}
+    agents:
+      - {name: judge, role: validator, uid: 94, stake: 1000, strategy: {honest: {noise: 0, top_k: 1}}}
+      - {name: late, role: miner, strategy: idle}
+      - {name: nom, role: nominator, stake: 1000, delegate_to: sn-snapshot-2, strategy: loyal}
+";
+
+    #[test]
+    fn an_attached_agent_drives_its_uid_and_snapshot_validators_keep_their_weights() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let s = crate::scenario::parse_in(YAML, "g.yaml", dir).unwrap_or_else(|e| panic!("{e}"));
+        let g = s.subnets[0].genesis.clone().expect("a genesis");
+        let agent = |name: &str| s.agents.iter().find(|a| a.name == name).unwrap();
+        let (judge, late) = (agent("judge"), agent("late"));
+        let mut world = world(&s, s.seed).unwrap();
+        {
+            let chain = &world.resource::<ChainState>().0;
+            let sn = &chain.subnets[1];
+            assert_eq!(sn.neurons.len(), 257);
+            assert_eq!(sn.neurons.hotkeys[94], judge.hotkey);
+            assert_eq!(sn.neurons.hotkeys[256], late.hotkey);
+            assert_eq!(sn.neurons.weights[94], g.neurons[94].weights);
+            assert!(!g.neurons[94].weights.is_empty());
+            let own = sn.stake_of(judge.hotkey, judge.coldkey);
+            assert_eq!(own, g.neurons[94].stake_rao + 1_000_000_000_000);
+            assert_eq!(
+                chain.subnets[usize::from(ROOT)].hotkey_stake(judge.hotkey),
+                0
+            );
+            let uid2 = sn.neurons.hotkeys[2];
+            assert_eq!(
+                sn.hotkey_stake(uid2),
+                g.neurons[2].stake_rao + 1_000_000_000_000,
+                "the nominator's stake adds to the snapshot's"
+            );
+            assert_eq!(sn.neurons.last_update[2], SNAPSHOT_BLOCK);
+            assert_eq!(sn.clock.last_mechanism_step_block, SNAPSHOT_BLOCK);
+            assert_eq!(sn.neurons.registered_at[2], 0);
+            assert_eq!(
+                agent("sn-snapshot-2").strategy.targets[0].len(),
+                g.neurons[2].weights.len()
+            );
+        }
+        let mut schedule = super::super::schedule();
+        for _ in 0..3 * 360 {
+            schedule.run(&mut world);
+        }
+        let sn = &world.resource::<ChainState>().0.subnets[1];
+        let set = &sn.neurons.weights[94];
+        assert_eq!(set.len(), 1, "the agent's weights: one miner");
+        assert_ne!(
+            *set, g.neurons[94].weights,
+            "the agent's, not the snapshot's"
+        );
+        assert_eq!(
+            sn.neurons.weights[2], g.neurons[2].weights,
+            "uid 2 keeps its weights"
+        );
+        assert!(sn.neurons.last_update[2] > 0, "and re-set them");
+        let recorder = world.resource::<Recorder>();
+        let meta = &recorder.agents[recorder.agent_of_hotkey[&judge.hotkey]];
+        assert_eq!((meta.name.as_str(), meta.strategy), ("judge", "honest"));
+    }
+
+    /// The shipped example: the copier that takes over uid 94 sets, after the first epoch,
+    /// exactly uid 94's snapshot row (that validator's mainnet weights were the consensus).
+    #[test]
+    fn the_shipped_examples_copier_copies_uid_94s_snapshot_row() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let file = dir.join("scenarios/snapshots/sn15-genesis.yaml");
+        let s = crate::scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        let g = s.subnets[0].genesis.clone().expect("a genesis");
+        let mut world = world(&s, s.seed).unwrap();
+        let mut schedule = super::super::schedule();
+        for _ in 0..2 * 360 {
+            schedule.run(&mut world);
+        }
+        let sn = &world.resource::<ChainState>().0.subnets[1];
+        assert!(
+            sn.neurons.last_update[94] > SNAPSHOT_BLOCK,
+            "the copier set weights"
+        );
+        assert_eq!(sn.neurons.weights[94], g.neurons[94].weights);
+    }
 }

@@ -27,6 +27,8 @@ pub enum MinerStrategy {
     Serve(ServeParams),
     /// Registered but serves nothing.
     Idle,
+    /// A genesis snapshot's miner: serves this fixed quality (no noise, no drift, no draws).
+    Snapshot { quality: f64 },
 }
 
 impl MinerStrategy {
@@ -35,6 +37,7 @@ impl MinerStrategy {
         match self {
             MinerStrategy::Serve(_) => "serve",
             MinerStrategy::Idle => "idle",
+            MinerStrategy::Snapshot { .. } => "snapshot",
         }
     }
 
@@ -43,15 +46,18 @@ impl MinerStrategy {
         match self {
             MinerStrategy::Serve(p) => p.quality,
             MinerStrategy::Idle => 0.0,
+            MinerStrategy::Snapshot { quality } => *quality,
         }
     }
 
     /// Called once per epoch of the miner's subnet: advances the drift and returns what
     /// validators measure this epoch (≥ 0). Draws two normals per call when serving, none
-    /// when idle.
+    /// when idle or a snapshot's.
     pub fn serve(&mut self, epoch: u64, rng: &mut impl Rng) -> f64 {
-        let MinerStrategy::Serve(p) = self else {
-            return 0.0;
+        let p = match self {
+            MinerStrategy::Serve(p) => p,
+            MinerStrategy::Idle => return 0.0,
+            MinerStrategy::Snapshot { quality } => return *quality,
         };
         let step = normal(rng, p.drift);
         let noise = normal(rng, p.noise);

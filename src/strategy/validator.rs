@@ -42,6 +42,10 @@ pub enum ValidatorStrategy {
     },
     /// A fixed schedule of weights per epoch (the Yuma catalogue's cases).
     Scripted { schedule: Vec<ScriptStep> },
+    /// A genesis snapshot's validator: re-sets its stored weights (target hotkey, u16) after
+    /// every epoch, unregistered targets dropped; before the first epoch it sets nothing (its
+    /// genesis weights stand, set before the run as in the snapshot).
+    Snapshot { weights: Vec<(AccountId, u16)> },
 }
 
 impl ValidatorStrategy {
@@ -53,6 +57,7 @@ impl ValidatorStrategy {
             ValidatorStrategy::Cabal { .. } => "cabal",
             ValidatorStrategy::Lazy { .. } => "lazy",
             ValidatorStrategy::Scripted { .. } => "scripted",
+            ValidatorStrategy::Snapshot { .. } => "snapshot",
         }
     }
 
@@ -97,6 +102,14 @@ impl ValidatorStrategy {
                 to_weights(&measure(me, view, performance, *noise, rng))
             }
             ValidatorStrategy::Scripted { schedule } => scripted(view, schedule),
+            ValidatorStrategy::Snapshot { .. } if view.epoch == 0 => None,
+            ValidatorStrategy::Snapshot { weights } => {
+                let row: Vec<(u16, u16)> = weights
+                    .iter()
+                    .filter_map(|(hotkey, w)| view.uid_of(*hotkey).map(|uid| (uid, *w)))
+                    .collect();
+                (!row.is_empty()).then_some(row)
+            }
         }
     }
 }
@@ -312,6 +325,27 @@ mod tests {
         let mut at = |e| s.weights(10, &view(&hotkeys, &[], e), &[], &mut rng);
         assert_eq!(at(1), Some(vec![(1, 65_535)]));
         assert_eq!(at(2), Some(vec![(1, 21_845), (2, 65_535)]));
+    }
+
+    #[test]
+    fn a_snapshot_validator_resets_its_weights_to_registered_hotkeys() {
+        let hotkeys = [10, 11, 12];
+        let s = ValidatorStrategy::Snapshot {
+            weights: vec![(12, 65_535), (99, 7), (11, 300)],
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert_eq!(s.weights(10, &view(&hotkeys, &[], 0), &[], &mut rng), None);
+        for epoch in [1, 5] {
+            let w = s.weights(10, &view(&hotkeys, &[], epoch), &[], &mut rng);
+            assert_eq!(w, Some(vec![(2, 65_535), (1, 300)]));
+        }
+        let gone = ValidatorStrategy::Snapshot {
+            weights: vec![(99, 7)],
+        };
+        assert_eq!(
+            gone.weights(10, &view(&hotkeys, &[], 1), &[], &mut rng),
+            None
+        );
     }
 
     #[test]

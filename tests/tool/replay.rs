@@ -938,3 +938,249 @@ fn repeat_and_shift_equal_the_series_edited_by_hand() {
     assert_eq!(rows.len(), 3 * 5 * 5);
     assert_eq!(rows, by_hand);
 }
+
+// ---------------------------------------------------------------------------------------
+// A snapshot as a scenario subnet's genesis (`genesis: {snapshot: FILE}`).
+
+/// A scenario whose only subnet starts from `snapshot`, with `agents` (YAML list items).
+fn genesis_scenario(snapshot: &str, max_uids: u16, agents: &str) -> String {
+    format!(
+        "name: g\nseed: 3\nduration: {{epochs: 2}}\nsubnets:\n  - name: sn\n    tempo: 360\n    \
+         pool: {{tao: 50000, alpha: 5000000}}\n    max_allowed_uids: {max_uids}\n    \
+         genesis: {{snapshot: {snapshot}}}\n    agents: [{agents}]\n\
+         record: {{every_blocks: 360, neurons: true, accounts: false}}\n"
+    )
+}
+
+/// The first epoch's neuron rows of a scenario whose only subnet starts from `snapshot` with
+/// no agent attached, each checked against the replay's chain variant with the scenario's
+/// epoch hyperparameters: the same consensus, incentive and dividends. The simulation's rows
+/// hold u16 proportions, the chain's own quantisation (`fixed_proportion_to_u16`) of the
+/// fixed-point values the replay reports; the emission amount differs (the replay's is 1 TAO)
+/// but these three vectors do not depend on it. Stakes are the snapshot's as alpha stake with
+/// no root stake, so `tao_weight` plays no part.
+fn first_epoch_equals_the_replay(snapshot: &Path, n: usize) -> Vec<taosim::record::NeuronRow> {
+    let yaml = genesis_scenario(&snapshot.display().to_string(), n as u16, "");
+    let s = taosim::scenario::parse(&yaml, "g.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.agents.len(), n, "one snapshot agent per uid");
+    let record = taosim::sim::run(&s, s.seed, &mut |_| {}).unwrap();
+    let first: Vec<_> = record
+        .neurons
+        .iter()
+        .filter(|r| r.epoch == 0)
+        .cloned()
+        .collect();
+    assert_eq!(first.len(), n);
+    let p = &s.subnets[0].epoch;
+    let set: Vec<(String, Value)> = [
+        ("kappa", json!(p.kappa)),
+        ("bonds_penalty", json!(p.bonds_penalty)),
+        ("bonds_moving_average", json!(p.bonds_moving_average)),
+        ("liquid_alpha", json!(p.liquid_alpha)),
+        ("alpha_low", json!(p.alpha_low)),
+        ("alpha_high", json!(p.alpha_high)),
+        ("alpha_sigmoid_steepness", json!(p.alpha_sigmoid_steepness)),
+        ("max_allowed_validators", json!(p.max_allowed_validators)),
+        (
+            "activity_cutoff_factor_milli",
+            json!(p.activity_cutoff_factor_milli),
+        ),
+        ("stake_threshold", json!(p.stake_threshold)),
+        ("tempo", json!(s.subnets[0].tempo)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let variant = if p.yuma3 { "yuma3" } else { "yuma2" };
+    let options = Options {
+        variants: vec![variant.into()],
+        set,
+        ..Options::default()
+    };
+    let series = replay::load(&[snapshot]).unwrap();
+    let replayed = replay_rows(&series, &options);
+    let q = |x: f64| taosim::chain::fixed::fixed_proportion_to_u16(I32F32::from_num(x));
+    for r in &first {
+        let e = &replayed[usize::from(r.uid)];
+        assert_eq!(e.uid, r.uid);
+        let expected = (q(e.consensus), q(e.incentive), q(e.dividends));
+        assert_eq!(
+            (r.consensus, r.incentive, r.dividends),
+            expected,
+            "uid {}",
+            r.uid
+        );
+        let agent = record.agent_name(r.agent.expect("every uid is an agent"));
+        assert_eq!(agent, format!("sn-snapshot-{}", r.uid));
+        assert_eq!(r.strategy, "snapshot");
+    }
+    first
+}
+
+fn paid(rows: &[taosim::record::NeuronRow], f: fn(&taosim::record::NeuronRow) -> u16) -> usize {
+    rows.iter().filter(|r| f(r) > 0).count()
+}
+
+/// The claim of the feature, on the real subnet-15 snapshot (no bonds, no permits recorded:
+/// the genesis permit rule against the replay's).
+#[test]
+fn a_genesis_scenarios_first_epoch_is_the_replays_first_epoch() {
+    let first = first_epoch_equals_the_replay(&repo(SN15), 256);
+    assert!(paid(&first, |r| r.incentive) >= 10, "miners earn incentive");
+    assert!(
+        paid(&first, |r| r.dividends) >= 5,
+        "validators earn dividends"
+    );
+    assert_eq!(first.iter().filter(|r| r.role == "validator").count(), 20);
+}
+
+/// The same with recorded bonds, permits and hyperparameters (Yuma 3, kappa, bonds moving
+/// average): the snapshot's bonds and permits are the chain's at genesis and its
+/// hyperparameters the subnet's.
+#[test]
+fn a_genesis_with_bonds_permits_and_hyperparameters_is_the_replays_first_epoch() {
+    let dir = TempDir::new("bonded");
+    let snapshot = json!({"netuid": 4, "block": 10_000,
+    "hyperparameters": {"kappa": 40_000, "yuma3": true, "bonds_moving_average": 500_000},
+    "neurons": [
+        {"uid": 0, "stake_tao": 1000.0, "validator_permit": true,
+         "weights": [[2, 1.0], [3, 0.5], [4, 0.2]], "bonds": [[2, 30_000], [3, 10_000]]},
+        {"uid": 1, "stake_tao": 600.0, "validator_permit": true,
+         "weights": [[3, 1.0], [5, 0.4]], "bonds": [[3, 20_000], [5, 5_000], [2, 40_000]]},
+        {"uid": 2, "stake_tao": 5.0, "validator_permit": false},
+        {"uid": 3, "stake_tao": 0.0, "validator_permit": false},
+        {"uid": 4, "stake_tao": 0.0, "validator_permit": false},
+        {"uid": 5, "stake_tao": 0.0, "validator_permit": false}
+    ]});
+    let path = write_json(&dir, "bonded.json", &snapshot);
+    let first = first_epoch_equals_the_replay(&path, 6);
+    assert_eq!(paid(&first, |r| r.dividends), 2);
+    assert!(paid(&first, |r| r.incentive) >= 3);
+    let yaml = genesis_scenario(&path.display().to_string(), 6, "");
+    let s = taosim::scenario::parse(&yaml, "g.yaml").unwrap();
+    let p = &s.subnets[0].epoch;
+    assert_eq!(
+        (p.kappa, p.yuma3, p.bonds_moving_average),
+        (40_000, true, 500_000)
+    );
+    let set = yaml.replace(
+        "max_allowed_uids: 6",
+        "max_allowed_uids: 6\n    hyperparameters: {kappa: 0.5}",
+    );
+    let s = taosim::scenario::parse(&set, "g.yaml").unwrap();
+    assert_eq!(
+        s.subnets[0].epoch.kappa, 32_768,
+        "the scenario's value wins"
+    );
+}
+
+/// Bad genesis input through `taosim run`: one line naming the file or field, exit 2, nothing
+/// written. The snapshot path is relative to the scenario file's directory (the test runs from
+/// the repository root), which the accepted case checks too.
+#[test]
+fn bad_genesis_input_is_one_line_naming_the_field() {
+    let dir = TempDir::new("genesis");
+    write_json(
+        &dir,
+        "snap.json",
+        &snapshot(3, 100, json!([[2, 1.0], [3, 0.5]])),
+    );
+    let mut gap = snapshot(3, 100, json!([]));
+    gap["neurons"][3]["uid"] = json!(4);
+    write_json(&dir, "gap.json", &gap);
+    let validator = |uid: &str| {
+        format!("{{name: v, role: validator, {uid}strategy: {{honest: {{noise: 0.1}}}}}}")
+    };
+    let plain =
+        genesis_scenario("snap.json", 8, "").replace("    genesis: {snapshot: snap.json}\n", "");
+    let mixed =
+        "events: [{at: {epoch: 1}, set_strategy: {agents: sn-snapshot, strategy: {honest: {}}}}]\n";
+    let cases: [(&str, String, &[&str]); 8] = [
+        (
+            "missing",
+            genesis_scenario("nope.json", 8, ""),
+            &["subnets[0].genesis.snapshot", "nope.json"],
+        ),
+        (
+            "gap",
+            genesis_scenario("gap.json", 8, ""),
+            &["gap.json", "neurons[3].uid", "out of range"],
+        ),
+        (
+            "small",
+            genesis_scenario("snap.json", 3, ""),
+            &["genesis.snapshot", "max_allowed_uids 3"],
+        ),
+        (
+            "no-genesis",
+            plain.replace(
+                "agents: []",
+                &format!("agents: [{}]", validator("uid: 1, ")),
+            ),
+            &["subnets[0].agents[0].uid", "genesis"],
+        ),
+        (
+            "not-in-snapshot",
+            genesis_scenario("snap.json", 8, &validator("uid: 9, ")),
+            &["subnets[0].agents[0].uid", "uid 9 is not in the snapshot"],
+        ),
+        (
+            "twice",
+            genesis_scenario(
+                "snap.json",
+                8,
+                &format!(
+                    "{}, {}",
+                    validator("uid: 1, "),
+                    validator("uid: 1, ").replace("name: v", "name: w")
+                ),
+            ),
+            &["subnets[0].agents[1].uid", "uid 1 is already taken"],
+        ),
+        (
+            "hash",
+            genesis_scenario("snap.json", 8, "").replace(
+                "{snapshot: snap.json}",
+                "{snapshot: snap.json, snapshot_hash: 'fnv1a64:0'}",
+            ),
+            &["genesis.snapshot_hash", "the file changed"],
+        ),
+        (
+            "mixed-roles",
+            genesis_scenario("snap.json", 8, "") + mixed,
+            &["events[0].set_strategy.agents", "several roles"],
+        ),
+    ];
+    let out = TempDir::new("genesis-out");
+    for (name, yaml, fragments) in cases {
+        let file = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&file, yaml).unwrap();
+        let output = taosim(&["run", file.to_str().unwrap(), "--out", out.str(), "--quiet"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+        for part in fragments {
+            assert!(stderr.contains(part), "{name}: `{part}` not in: {stderr}");
+        }
+        assert!(
+            cli_support::entries_of(out.path()).is_empty(),
+            "{name}: nothing written"
+        );
+    }
+    let ok = dir.path().join("ok.yaml");
+    std::fs::write(
+        &ok,
+        genesis_scenario("snap.json", 8, &validator("uid: 1, ")),
+    )
+    .unwrap();
+    let output = taosim(&[
+        "run",
+        ok.to_str().unwrap(),
+        "--out",
+        out.str(),
+        "--quiet",
+        "--no-report",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}

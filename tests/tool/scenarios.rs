@@ -505,3 +505,53 @@ proptest! {
         }
     }
 }
+
+/// The shipped genesis scenario (subnet 15's snapshot): the copier holds uid 94, uid 2 is its
+/// snapshot agent, a seed gives the same rows, and the scenario hash
+/// covers the snapshot's bytes (the resolved scenario records their hash), not only its path.
+#[test]
+fn a_genesis_scenario_is_deterministic_and_its_hash_pins_the_snapshot() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let s = shortened(
+        scenario::load(&root.join("scenarios/snapshots/sn15-genesis.yaml")).unwrap(),
+        2,
+    );
+    let a = taosim::sim::run(&s, 1, &mut |_| {}).unwrap();
+    assert_eq!(a, taosim::sim::run(&s, 1, &mut |_| {}).unwrap());
+    let first: Vec<_> = a.neurons.iter().filter(|r| r.epoch == 0).collect();
+    assert_eq!(first.len(), 256);
+    assert_eq!(a.agent_name(first[94].agent.unwrap()), "copier");
+    assert_eq!(first[94].strategy, "copier");
+    assert_eq!(a.agent_name(first[2].agent.unwrap()), "sn15-snapshot-2");
+    assert_eq!(first[2].strategy, "snapshot");
+    let manifest = taosim::cli_run::manifest(&s, 1);
+    let uid94 = &manifest["genesis"][0]["uids"][94];
+    assert_eq!(uid94["agent"], "copier");
+    let hotkey = uid94["snapshot_hotkey"].as_str().unwrap();
+    assert!(hotkey.starts_with('5') && hotkey.len() == 48, "{hotkey}");
+    let plain = taosim::cli_run::manifest(&scenario::default_scenario(), 1);
+    assert!(plain.get("genesis").is_none(), "no genesis, no key");
+    let dir = std::env::temp_dir().join(format!("taosim-genesis-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snap = dir.join("snap.json");
+    std::fs::copy(
+        root.join("examples/metagraph-sn15-block4769998.json"),
+        &snap,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(root.join("scenarios/snapshots/sn15-genesis.yaml"))
+        .unwrap()
+        .replace(
+            "../../examples/metagraph-sn15-block4769998.json",
+            "snap.json",
+        );
+    std::fs::write(dir.join("g.yaml"), text).unwrap();
+    let hash = || taosim::check::scenario_hash(&scenario::load(&dir.join("g.yaml")).unwrap());
+    let before = hash();
+    assert_eq!(before, hash());
+    let mut bytes = std::fs::read(&snap).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&snap, bytes).unwrap();
+    assert_ne!(before, hash(), "the snapshot's bytes are part of the hash");
+    let _ = std::fs::remove_dir_all(&dir);
+}
