@@ -53,6 +53,12 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
         // As the group charts: from epoch 1, and only steps every subnet reached.
         let complete = series.complete_steps();
         series.retain_steps(|step| step > 0 && complete.as_ref().is_none_or(|c| c.contains(&step)));
+        if series.step.is_empty() {
+            report.leave_out(
+                "series charts",
+                "no epoch after epoch 0 that every subnet reached",
+            );
+        }
         for (chart, caption) in series_family_charts(&series, "run series, from epoch 1") {
             report.chart(chart, &caption);
         }

@@ -29,7 +29,8 @@ fn write_json(path: &Path, value: &serde_json::Value) {
 fn run_fixture(root: &Path) -> PathBuf {
     let mut s = scenario::default_scenario();
     let tempo = u64::from(s.subnets[0].tempo);
-    s.blocks = 2 * tempo + tempo / 2;
+    // 3.5 tempos: every subnet (staggered across the tempo) reaches epoch 1, the charts' first.
+    s.blocks = 3 * tempo + tempo / 2;
     let record = taosim::sim::run(&s, 7, &mut |_| {}).unwrap();
     let dir = root.join("run");
     let tmp = report::prepare(&dir).unwrap();
