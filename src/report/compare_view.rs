@@ -12,7 +12,7 @@ use super::charts::{Chart, Line, Plot};
 use super::completeness::Plan;
 use super::markdown::{Report, json_cell, number, stem};
 use super::read::{self, read_error};
-use super::sweep_view::{SeriesData, SweepData, banded_line, interval_line, zero_line};
+use super::sweep_view::{STEP_LABEL, SeriesData, SweepData, banded_line, interval_line, zero_line};
 use crate::metrics::{catalog, series_unit};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -65,7 +65,9 @@ fn side(dir: &Path) -> Result<SweepData, ReportError> {
     if !dir.is_dir() {
         return Err(read_error(dir, "not found"));
     }
-    SweepData::read(dir, &manifest)
+    let mut data = SweepData::read(dir, &manifest)?;
+    data.series.charted_steps_only();
+    Ok(data)
 }
 
 /// Each side's runs against the manifest's `replicates` (runs 0 … replicates − 1), when given.
@@ -232,7 +234,7 @@ fn paired_charts(report: &mut Report, a: &SeriesData, b: &SeriesData) {
             title: format!("{name}: B − A ({unit})"),
             plot: Plot::Lines {
                 lines: vec![line, zero],
-                x_label: "step (epoch)".into(),
+                x_label: STEP_LABEL.into(),
             },
         };
         let caption = format!(
@@ -289,7 +291,7 @@ fn overlays(
             ),
             plot: Plot::Lines {
                 lines,
-                x_label: "step (epoch)".into(),
+                x_label: STEP_LABEL.into(),
             },
         };
         report.chart(

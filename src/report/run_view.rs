@@ -51,8 +51,7 @@ pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
     price_chart(&mut report, dir)?;
     if let Some(mut series) = SeriesData::read(&dir.join("series.parquet"))? {
         // As the group charts: from epoch 1, and only steps every subnet reached.
-        let complete = series.complete_steps();
-        series.retain_steps(|step| step > 0 && complete.as_ref().is_none_or(|c| c.contains(&step)));
+        series.charted_steps_only();
         if series.step.is_empty() {
             report.leave_out(
                 "series charts",

@@ -21,6 +21,10 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+/// The x axis of series charts (see [`SeriesData::charted_steps_only`]).
+pub const STEP_LABEL: &str =
+    "step (each subnet's epoch counter, from 1; steps every subnet reached)";
+
 /// Metrics with a table and chart at most.
 const MAX_METRICS: usize = 20;
 /// Series charts at most.
@@ -341,6 +345,13 @@ impl SeriesData {
         per_subnet.into_values().reduce(|a, b| &a & &b)
     }
 
+    /// Keeps the steps the charts show: from epoch 1 (epoch 0 drains a partial, staggered
+    /// first tempo) and only steps every subnet reached (a last, partial step would drop).
+    pub fn charted_steps_only(&mut self) {
+        let complete = self.complete_steps();
+        self.retain_steps(|step| step > 0 && complete.as_ref().is_none_or(|c| c.contains(&step)));
+    }
+
     /// Keeps the rows whose step passes `keep`.
     pub fn retain_steps(&mut self, keep: impl Fn(u64) -> bool) {
         let kept: Vec<usize> = (0..self.step.len())
@@ -434,7 +445,7 @@ pub fn series_family_charts(series: &SeriesData, what: &str) -> Vec<(Chart, Stri
                 title: format!("{family} ({what}; {})", series_unit(family)),
                 plot: Plot::Lines {
                     lines: lines.into_iter().take(MAX_LINES).collect(),
-                    x_label: "step (epoch)".into(),
+                    x_label: STEP_LABEL.into(),
                 },
             };
             let shown = count.min(MAX_LINES);
@@ -448,7 +459,8 @@ pub fn series_family_charts(series: &SeriesData, what: &str) -> Vec<(Chart, Stri
 pub fn report(dir: &Path, manifest: &Value) -> Result<Report, ReportError> {
     let plan = Plan::of(&dir.join("manifest.json"), manifest)?;
     let specs = heatmap_specs(dir, manifest)?;
-    let data = SweepData::read(dir, manifest)?;
+    let mut data = SweepData::read(dir, manifest)?;
+    data.series.charted_steps_only();
     let assessment = data.assess(&plan);
     let mut report = Report::default();
     let scenario = manifest.get("scenario").map_or("?".into(), json_cell);
@@ -509,7 +521,7 @@ fn paired_differences(report: &mut Report, data: &SweepData) {
             title: format!("{name}: paired difference to the first point ({unit})"),
             plot: Plot::Lines {
                 lines,
-                x_label: "step (epoch)".into(),
+                x_label: STEP_LABEL.into(),
             },
         };
         let caption = format!(
@@ -915,7 +927,7 @@ fn series_overlays(report: &mut Report, data: &SweepData) {
             ),
             plot: Plot::Lines {
                 lines,
-                x_label: "step (epoch)".into(),
+                x_label: STEP_LABEL.into(),
             },
         };
         let shown = count.min(MAX_LINES);
