@@ -156,7 +156,7 @@ where
 
 /// Axis tick text: up to 4 significant digits, scientific outside [1e-3, 1e6).
 pub fn format_number(v: f64) -> String {
-    super::markdown::significant(v, 4, 1e-3, 1e6)
+    super::format::significant(v, 4, 1e-3, 1e6)
 }
 
 /// `[lo, hi]` widened by 5 % (or ±0.5 when empty or flat).

@@ -13,6 +13,7 @@ mod aggregate;
 mod charts;
 mod compare_view;
 mod completeness;
+mod format;
 mod ledger;
 mod markdown;
 mod parquet;
