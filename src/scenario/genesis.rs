@@ -27,68 +27,20 @@
 //! `chain` (parameter types), the rest of `scenario`.
 
 use super::ScenarioError;
+use super::ctx::{Ctx, IdAllocator};
 use super::raw::{Amount, Count, RawAgent, RawGenesis, RawScenario, RawStrategy};
-use super::validate::{AgentSpec, Ctx, IdAllocator, Role, StrategySpec, SubnetSpec};
+use super::spec::{AgentSpec, Genesis, GenesisNeuron, Role, StrategySpec, SubnetSpec};
 use crate::chain::epoch::EpochParams;
-use crate::chain::state::AccountId;
 use crate::echo::echo;
+use crate::epoch_json::{PARAM_NAMES, parse_params};
 use crate::replay::snapshot::{Snapshot, load_one};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The snapshot's hyperparameters a scenario subnet takes (those `hyperparameters` names).
-const EPOCH_KEYS: [&str; 11] = [
-    "kappa",
-    "bonds_penalty",
-    "bonds_moving_average",
-    "yuma3",
-    "liquid_alpha",
-    "alpha_low",
-    "alpha_high",
-    "alpha_sigmoid_steepness",
-    "max_allowed_validators",
-    "activity_cutoff_factor_milli",
-    "stake_threshold",
-];
-
-/// A subnet's genesis metagraph, uid by uid.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Genesis {
-    /// The snapshot file, as resolved.
-    pub file: String,
-    /// FNV-1a of the file's bytes (`fnv1a64:…`).
-    pub snapshot_hash: String,
-    /// The neurons by uid.
-    pub neurons: Vec<GenesisNeuron>,
-}
-
-/// One uid at block 0.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GenesisNeuron {
-    /// Its hotkey: the attached agent's, else the snapshot agent's.
-    pub hotkey: AccountId,
-    /// Its coldkey (owns the hotkey and the stake).
-    pub coldkey: AccountId,
-    /// Alpha stake on its hotkey, rao.
-    pub stake_rao: u64,
-    /// The stored weight row (u16, max-upscaled, as the chain stores it).
-    pub weights: Vec<(u16, u16)>,
-    /// The stored bond row (empty when the snapshot records none).
-    pub bonds: Vec<(u16, u16)>,
-    /// The validator permit, when the snapshot records it.
-    pub validator_permit: Option<bool>,
-    /// The snapshot's hotkey string, when it records one (the simulation's accounts are
-    /// numbers; a run's manifest maps uids to these).
-    pub snapshot_hotkey: Option<String>,
-}
-
-impl GenesisNeuron {
-    /// A validator: a recorded permit or a weight row.
-    fn is_validator(&self) -> bool {
-        self.validator_permit == Some(true) || !self.weights.is_empty()
-    }
-}
+/// The `taosim epoch` params a snapshot's `hyperparameters` may carry that a scenario subnet
+/// does not take from it: chain-wide (`tao_weight`) or not an epoch input (`commit_reveal`).
+const NOT_SUBNET_KEYS: [&str; 2] = ["tao_weight", "commit_reveal"];
 
 /// The population of a subnet's snapshot agents.
 pub fn population_name(subnet: &str) -> String {
@@ -128,16 +80,19 @@ pub(super) fn load(
     Ok((genesis_of(&snapshot, file, hash), epoch))
 }
 
-/// The snapshot's `hyperparameters` among [`EPOCH_KEYS`] over the chain's defaults; an error
+/// The snapshot's `hyperparameters` among the subnet's epoch params ([`PARAM_NAMES`] but
+/// [`NOT_SUBNET_KEYS`]) over the chain's defaults; an error
 /// is `(hyperparameters.KEY, message)`.
 fn epoch_params(snapshot: &Snapshot) -> Result<EpochParams, (String, String)> {
     let keys: Map<String, Value> = snapshot
         .hyperparameters
         .iter()
-        .filter(|(k, _)| EPOCH_KEYS.contains(&k.as_str()))
+        .filter(|(k, _)| {
+            PARAM_NAMES.contains(&k.as_str()) && !NOT_SUBNET_KEYS.contains(&k.as_str())
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    crate::epoch_json::parse_params(&Value::Object(keys)).map_err(|e| {
+    parse_params(&Value::Object(keys)).map_err(|e| {
         let key = e.path.strip_prefix("params.").unwrap_or(&e.path);
         (format!("hyperparameters.{key}"), e.message)
     })

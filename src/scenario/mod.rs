@@ -10,16 +10,18 @@
 //! (genesis snapshots), `echo`, serde, serde-saphyr.
 
 pub mod consensus;
+mod ctx;
 pub mod genesis;
 pub mod raw;
+mod spec;
 pub mod sweep;
 pub mod template;
 mod validate;
 
-pub use genesis::{Genesis, GenesisNeuron};
+pub use spec::{AgentSpec, Genesis, GenesisNeuron, Role, StrategySpec, SubnetSpec};
 pub use validate::{
-    AgentSpec, BLOCKS_PER_DAY, EventAction, EventSpec, OUTSIDE, Role, Scenario, StrategySpec,
-    SubnetSpec, When, apply_hyper_checked, strategy_name, to_rao,
+    BLOCKS_PER_DAY, EventAction, EventSpec, OUTSIDE, Scenario, When, apply_hyper_checked,
+    strategy_name, to_rao,
 };
 
 use crate::echo::{echo, one_line};

@@ -3,10 +3,13 @@
 //! returned with its YAML path and the line of its nearest enclosing list item.
 
 use super::ScenarioError;
+pub use super::ctx::to_rao;
+use super::ctx::{Ctx, IdAllocator};
 use super::raw::{
     Amount, Count, RawAgent, RawChain, RawDist, RawEvent, RawHyper, RawRecord, RawScenario,
     RawStrategy, RawSubnet,
 };
+use super::spec::{AgentSpec, Role, StrategySpec, SubnetSpec};
 use crate::chain::coinbase::flow::EmissionRule;
 use crate::chain::coinbase::scheduler::SchedulerRegime;
 use crate::chain::epoch::{EpochParams, MAX_UIDS_PER_SUBNET};
@@ -16,8 +19,6 @@ use crate::echo::echo;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The total TAO supply, in TAO: no amount in a scenario may exceed it.
-const SUPPLY_TAO: f64 = 21_000_000.0;
 /// Blocks per day.
 pub const BLOCKS_PER_DAY: u64 = 7_200;
 /// The longest run accepted: 100 years.
@@ -57,115 +58,6 @@ pub struct Scenario {
     /// The directory relative paths in the scenario (a genesis snapshot) resolve against: the
     /// scenario file's, or the current directory for text without a file.
     pub base_dir: PathBuf,
-}
-
-/// One subnet.
-#[derive(Clone, Debug)]
-pub struct SubnetSpec {
-    /// Its name.
-    pub name: String,
-    /// Its netuid.
-    pub netuid: u16,
-    /// `Tempo`.
-    pub tempo: u16,
-    /// `SubnetTAO`, rao.
-    pub pool_tao: u64,
-    /// `SubnetAlphaIn`, rao.
-    pub pool_alpha: u64,
-    /// Initial moving price (None: the spot price).
-    pub moving_price: Option<f64>,
-    /// `MaxAllowedUids`.
-    pub max_allowed_uids: u16,
-    /// `ImmunityPeriod`.
-    pub immunity_period: u16,
-    /// `MinNonImmuneUids`.
-    pub min_non_immune_uids: u16,
-    /// Epoch hyperparameters.
-    pub epoch: EpochParams,
-    /// Commit-reveal delay in epochs (0: weights set directly).
-    pub commit_reveal_epochs: u32,
-    /// The owner's coldkey.
-    pub owner_coldkey: AccountId,
-    /// The owner's hotkey (receives the owner cut; holds no uid).
-    pub owner_hotkey: AccountId,
-    /// The metagraph at block 0, when the subnet starts from a snapshot.
-    pub genesis: Option<super::genesis::Genesis>,
-}
-
-/// An agent's role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    /// Serves; weighted by validators.
-    Miner,
-    /// Sets weights.
-    Validator,
-    /// Delegates stake.
-    Nominator,
-    /// Trades the pool.
-    Trader,
-    /// Owns a subnet.
-    Owner,
-}
-
-impl Role {
-    /// The role's name in scenarios and outputs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Miner => "miner",
-            Role::Validator => "validator",
-            Role::Nominator => "nominator",
-            Role::Trader => "trader",
-            Role::Owner => "owner",
-        }
-    }
-}
-
-/// A strategy as written, with names resolved; per-agent draws happen when the run is built.
-#[derive(Clone, Debug)]
-pub struct StrategySpec {
-    /// The raw strategy (amounts still as written).
-    pub raw: RawStrategy,
-    /// For `cabal`: the members' hotkeys. For `scripted`: per step, the targets' hotkeys in
-    /// the order of the step's map. For `scheduled`: each move's destination hotkey.
-    pub targets: Vec<Vec<AccountId>>,
-}
-
-/// One agent.
-#[derive(Clone, Debug)]
-pub struct AgentSpec {
-    /// `<population>` or `<population>-<i>`.
-    pub name: String,
-    /// The population's name.
-    pub population: String,
-    /// Index within the population.
-    pub index: u32,
-    /// Its subnet.
-    pub netuid: u16,
-    /// Its role.
-    pub role: Role,
-    /// Its coldkey.
-    pub coldkey: AccountId,
-    /// Its hotkey.
-    pub hotkey: AccountId,
-    /// Free TAO at genesis, rao.
-    pub balance: u64,
-    /// Stake at genesis (alpha), as written.
-    pub stake: Amount,
-    /// Root stake at genesis, rao.
-    pub root_stake: u64,
-    /// Delegate take, u16 proportion (None: the chain's default).
-    pub take: Option<u16>,
-    /// Nominators: the validator hotkey they delegate to.
-    pub delegate_to: Option<AccountId>,
-    /// Registered at genesis.
-    pub registered: bool,
-    /// Registers by burning at this block (instead of at genesis).
-    pub join_block: Option<u64>,
-    /// The genesis snapshot uid it holds from block 0 (placed with the snapshot, not
-    /// registered by the agent).
-    pub uid: Option<u16>,
-    /// Behaviour.
-    pub strategy: StrategySpec,
 }
 
 /// When an event fires.
@@ -212,76 +104,6 @@ pub struct EventSpec {
     pub when: When,
     /// What.
     pub action: EventAction,
-}
-
-/// Context for errors: origin, current path, current line.
-pub(super) struct Ctx<'a> {
-    origin: &'a str,
-    pub(super) path: String,
-    line: Option<u64>,
-}
-
-impl Ctx<'_> {
-    pub(super) fn err<T>(
-        &self,
-        field: &str,
-        message: impl Into<String>,
-    ) -> Result<T, ScenarioError> {
-        Err(self.error(field, message))
-    }
-
-    /// The error at `field` (under the current path).
-    pub(super) fn error(&self, field: &str, message: impl Into<String>) -> ScenarioError {
-        let path = match (self.path.is_empty(), field.is_empty()) {
-            (true, _) => field.to_string(),
-            (false, true) => self.path.clone(),
-            (false, false) => format!("{}.{field}", self.path),
-        };
-        ScenarioError {
-            origin: self.origin.to_string(),
-            line: self.line,
-            path,
-            message: message.into(),
-        }
-    }
-
-    pub(super) fn at(&self, path: String, line: Option<u64>) -> Ctx<'_> {
-        Ctx {
-            origin: self.origin,
-            path,
-            line: line.or(self.line),
-        }
-    }
-
-    fn fraction(&self, field: &str, x: f64) -> Result<f64, ScenarioError> {
-        if x.is_finite() && (0.0..=1.0).contains(&x) {
-            Ok(x)
-        } else {
-            self.err(field, format!("must be a number in [0, 1], got {x}"))
-        }
-    }
-
-    fn non_negative(&self, field: &str, x: f64) -> Result<f64, ScenarioError> {
-        if x.is_finite() && x >= 0.0 {
-            Ok(x)
-        } else {
-            self.err(field, format!("must be a finite number ≥ 0, got {x}"))
-        }
-    }
-
-    /// Decimal TAO/alpha → rao, at most the total supply.
-    fn rao(&self, field: &str, x: f64) -> Result<u64, ScenarioError> {
-        let x = self.non_negative(field, x)?;
-        if x > SUPPLY_TAO {
-            return self.err(field, format!("{x} exceeds the 21 000 000 supply"));
-        }
-        Ok(to_rao(x))
-    }
-}
-
-/// Decimal TAO or alpha → rao (rounded), clamped to [0, supply].
-pub fn to_rao(x: f64) -> u64 {
-    (x.clamp(0.0, SUPPLY_TAO) * 1e9).round() as u64
 }
 
 /// Fraction → u16 proportion (round to nearest).
@@ -506,25 +328,6 @@ fn emission_rule(ctx: &Ctx, field: &str, name: &str) -> Result<EmissionRule, Sce
                 echo(other)
             ),
         ),
-    }
-}
-
-/// Sequential account ids: 1 is the outside holder of pre-issued TAO.
-pub(super) struct IdAllocator {
-    next: AccountId,
-}
-
-impl Default for IdAllocator {
-    fn default() -> Self {
-        IdAllocator { next: 2 }
-    }
-}
-
-impl IdAllocator {
-    pub(super) fn take(&mut self) -> AccountId {
-        let id = self.next;
-        self.next += 1;
-        id
     }
 }
 

@@ -440,8 +440,8 @@ mod tests {
     use crate::chain::state::ROOT;
 
     /// Subnet 15's snapshot (256 uids) with room for one more: a winner-takes-all honest
-    /// validator takes over uid 94 with 1 000 alpha of its own, a miner registers after the snapshot, a nominator delegates to
-    /// uid 2's snapshot agent.
+    /// validator takes over uid 94 with 1 000 alpha of its own, a miner registers after the
+    /// snapshot, a nominator delegates to uid 2's snapshot agent.
     const YAML: &str = "name: g
 seed: 7
 duration: {epochs: 3}

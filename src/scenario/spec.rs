@@ -1,0 +1,156 @@
+//! The validated scenario's pieces that more than one validation step builds: subnets (with
+//! their genesis metagraph), agents, their roles and strategies. Plain data; `validate` and
+//! `genesis` fill them in.
+//!
+//! May depend on: `raw` (amounts and strategies as written), `chain` types.
+
+use super::raw::{Amount, RawStrategy};
+use crate::chain::epoch::EpochParams;
+use crate::chain::state::AccountId;
+
+/// One subnet.
+#[derive(Clone, Debug)]
+pub struct SubnetSpec {
+    /// Its name.
+    pub name: String,
+    /// Its netuid.
+    pub netuid: u16,
+    /// `Tempo`.
+    pub tempo: u16,
+    /// `SubnetTAO`, rao.
+    pub pool_tao: u64,
+    /// `SubnetAlphaIn`, rao.
+    pub pool_alpha: u64,
+    /// Initial moving price (None: the spot price).
+    pub moving_price: Option<f64>,
+    /// `MaxAllowedUids`.
+    pub max_allowed_uids: u16,
+    /// `ImmunityPeriod`.
+    pub immunity_period: u16,
+    /// `MinNonImmuneUids`.
+    pub min_non_immune_uids: u16,
+    /// Epoch hyperparameters.
+    pub epoch: EpochParams,
+    /// Commit-reveal delay in epochs (0: weights set directly).
+    pub commit_reveal_epochs: u32,
+    /// The owner's coldkey.
+    pub owner_coldkey: AccountId,
+    /// The owner's hotkey (receives the owner cut; holds no uid).
+    pub owner_hotkey: AccountId,
+    /// The metagraph at block 0, when the subnet starts from a snapshot.
+    pub genesis: Option<Genesis>,
+}
+
+/// An agent's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Serves; weighted by validators.
+    Miner,
+    /// Sets weights.
+    Validator,
+    /// Delegates stake.
+    Nominator,
+    /// Trades the pool.
+    Trader,
+    /// Owns a subnet.
+    Owner,
+}
+
+impl Role {
+    /// The role's name in scenarios and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Miner => "miner",
+            Role::Validator => "validator",
+            Role::Nominator => "nominator",
+            Role::Trader => "trader",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+/// A strategy as written, with names resolved; per-agent draws happen when the run is built.
+#[derive(Clone, Debug)]
+pub struct StrategySpec {
+    /// The raw strategy (amounts still as written).
+    pub raw: RawStrategy,
+    /// For `cabal`: the members' hotkeys. For `scripted`: per step, the targets' hotkeys in
+    /// the order of the step's map. For `scheduled`: each move's destination hotkey.
+    pub targets: Vec<Vec<AccountId>>,
+}
+
+/// One agent.
+#[derive(Clone, Debug)]
+pub struct AgentSpec {
+    /// `<population>` or `<population>-<i>`.
+    pub name: String,
+    /// The population's name.
+    pub population: String,
+    /// Index within the population.
+    pub index: u32,
+    /// Its subnet.
+    pub netuid: u16,
+    /// Its role.
+    pub role: Role,
+    /// Its coldkey.
+    pub coldkey: AccountId,
+    /// Its hotkey.
+    pub hotkey: AccountId,
+    /// Free TAO at genesis, rao.
+    pub balance: u64,
+    /// Stake at genesis (alpha), as written.
+    pub stake: Amount,
+    /// Root stake at genesis, rao.
+    pub root_stake: u64,
+    /// Delegate take, u16 proportion (None: the chain's default).
+    pub take: Option<u16>,
+    /// Nominators: the validator hotkey they delegate to.
+    pub delegate_to: Option<AccountId>,
+    /// Registered at genesis.
+    pub registered: bool,
+    /// Registers by burning at this block (instead of at genesis).
+    pub join_block: Option<u64>,
+    /// The genesis snapshot uid it holds from block 0 (placed with the snapshot, not
+    /// registered by the agent).
+    pub uid: Option<u16>,
+    /// Behaviour.
+    pub strategy: StrategySpec,
+}
+
+/// A subnet's genesis metagraph, uid by uid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Genesis {
+    /// The snapshot file, as resolved.
+    pub file: String,
+    /// FNV-1a of the file's bytes (`fnv1a64:…`).
+    pub snapshot_hash: String,
+    /// The neurons by uid.
+    pub neurons: Vec<GenesisNeuron>,
+}
+
+/// One uid at block 0.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GenesisNeuron {
+    /// Its hotkey: the attached agent's, else the snapshot agent's.
+    pub hotkey: AccountId,
+    /// Its coldkey (owns the hotkey and the stake).
+    pub coldkey: AccountId,
+    /// Alpha stake on its hotkey, rao.
+    pub stake_rao: u64,
+    /// The stored weight row (u16, max-upscaled, as the chain stores it).
+    pub weights: Vec<(u16, u16)>,
+    /// The stored bond row (empty when the snapshot records none).
+    pub bonds: Vec<(u16, u16)>,
+    /// The validator permit, when the snapshot records it.
+    pub validator_permit: Option<bool>,
+    /// The snapshot's hotkey string, when it records one (the simulation's accounts are
+    /// numbers; a run's manifest maps uids to these).
+    pub snapshot_hotkey: Option<String>,
+}
+
+impl GenesisNeuron {
+    /// A validator: a recorded permit or a weight row.
+    pub(super) fn is_validator(&self) -> bool {
+        self.validator_permit == Some(true) || !self.weights.is_empty()
+    }
+}
