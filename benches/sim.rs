@@ -15,9 +15,9 @@ use taosim::scenario::{self, Scenario};
 
 fn end_to_end(scenario: &Scenario, out: &Path) -> Duration {
     let start = Instant::now();
-    let run_dir = taosim::cli_run::run_directory(out, scenario, scenario.seed);
+    let run_dir = taosim::api::run::run_directory(out, scenario, scenario.seed);
     let staging = taosim::report::prepare(&run_dir).expect("writable");
-    let manifest = taosim::cli_run::manifest(scenario, scenario.seed);
+    let manifest = taosim::api::run::manifest(scenario, scenario.seed);
     taosim::run_dir::write_run(
         scenario,
         scenario.seed,

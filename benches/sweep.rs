@@ -10,7 +10,8 @@
 
 use std::path::Path;
 use std::time::Instant;
-use taosim::cli_sweep::{SweepOptions, sweep};
+use taosim::api::sweep::{SweepOptions, sweep};
+use taosim::api::{Silent, run::load};
 
 fn main() {
     let filter: Vec<String> = std::env::args()
@@ -25,19 +26,14 @@ fn main() {
     let options = SweepOptions {
         jobs,
         shard: None,
-        quiet: true,
         report: true,
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     if wanted("consensus") {
         let start = Instant::now();
-        sweep(
-            &root.join("scenarios/consensus/guarantee.yaml"),
-            &out,
-            None,
-            options,
-        )
-        .expect("the sweep runs");
+        let file = root.join("scenarios/consensus/guarantee.yaml");
+        let scenario = load(Some(&file), None).expect("the scenario loads");
+        sweep(scenario, "guarantee.yaml", &out, options, &mut Silent).expect("the sweep runs");
         let t = start.elapsed();
         println!(
             "sweep/consensus (28 611 epochs, N = 512): {t:.2?} ({:.0} runs/s)",
@@ -50,7 +46,8 @@ fn main() {
         let text = taosim::scenario::DEFAULT_SCENARIO.to_string() + "sweep:\n  replicates: 4\n";
         std::fs::write(&file, text).expect("written");
         let start = Instant::now();
-        sweep(&file, &out, None, options).expect("the sweep runs");
+        let scenario = load(Some(&file), None).expect("the scenario loads");
+        sweep(scenario, "default", &out, options, &mut Silent).expect("the sweep runs");
         let t = start.elapsed();
         println!(
             "sweep/default (4 runs of 30 days): {t:.2?} ({:.2} runs/s)",

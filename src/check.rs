@@ -14,7 +14,7 @@
 //! track it). Blessing keeps each metric's tolerance and gives new metrics [`Tolerance::DEFAULT`].
 //!
 //! May depend on: `scenario`, `sim`, `runner`, `metrics`, `record`, serde, serde_json. Files are read and
-//! written by the CLI (`cli_check`).
+//! written by `api::check`.
 
 use crate::metrics::Metrics;
 use crate::record::{AccountRow, LedgerRow, NeuronRow, RowSink, SubnetRow, Tee};

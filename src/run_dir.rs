@@ -6,7 +6,7 @@
 //! May depend on: `sim`, `scenario`, `metrics`, `record`, `report`, `runner`.
 
 use crate::metrics::{Metrics, RunMetrics};
-use crate::record::{RowSink, RunId, RunRecord, Tee};
+use crate::record::{Discard, RowSink, RunId, RunRecord, Tee};
 use crate::report::{ReportError, RunWriter, Tables};
 use crate::runner::streamed_metrics;
 use crate::scenario::Scenario;
@@ -33,6 +33,19 @@ pub fn write_run(
     manifest: &serde_json::Value,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(RunRecord, RunMetrics), RunError> {
+    write_run_stopping(scenario, seed, dir, manifest, progress, &mut Discard)
+}
+
+/// [`write_run`], with `stop` fed the rows too: the run ends early once it says
+/// [`RowSink::stopped`] (an interruption; the files are then incomplete).
+pub fn write_run_stopping(
+    scenario: &Scenario,
+    seed: u64,
+    dir: &Path,
+    manifest: &serde_json::Value,
+    progress: &mut dyn FnMut(u64),
+    stop: &mut dyn RowSink,
+) -> Result<(RunRecord, RunMetrics), RunError> {
     let tables = Tables {
         neurons: scenario.record_neurons,
         neurons_every_epochs: scenario.record_neurons_every,
@@ -46,7 +59,7 @@ pub fn write_run(
     let mut writer = RunWriter::new(dir, run, tables);
     let mut metrics = scenario.consensus.is_none().then(|| Metrics::new(scenario));
     let record = {
-        let mut sinks: Vec<&mut dyn RowSink> = vec![&mut writer];
+        let mut sinks: Vec<&mut dyn RowSink> = vec![&mut writer, stop];
         if let Some(m) = metrics.as_mut() {
             sinks.push(m);
         }

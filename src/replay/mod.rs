@@ -2,7 +2,7 @@
 //! (`yuma2`, `yuma3`) or yuma-simulation's research variants — with what-ifs (`--set`,
 //! `--repeat`, `--shift`, `--copier`). A short pipeline: [`load`] the series, [`plan`] the
 //! replay against the options (every bad input is one [`LoadError`] line), [`run`] it into
-//! tidy rows. Writing the files is `report`'s, the command line `cli_replay`'s.
+//! tidy rows. Writing the files is `report`'s, the command line's (`api::replay`).
 //!
 //! May depend on: `chain`, `research`, `epoch_json` (param names and parsing), `record`,
 //! `echo`, serde, serde_json.

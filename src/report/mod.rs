@@ -16,6 +16,7 @@ mod completeness;
 mod format;
 mod ledger;
 mod markdown;
+mod merge;
 mod parquet;
 pub mod publish;
 mod read;
@@ -28,7 +29,9 @@ mod sweep_view;
 
 pub use ledger::{LedgerCheck, verify as verify_ledger};
 pub use markdown::{Drawn, draw_report, publish_report, write_report};
+pub use merge::{SWEEP_TABLES, merge_sweep_tables, run_ids};
 pub use publish::Staging;
+pub use read::json as read_json;
 pub use stream::RunWriter;
 pub use summary::summary;
 pub use sweep::{AxisColumn, SweepRun, SweepWriter};

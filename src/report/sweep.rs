@@ -52,7 +52,7 @@ pub struct SweepWriter {
     buffered: usize,
 }
 
-struct Table {
+pub(super) struct Table {
     path: PathBuf,
     writer: BatchedWriter<BufWriter<File>>,
 }
@@ -110,7 +110,7 @@ fn id_fields() -> Vec<Field> {
 }
 
 impl Table {
-    fn create(path: PathBuf, fields: Vec<Field>) -> Result<Table, ReportError> {
+    pub(super) fn create(path: PathBuf, fields: Vec<Field>) -> Result<Table, ReportError> {
         let file = File::create(&path).map_err(|e| write_error(&path, e))?;
         let schema = Schema::from_iter(fields);
         let writer = ParquetWriter::new(BufWriter::new(file))
@@ -121,7 +121,7 @@ impl Table {
         Ok(Table { path, writer })
     }
 
-    fn write(&mut self, columns: Vec<Column>) -> Result<(), ReportError> {
+    pub(super) fn write(&mut self, columns: Vec<Column>) -> Result<(), ReportError> {
         let height = columns.first().map_or(0, Column::len);
         let frame = DataFrame::new(height, columns).map_err(|e| write_error(&self.path, e))?;
         if frame.height() > 0 {
@@ -132,7 +132,7 @@ impl Table {
         Ok(())
     }
 
-    fn finish(self) -> Result<(), ReportError> {
+    pub(super) fn finish(self) -> Result<(), ReportError> {
         self.writer
             .finish()
             .map(|_| ())

@@ -239,6 +239,10 @@ fn places(dir: &Path) -> Result<Places, ReportError> {
     }
     shards.sort();
     ignored.sort();
+    // Merged tables (`taosim merge`) stand for the shards they were merged from.
+    if dir.join("runs.parquet").is_file() {
+        shards.clear();
+    }
     shards.insert(0, (dir.to_path_buf(), ".".into()));
     Ok((shards, ignored))
 }

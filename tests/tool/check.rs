@@ -5,8 +5,8 @@
 
 use crate::cli_support::{TempDir, taosim};
 use std::path::{Path, PathBuf};
+use taosim::api::check::{render, run_suite};
 use taosim::check::Status;
-use taosim::cli_check::{render, run_suite};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()

@@ -34,7 +34,7 @@ fn run_fixture(root: &Path) -> PathBuf {
     let record = taosim::sim::run(&s, 7, &mut |_| {}).unwrap();
     let dir = root.join("run");
     let tmp = report::prepare(&dir).unwrap();
-    let manifest = taosim::cli_run::manifest(&s, 7);
+    let manifest = taosim::api::run::manifest(&s, 7);
     let tables = Tables {
         neurons: true,
         neurons_every_epochs: 1,
@@ -704,7 +704,7 @@ fn a_streamed_run_equals_the_run_held_in_memory() {
     let tmp = TempDir::new("streamed");
     let mut s = scenario::default_scenario();
     s.blocks = 3 * u64::from(s.subnets[0].tempo);
-    let manifest = taosim::cli_run::manifest(&s, 7);
+    let manifest = taosim::api::run::manifest(&s, 7);
     let streamed_dir = tmp.path().join("streamed");
     std::fs::create_dir_all(&streamed_dir).unwrap();
     let (_, streamed) =
@@ -749,7 +749,7 @@ fn neuron_rows_can_be_written_every_k_epochs() {
     let mut s = scenario::default_scenario();
     s.blocks = 5 * u64::from(s.subnets[0].tempo);
     s.record_neurons_every = 2;
-    let manifest = taosim::cli_run::manifest(&s, 7);
+    let manifest = taosim::api::run::manifest(&s, 7);
     let (_, streamed) =
         taosim::run_dir::write_run(&s, 7, tmp.path(), &manifest, &mut |_| {}).unwrap();
     let record = taosim::sim::run(&s, 7, &mut |_| {}).unwrap();
@@ -775,7 +775,7 @@ fn value_changes_and_metric_units_are_stated_for_every_role_and_metric() {
     let tmp = TempDir::new("units");
     let mut s = scenario::default_scenario();
     s.blocks = 3 * u64::from(s.subnets[0].tempo);
-    let manifest = taosim::cli_run::manifest(&s, 7);
+    let manifest = taosim::api::run::manifest(&s, 7);
     taosim::run_dir::write_run(&s, 7, tmp.path(), &manifest, &mut |_| {}).unwrap();
     let text = std::fs::read_to_string(tmp.path().join("summary.json")).unwrap();
     let summary: serde_json::Value = serde_json::from_str(&text).unwrap();

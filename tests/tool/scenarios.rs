@@ -524,12 +524,12 @@ fn a_genesis_scenario_is_deterministic_and_its_hash_pins_the_snapshot() {
     assert_eq!(first[94].strategy, "copier");
     assert_eq!(a.agent_name(first[2].agent.unwrap()), "sn15-snapshot-2");
     assert_eq!(first[2].strategy, "snapshot");
-    let manifest = taosim::cli_run::manifest(&s, 1);
+    let manifest = taosim::api::run::manifest(&s, 1);
     let uid94 = &manifest["genesis"][0]["uids"][94];
     assert_eq!(uid94["agent"], "copier");
     let hotkey = uid94["snapshot_hotkey"].as_str().unwrap();
     assert!(hotkey.starts_with('5') && hotkey.len() == 48, "{hotkey}");
-    let plain = taosim::cli_run::manifest(&scenario::default_scenario(), 1);
+    let plain = taosim::api::run::manifest(&scenario::default_scenario(), 1);
     assert!(plain.get("genesis").is_none(), "no genesis, no key");
     let dir = std::env::temp_dir().join(format!("taosim-genesis-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -1,5 +1,6 @@
-//! `taosim sweep` and `taosim run --compare` through the built binary: byte-identical files
-//! whatever the thread count, shards that add up to the whole sweep, a failing run recorded
+//! `taosim sweep`, `taosim merge` and `taosim run --compare` through the built binary:
+//! byte-identical files whatever the thread count, shards that add up to the whole sweep and
+//! merge into its very files, a failing run recorded
 //! while the sweep goes on, bad sweep paths rejected before any run, and an A/B comparison.
 
 use crate::cli_support::{TempDir, entries_of, files_of, killed, taosim, taosim_env};
@@ -130,6 +131,80 @@ fn shards_partition_the_runs() {
         .collect();
     assert_eq!(first.first(), Some(&1), "shard 2 of 3 starts at run 1");
     assert!(first.iter().all(|r| r % 3 == 1));
+}
+
+#[test]
+fn merged_shards_are_the_unsharded_sweep() {
+    let dir = TempDir::new("merge");
+    for (name, text) in [("cg.yaml", CONSENSUS), ("sim.yaml", SIM)] {
+        let file = write(&dir, name, text);
+        let scenario = name.trim_end_matches(".yaml");
+        let (whole, parts) = (dir.path().join("whole"), dir.path().join("parts"));
+        sweep(&file, &whole, &["--no-report"]);
+        for k in ["2/3", "1/3", "3/3"] {
+            sweep(&file, &parts, &["--shard", k, "--no-report"]);
+        }
+        let root = parts.join(scenario).join("sweep");
+        let merged = taosim(&["merge", root.to_str().unwrap()]);
+        assert!(
+            merged.status.success(),
+            "{}",
+            String::from_utf8_lossy(&merged.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&merged.stdout).trim(),
+            root.to_str().unwrap()
+        );
+        assert_same_files(&whole.join(scenario).join("sweep"), &root);
+        let report = std::fs::read_to_string(root.join("report.md")).unwrap();
+        assert!(!report.contains("more than once"), "{report}");
+        assert!(
+            root.join("shard-2-of-3/runs.parquet").exists(),
+            "the shards stay"
+        );
+    }
+}
+
+#[test]
+fn a_merge_names_missing_shards_and_runs_and_changes_nothing() {
+    let dir = TempDir::new("merge-missing");
+    let file = write(&dir, "cg.yaml", CONSENSUS);
+    let parts = dir.path().join("parts");
+    for k in ["1/3", "3/3"] {
+        sweep(&file, &parts, &["--shard", k, "--no-report"]);
+    }
+    let root = parts.join("cg/sweep");
+    let before = files_of(&root);
+    let out = taosim(&["merge", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("1 of 3 shards missing: shard-2-of-3"), "{err}");
+    assert!(
+        err.contains("7 of 20 runs missing: runs 1, 4, 7, 10"),
+        "{err}"
+    );
+    assert_eq!(files_of(&root), before, "nothing changed");
+    // The same shard twice (copied under the other's name) is a doubled run set.
+    let copy = root.join("shard-2-of-3");
+    std::fs::create_dir(&copy).unwrap();
+    for (name, bytes) in files_of(&root.join("shard-1-of-3")) {
+        std::fs::write(copy.join(name), bytes).unwrap();
+    }
+    let out = taosim(&["merge", root.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a shard's manifest names its place"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("shard-2-of-3/manifest.json: `shard` is not"),
+        "{err}"
+    );
+    let not_sweep = taosim(&["merge", root.join("shard-1-of-3").to_str().unwrap()]);
+    assert_eq!(not_sweep.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_sweep.stderr).contains("a shard's manifest"));
 }
 
 type MetricRow = (u32, String, u64);

@@ -1,14 +1,14 @@
-//! The `check` subcommand: run a suite, compare with the baselines, print what moved.
+//! `taosim check`: run a suite, compare with (or bless) the baselines, render what moved.
 //!
-//! Exit codes: 0 every metric within tolerance; 1 drift, a missing baseline or a scenario
+//! The CLI's exit codes: 0 every metric within tolerance; 1 drift, a missing baseline or a scenario
 //! changed since its baseline was blessed (still run and compared, its table marked); 2 bad
 //! input (an invalid scenario, an unreadable suite, a malformed or unusable baseline: negative
 //! tolerances, duplicate metrics, an empty list, another scenario's name or seed).
 //!
-//! May depend on: `check`, `scenario`, `report` (JSON writing), `cli`, `echo`, rayon.
+//! May depend on: `check`, `scenario`, `report` (JSON writing), `echo`, the api's error, rayon.
 
+use super::Error;
 use crate::check::{self, Baseline, Row, Status};
-use crate::cli_error::CliError;
 use crate::echo::echo_path;
 use crate::scenario::{self, Scenario};
 use rayon::prelude::*;
@@ -38,25 +38,6 @@ impl Checked {
     }
 }
 
-/// `taosim check`.
-pub fn check(
-    suite: &Path,
-    baselines: &Path,
-    bless: bool,
-    jobs: Option<usize>,
-) -> Result<(), CliError> {
-    let outcome = run_suite(suite, baselines, bless, jobs, &|_| {})?;
-    print!("{}", render(&outcome, bless));
-    if !bless && outcome.iter().any(Checked::failed) {
-        let failed = outcome.iter().filter(|c| c.failed()).count();
-        return Err(CliError::Other(anyhow::anyhow!(
-            "check failed: {failed} of {} scenarios moved beyond tolerance or lack a valid baseline",
-            outcome.len()
-        )));
-    }
-    Ok(())
-}
-
 /// Runs every scenario of `suite` (after `tweak`, which tests use to change a default on
 /// purpose), compares with or (with `bless`) rewrites the baselines in `baselines`.
 pub fn run_suite(
@@ -65,18 +46,18 @@ pub fn run_suite(
     bless: bool,
     jobs: Option<usize>,
     tweak: &(dyn Fn(&mut Scenario) + Sync),
-) -> Result<Vec<Checked>, CliError> {
+) -> Result<Vec<Checked>, Error> {
     let files = suite_files(suite)?;
     let mut loaded = Vec::new();
     for path in &files {
-        let mut s = scenario::load(path).map_err(|e| CliError::Input(e.to_string()))?;
+        let mut s = scenario::load(path).map_err(|e| Error::Input(e.to_string()))?;
         let hash = check::scenario_hash(&s);
         tweak(&mut s);
         let file = baseline_path(baselines, &s.name);
         let old = read_baseline(&file)?;
         if let Some(b) = &old {
             b.validate(&s, &hash)
-                .map_err(|e| CliError::Input(format!("{}: {e}", file.display())))?;
+                .map_err(|e| Error::Input(format!("{}: {e}", file.display())))?;
         }
         loaded.push((s, hash, old));
     }
@@ -90,13 +71,13 @@ pub fn run_suite(
         Some(j) => rayon::ThreadPoolBuilder::new()
             .num_threads(j.max(1))
             .build()
-            .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?
+            .map_err(|e| Error::other(e))?
             .install(measure),
         None => measure(),
     };
     let mut out = Vec::new();
     for ((s, hash, old), now) in loaded.into_iter().zip(measured) {
-        let now = now.map_err(|e| CliError::Input(format!("{}: {e}", s.name)))?;
+        let now = now.map_err(|e| Error::Input(format!("{}: {e}", s.name)))?;
         if bless {
             let rows = old
                 .as_ref()
@@ -145,19 +126,19 @@ fn verdict(
 }
 
 /// `*.yaml` / `*.yml` directly in `suite` (or `suite` itself if it is a file), sorted.
-fn suite_files(suite: &Path) -> Result<Vec<PathBuf>, CliError> {
+fn suite_files(suite: &Path) -> Result<Vec<PathBuf>, Error> {
     if suite.is_file() {
         return Ok(vec![suite.to_path_buf()]);
     }
-    let entries = std::fs::read_dir(suite)
-        .map_err(|e| CliError::Input(format!("{}: {e}", echo_path(suite))))?;
+    let entries =
+        std::fs::read_dir(suite).map_err(|e| Error::Input(format!("{}: {e}", echo_path(suite))))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(CliError::Input(format!(
+        return Err(Error::Input(format!(
             "{}: no scenario files in the suite",
             echo_path(suite)
         )));
@@ -169,24 +150,24 @@ fn baseline_path(dir: &Path, scenario: &str) -> PathBuf {
     dir.join(format!("{scenario}.json"))
 }
 
-fn read_baseline(path: &Path) -> Result<Option<Baseline>, CliError> {
+fn read_baseline(path: &Path) -> Result<Option<Baseline>, Error> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CliError::Input(format!("{}: {e}", echo_path(path)))),
+        Err(e) => return Err(Error::Input(format!("{}: {e}", echo_path(path)))),
     };
     serde_json::from_str(&text)
         .map(Some)
-        .map_err(|e| CliError::Input(format!("{}: {e}", echo_path(path))))
+        .map_err(|e| Error::Input(format!("{}: {e}", echo_path(path))))
 }
 
-fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), CliError> {
-    let value = serde_json::to_value(baseline).map_err(|e| CliError::Other(e.into()))?;
+fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), Error> {
+    let value = serde_json::to_value(baseline).map_err(|e| Error::other(e))?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", echo_path(dir))))?;
+            .map_err(|e| Error::Input(format!("{}: cannot create: {e}", echo_path(dir))))?;
     }
-    crate::report::publish_json(path, &value).map_err(|e| CliError::Other(anyhow::anyhow!(e)))
+    crate::report::publish_json(path, &value).map_err(|e| Error::other(e))
 }
 
 /// Marks the rows of a scenario changed since its baseline was blessed.

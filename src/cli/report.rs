@@ -1,20 +1,21 @@
-//! The `report` subcommand: a run, sweep or compare directory in, its charts and `report.md`
+//! `taosim report`: a run, sweep or compare directory in, its charts and `report.md`
 //! out, published whole-or-nothing (the path of `report.md` printed). Missing or malformed
 //! inputs exit with code 2; missing shards or runs and what was left out are warned about on
 //! stderr.
 //!
-//! May depend on: `report`, `cli`, `cli_run` (printing the report's notes), `echo`.
+//! May depend on: `report`, `echo`, the api (the report's notes).
 
-use crate::cli_error::CliError;
+use super::progress::Terminal;
+use crate::api::{Error, run::notes};
 use crate::echo::one_line;
 use crate::report::{self, ReportError};
 use std::path::Path;
 
 /// `taosim report DIR`.
-pub fn report(dir: &Path) -> Result<(), CliError> {
+pub fn report(dir: &Path) -> Result<(), Error> {
     match report::publish_report(dir, &mut |note| eprintln!("note: {note}")) {
         Ok(drawn) => {
-            crate::cli_run::print_notes(&drawn);
+            notes(&drawn, &mut Terminal::new(true));
             if let Ok(Some(check)) = report::verify_ledger(&dir.join("ledger.parquet")) {
                 eprintln!("{check}");
             }
@@ -22,8 +23,8 @@ pub fn report(dir: &Path) -> Result<(), CliError> {
             Ok(())
         }
         Err(e @ (ReportError::Read { .. } | ReportError::Output { .. })) => {
-            Err(CliError::Input(one_line(&e.to_string())))
+            Err(Error::Input(one_line(&e.to_string())))
         }
-        Err(e) => Err(CliError::Other(anyhow::anyhow!(one_line(&e.to_string())))),
+        Err(e) => Err(Error::Other(anyhow::anyhow!(one_line(&e.to_string())))),
     }
 }

@@ -6,19 +6,20 @@
 //! `run A --compare B`: `<out>/<A>-vs-<B>/` with `manifest.json` (kind `compare`),
 //! `compare.json` and the two sides as sweep directories `a/` and `b/`.
 //!
-//! May depend on: everything in the crate, indicatif.
+//! May depend on: `scenario`, `runner`, `metrics`, `report`, `echo`, the api's leaf files and
+//! `run` (staging).
 
-use crate::cli_error::CliError;
-use crate::cli_run::{begin, finish, progress_bar, staged_error, tables_written};
+use super::run::{begin, finish, staged_error, tables_written};
+use super::{Error, Progress, Unit};
 use crate::echo::echo_path;
 use crate::metrics::{RunMetrics, stats};
 use crate::report::{self, AxisColumn, SweepRun, SweepWriter};
 use crate::runner::{self, RunResult};
+use crate::scenario::Scenario;
 use crate::scenario::sweep::{RunSpec, SweepPlan};
-use crate::scenario::{self, Scenario};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How to run a sweep.
@@ -26,36 +27,39 @@ use std::sync::Arc;
 pub struct SweepOptions {
     /// Threads (None: all cores).
     pub jobs: Option<usize>,
-    /// Only shard `k` of `n` (1-based).
+    /// Only shard `k` of `n` (1-based; see [`check_shard`]).
     pub shard: Option<(u32, u32)>,
-    /// No progress bar.
-    pub quiet: bool,
     /// Write charts and `report.md` when done.
     pub report: bool,
 }
 
-/// `taosim sweep`.
+/// `taosim sweep`: every run of `scenario`'s sweep (`origin` names the file in errors) into
+/// `<out>/<scenario>/sweep/` (a shard: into `shard-K-of-N/` below it), published whole.
+/// Returns the directory.
 pub fn sweep(
-    file: &Path,
+    scenario: Scenario,
+    origin: &str,
     out: &Path,
-    seed: Option<u64>,
     options: SweepOptions,
-) -> Result<(), CliError> {
-    let scenario = load(file, seed)?;
-    let origin = file.display().to_string();
-    let plan = SweepPlan::new(scenario, &origin).map_err(|e| CliError::Input(e.to_string()))?;
-    let mut dir = out.join(&plan.base.name).join("sweep");
+    progress: &mut dyn Progress,
+) -> Result<PathBuf, Error> {
+    if let Some(shard) = options.shard {
+        check_shard(shard)?;
+    }
+    let plan = SweepPlan::new(scenario, origin).map_err(|e| Error::Input(e.to_string()))?;
+    let mut dir = sweep_directory(out, &plan.base.name);
     if let Some((k, n)) = options.shard {
         shard_parent(&dir, &plan)?;
         dir = dir.join(format!("shard-{k}-of-{n}"));
     }
-    let staging = begin(&dir)?;
+    let staging = begin(&dir, progress)?;
     let runs = plan.runs(options.shard);
     let failed = collect_sweep(
         staging.path(),
         Arc::new(plan.clone()),
         &runs,
         options,
+        progress,
         &mut |_| {},
     )?;
     report::write_json(
@@ -65,17 +69,24 @@ pub fn sweep(
     .and_then(|()| tables_written(staging.path()))
     .map_err(|e| staged_error(&staging, e))?;
     if failed > 0 {
-        eprintln!("{failed} of {} runs failed (see runs.parquet)", runs.len());
+        progress.note(&format!(
+            "{failed} of {} runs failed (see runs.parquet)",
+            runs.len()
+        ));
     }
-    finish(staging, options.report)?;
-    println!("{}", dir.display());
-    Ok(())
+    finish(staging, options.report, progress)?;
+    Ok(dir)
+}
+
+/// `<out>/<scenario name>/sweep`.
+pub fn sweep_directory(out: &Path, name: &str) -> PathBuf {
+    out.join(name).join("sweep")
 }
 
 /// The sweep directory that holds shards, with the whole sweep's `manifest.json` (written
 /// whole-or-nothing by the first shard to get there).
-fn shard_parent(dir: &Path, plan: &SweepPlan) -> Result<(), CliError> {
-    let input = |e: String| CliError::Input(format!("{}: {e}", dir.display()));
+fn shard_parent(dir: &Path, plan: &SweepPlan) -> Result<(), Error> {
+    let input = |e: String| Error::Input(format!("{}: {e}", dir.display()));
     if dir.exists() && !dir.is_dir() {
         return Err(input("exists and is not a directory".into()));
     }
@@ -83,19 +94,9 @@ fn shard_parent(dir: &Path, plan: &SweepPlan) -> Result<(), CliError> {
     let parent_manifest = dir.join("manifest.json");
     if !parent_manifest.exists() {
         report::publish_json(&parent_manifest, &manifest(plan, None))
-            .map_err(|e| CliError::Input(e.to_string()))?;
+            .map_err(|e| Error::Input(e.to_string()))?;
     }
     Ok(())
-}
-
-/// Loads a scenario, with `--seed` applied.
-fn load(file: &Path, seed: Option<u64>) -> Result<Scenario, CliError> {
-    let mut scenario = scenario::load(file).map_err(|e| CliError::Input(e.to_string()))?;
-    if let Some(seed) = seed {
-        scenario.seed = seed;
-        scenario.raw.seed = seed;
-    }
-    Ok(scenario)
 }
 
 /// Runs `runs` into the sweep tables in `dir`, showing each result to `seen`; returns the
@@ -105,8 +106,9 @@ fn collect_sweep(
     plan: Arc<SweepPlan>,
     runs: &[RunSpec],
     options: SweepOptions,
+    progress: &mut dyn Progress,
     seen: &mut dyn FnMut(&RunResult),
-) -> Result<usize, CliError> {
+) -> Result<usize, Error> {
     let axes = plan
         .axes
         .iter()
@@ -115,16 +117,11 @@ fn collect_sweep(
             numeric: a.values.iter().all(Value::is_number),
         })
         .collect();
-    let mut writer = SweepWriter::create(dir, axes).map_err(|e| CliError::Input(e.to_string()))?;
-    let bar = progress_bar(
-        runs.len() as u64,
-        "{spinner} {msg} [{bar:30}] {pos}/{len} runs ({per_sec}, eta {eta})",
-        options.quiet,
-    );
-    bar.set_message(plan.base.name.clone());
+    let mut writer = SweepWriter::create(dir, axes).map_err(|e| Error::Input(e.to_string()))?;
+    progress.start(&plan.base.name, runs.len() as u64, Unit::Runs);
     let jobs = options.jobs.unwrap_or_else(default_jobs);
-    let mut failed = 0;
-    let mut sink = |result: RunResult| -> Result<(), report::ReportError> {
+    let (mut failed, mut done) = (0, 0);
+    let mut sink = |result: RunResult| -> Result<(), Error> {
         seen(&result);
         let spec = result.spec;
         let params = plan
@@ -133,22 +130,27 @@ fn collect_sweep(
             .map(|(_, v)| v)
             .collect();
         failed += usize::from(result.outcome.is_err());
-        writer.push(&SweepRun {
-            run: spec.run,
-            subset: spec.subset,
-            replicate: spec.replicate,
-            seed: spec.seed,
-            params,
-            outcome: result.outcome.as_ref().map_err(String::as_str),
-        })?;
-        bar.inc(1);
-        Ok(())
+        writer
+            .push(&SweepRun {
+                run: spec.run,
+                subset: spec.subset,
+                replicate: spec.replicate,
+                seed: spec.seed,
+                params,
+                outcome: result.outcome.as_ref().map_err(String::as_str),
+            })
+            .map_err(Error::other)?;
+        done += 1;
+        progress.set(done);
+        match progress.cancelled() {
+            true => Err(Error::Cancelled),
+            false => Ok(()),
+        }
     };
     let outcome = runner::run_all(Arc::clone(&plan), runs, jobs, &mut sink);
-    bar.finish_and_clear();
-    outcome
-        .and_then(|()| writer.finish())
-        .map_err(|e| CliError::Other(anyhow::anyhow!(e)))?;
+    progress.finish();
+    outcome?;
+    writer.finish().map_err(Error::other)?;
     Ok(failed)
 }
 
@@ -176,43 +178,50 @@ fn manifest(plan: &SweepPlan, shard: Option<(u32, u32)>) -> Value {
         "heatmaps": plan.heatmaps,
         "taosim_version": env!("CARGO_PKG_VERSION"),
         "git_revision": env!("TAOSIM_GIT_REVISION"),
-        "chain_revision": "subtensor 14bc6f9f (2026-06-30)",
+        "chain_revision": super::CHAIN_REVISION,
         "resolved_scenario": serde_json::to_value(&plan.base.raw).unwrap_or(Value::Null),
     })
 }
 
-/// `taosim run A --compare B`: both scenarios on the same `replicates` seeds.
+/// One side of an A/B compare: the scenario and the name of its origin (for errors).
+pub struct Side {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Its file, or what stands for it.
+    pub origin: String,
+}
+
+/// `taosim run A --compare B`: both scenarios on the same `replicates` seeds (A's), into
+/// `<out>/<A>-vs-<B>/`, published whole. Returns the directory.
 pub fn compare(
-    a: &Path,
-    b: &Path,
+    a: Side,
+    mut b: Side,
     out: &Path,
-    seed: Option<u64>,
     replicates: u32,
     options: SweepOptions,
-) -> Result<(), CliError> {
-    let sa = load(a, seed)?;
-    let mut sb = load(b, seed)?;
+    progress: &mut dyn Progress,
+) -> Result<PathBuf, Error> {
     // Same seeds on both sides: B runs on A's seeds.
-    sb.seed = sa.seed;
-    sb.raw.seed = sa.seed;
-    let dir = out.join(format!("{}-vs-{}", sa.name, sb.name));
-    let staging = begin(&dir)?;
-    let sides = [("a", sa, a), ("b", sb, b)];
+    b.scenario.seed = a.scenario.seed;
+    b.scenario.raw.seed = a.scenario.seed;
+    let dir = out.join(format!("{}-vs-{}", a.scenario.name, b.scenario.name));
+    let staging = begin(&dir, progress)?;
+    let sides = [("a", a), ("b", b)];
     let mut means: Vec<BTreeMap<String, Vec<f64>>> = Vec::new();
-    for (side, scenario, file) in &sides {
-        let plan = SweepPlan::replicates(scenario.clone(), &file.display().to_string(), replicates)
-            .map_err(|e| CliError::Input(e.to_string()))?;
+    for (side, s) in &sides {
+        let plan = SweepPlan::replicates(s.scenario.clone(), &s.origin, replicates)
+            .map_err(|e| Error::Input(e.to_string()))?;
         let side_dir = staging.path().join(side);
         std::fs::create_dir(&side_dir)
-            .map_err(|e| CliError::Other(anyhow::anyhow!("{}: {e}", echo_path(&side_dir))))?;
-        means.push(side_metrics(&side_dir, plan, options)?);
+            .map_err(|e| Error::other(format!("{}: {e}", echo_path(&side_dir))))?;
+        means.push(side_metrics(&side_dir, plan, options, progress)?);
     }
     let table = compare_table(&means[0], &means[1]);
     let manifest = json!({
         "kind": "compare",
-        "a": sides[0].1.name,
-        "b": sides[1].1.name,
-        "seed": sides[0].1.seed,
+        "a": sides[0].1.scenario.name,
+        "b": sides[1].1.scenario.name,
+        "seed": sides[0].1.scenario.seed,
         "replicates": replicates,
         "taosim_version": env!("CARGO_PKG_VERSION"),
         "git_revision": env!("TAOSIM_GIT_REVISION"),
@@ -222,9 +231,8 @@ pub fn compare(
         .and_then(|()| report::write_json(&tmp.join("manifest.json"), &manifest))
         .and_then(|()| tables_written(tmp))
         .map_err(|e| staged_error(&staging, e))?;
-    finish(staging, options.report)?;
-    println!("{}", dir.display());
-    Ok(())
+    finish(staging, options.report, progress)?;
+    Ok(dir)
 }
 
 /// Runs one side; returns each metric's values by replicate (NaN where a run failed).
@@ -232,7 +240,8 @@ fn side_metrics(
     dir: &Path,
     plan: SweepPlan,
     options: SweepOptions,
-) -> Result<BTreeMap<String, Vec<f64>>, CliError> {
+    progress: &mut dyn Progress,
+) -> Result<BTreeMap<String, Vec<f64>>, Error> {
     let runs = plan.runs(None);
     let n = runs.len();
     let plan = Arc::new(plan);
@@ -242,7 +251,7 @@ fn side_metrics(
             add_metrics(&mut by_metric, m, r.spec.replicate as usize, n);
         }
     };
-    collect_sweep(dir, plan, &runs, options, &mut record)?;
+    collect_sweep(dir, plan, &runs, options, progress, &mut record)?;
     Ok(by_metric)
 }
 
@@ -294,4 +303,14 @@ pub fn parse_shard(text: &str) -> Result<(u32, u32), String> {
             crate::echo::echo(text)
         )),
     }
+}
+
+/// A shard `(K, N)` given as numbers: 1 ≤ K ≤ N.
+pub fn check_shard((k, n): (u32, u32)) -> Result<(), Error> {
+    if k >= 1 && k <= n {
+        return Ok(());
+    }
+    Err(Error::Input(format!(
+        "shard: expected (K, N) with 1 ≤ K ≤ N, got ({k}, {n})"
+    )))
 }

@@ -1,17 +1,27 @@
-//! The `taosim` command line: argument parsing and the subcommands' glue.
+//! The `taosim` command line: argument parsing, and each subcommand as a call into
+//! [`crate::api`] with a terminal [`progress::Terminal`] and the resulting path printed.
 //!
-//! Library errors are typed; this module maps them to exit codes: 0 success, 2 bad input
-//! (one line on stderr naming the field or file, nothing on stdout), 1 anything else.
+//! The api's errors become exit codes: 0 success, 2 bad input (one line on stderr naming the
+//! field or file, nothing on stdout), 1 anything else.
 //!
-//! May depend on: everything in the crate, clap, anyhow.
+//! May depend on: `api`, `chain::epoch` and `epoch_json` (through `epoch`), `scenario`, `report`,
+//! `echo`, clap, indicatif. Holds no logic the library should own.
 
-use crate::chain::epoch::{epoch, epoch_traced};
-use crate::echo::{echo, one_line};
-use crate::epoch_json::{MAX_INPUT_BYTES, parse_input, write_output};
+mod check;
+mod epoch;
+mod progress;
+mod report;
+mod scenarios;
+
+use crate::api::{self, Error, sweep::Side, sweep::SweepOptions};
+use crate::echo::one_line;
 use clap::{Parser, Subcommand};
-use std::io::{Read, Write};
-use std::path::PathBuf;
+use progress::Terminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+pub use crate::api::{JOBS_PER_CORE, max_jobs};
+pub use epoch::epoch_document;
 
 /// Agent-based economics simulator of the Bittensor network.
 #[derive(Parser, Debug)]
@@ -70,7 +80,7 @@ enum Command {
         #[arg(long, value_parser = parse_jobs)]
         jobs: Option<usize>,
         /// Run only every N-th run starting at the K-th (`K/N`, 1-based), into `shard-K-of-N/`.
-        #[arg(long, value_name = "K/N", value_parser = crate::cli_sweep::parse_shard)]
+        #[arg(long, value_name = "K/N", value_parser = api::sweep::parse_shard)]
         shard: Option<(u32, u32)>,
         /// Master seed (default: the scenario's `seed`).
         #[arg(long)]
@@ -128,6 +138,15 @@ enum Command {
         #[arg(long)]
         no_report: bool,
     },
+    /// Merge the `shard-K-of-N/` directories of a sharded sweep into its tables and report
+    /// (exit code 1, nothing changed, when a planned run is missing or doubled).
+    Merge {
+        /// The sweep directory (`<out>/<scenario>/sweep`) holding the shards.
+        dir: PathBuf,
+        /// Skip the charts and `report.md`.
+        #[arg(long)]
+        no_report: bool,
+    },
     /// Draw charts and `report.md` for a run, sweep, compare or replay directory (from its files).
     Report {
         /// The directory (its `manifest.json` says which kind).
@@ -141,8 +160,6 @@ enum Command {
     },
 }
 
-pub use crate::cli_error::CliError;
-
 /// Parses the arguments, runs the command and returns the process exit code. Every error is
 /// one line on standard error (see [`one_line`]).
 pub fn main() -> ExitCode {
@@ -152,11 +169,15 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(CliError::Input(message)) => {
+        Err(Error::Input(message)) => {
             eprintln!("error: {}", one_line(&message));
             ExitCode::from(2)
         }
-        Err(CliError::Other(error)) => {
+        Err(Error::Cancelled) => {
+            eprintln!("error: interrupted");
+            ExitCode::from(1)
+        }
+        Err(Error::Other(error)) => {
             eprintln!("error: {}", one_line(&format!("{error:#}")));
             ExitCode::from(1)
         }
@@ -181,35 +202,18 @@ fn argument_line(rendered: &str) -> String {
     one_line(&message.replace("\n  ", " "))
 }
 
-/// Most threads `--jobs` accepts per available core: enough to overlap waiting, few enough
-/// that the runs in flight (16 per thread, each with its World) fit in memory.
-pub const JOBS_PER_CORE: usize = 4;
-
-/// The `--jobs` limit on this machine: [`JOBS_PER_CORE`] × the cores available to the process.
-pub fn max_jobs() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    JOBS_PER_CORE * cores
-}
-
 /// `--jobs N`: 1 ≤ N ≤ [`max_jobs`].
 pub fn parse_jobs(text: &str) -> Result<usize, String> {
     let jobs: usize = text
         .trim()
         .parse()
         .map_err(|_| "expected a number of threads".to_string())?;
-    let max = max_jobs();
-    match jobs {
-        0 => Err("must be at least 1".into()),
-        _ if jobs > max => Err(format!(
-            "at most {max} ({JOBS_PER_CORE} per available core)"
-        )),
-        _ => Ok(jobs),
-    }
+    api::check_jobs(jobs)
 }
 
-fn run(cli: Cli) -> Result<(), CliError> {
+fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
-        Command::Epoch { file, trace } => run_epoch(file, trace),
+        Command::Epoch { file, trace } => epoch::run_epoch(file, trace),
         Command::Run {
             scenario,
             out,
@@ -221,13 +225,24 @@ fn run(cli: Cli) -> Result<(), CliError> {
             no_report,
         } => match (compare, scenario) {
             (None, scenario) => {
-                crate::cli_run::run(scenario.as_deref(), &out, seed, quiet, !no_report)
+                let s = api::run::load(scenario.as_deref(), seed)?;
+                let dir = api::run::run(&s, &out, !no_report, &mut Terminal::new(quiet))?;
+                print_path(&dir)
             }
             (Some(b), Some(a)) => {
-                let options = sweep_options(jobs, None, quiet, no_report);
-                crate::cli_sweep::compare(&a, &b, &out, seed, replicates, options)
+                let options = sweep_options(jobs, None, no_report);
+                let (a, b) = (side(&a, seed)?, side(&b, seed)?);
+                let mut progress = Terminal::new(quiet);
+                print_path(&api::sweep::compare(
+                    a,
+                    b,
+                    &out,
+                    replicates,
+                    options,
+                    &mut progress,
+                )?)
             }
-            (Some(_), None) => Err(CliError::Input(
+            (Some(_), None) => Err(Error::Input(
                 "--compare needs a scenario file to compare against".into(),
             )),
         },
@@ -240,17 +255,28 @@ fn run(cli: Cli) -> Result<(), CliError> {
             quiet,
             no_report,
         } => {
-            let options = sweep_options(jobs, shard, quiet, no_report);
-            crate::cli_sweep::sweep(&scenario, &out, seed, options)
+            let options = sweep_options(jobs, shard, no_report);
+            let Side { scenario, origin } = side(&scenario, seed)?;
+            let mut progress = Terminal::new(quiet);
+            print_path(&api::sweep::sweep(
+                scenario,
+                &origin,
+                &out,
+                options,
+                &mut progress,
+            )?)
         }
-        Command::Scenarios { dir } => crate::cli_run::scenarios(&dir),
+        Command::Merge { dir, no_report } => {
+            print_path(&api::merge(&dir, !no_report, &mut Terminal::new(false))?)
+        }
+        Command::Scenarios { dir } => scenarios::scenarios(&dir),
         Command::Check {
             suite,
             baselines,
             bless,
             jobs,
-        } => crate::cli_check::check(&suite, &baselines, bless, jobs),
-        Command::Report { dir } => crate::cli_report::report(&dir),
+        } => check::check(&suite, &baselines, bless, jobs),
+        Command::Report { dir } => report::report(&dir),
         Command::Replay {
             files,
             yuma,
@@ -260,72 +286,40 @@ fn run(cli: Cli) -> Result<(), CliError> {
             copier,
             out,
             no_report,
-        } => crate::cli_replay::replay(&crate::cli_replay::ReplayArgs {
-            files,
-            yuma,
-            set,
-            repeat,
-            shift,
-            copier,
-            out,
-            report: !no_report,
-        }),
+        } => {
+            let args = api::replay::ReplayArgs {
+                files,
+                yuma,
+                set,
+                repeat,
+                shift,
+                copier,
+                out,
+                report: !no_report,
+            };
+            print_path(&api::replay::replay(&args, &mut Terminal::new(false))?)
+        }
     }
 }
 
-fn sweep_options(
-    jobs: Option<usize>,
-    shard: Option<(u32, u32)>,
-    quiet: bool,
-    no_report: bool,
-) -> crate::cli_sweep::SweepOptions {
-    crate::cli_sweep::SweepOptions {
+/// A scenario file as one side of a compare (or a sweep's scenario), with `--seed`.
+fn side(file: &Path, seed: Option<u64>) -> Result<Side, Error> {
+    Ok(Side {
+        scenario: api::run::load(Some(file), seed)?,
+        origin: file.display().to_string(),
+    })
+}
+
+fn sweep_options(jobs: Option<usize>, shard: Option<(u32, u32)>, no_report: bool) -> SweepOptions {
+    SweepOptions {
         jobs,
         shard,
-        quiet,
         report: !no_report,
     }
 }
 
-fn run_epoch(file: Option<PathBuf>, trace: bool) -> Result<(), CliError> {
-    let text = read_input(file.as_deref())?;
-    let (input, params) = parse_input(&text).map_err(|e| CliError::Input(e.to_string()))?;
-    let document = if trace {
-        let (output, trace) = epoch_traced(&input, &params);
-        write_output(&output, Some(&trace))
-    } else {
-        write_output(&epoch(&input, &params), None)
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(document.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| CliError::Other(anyhow::anyhow!("writing the output: {e}")))
-}
-
-fn read_input(file: Option<&std::path::Path>) -> Result<String, CliError> {
-    let stdin = || {
-        (
-            "standard input".to_string(),
-            Ok(Box::new(std::io::stdin()) as Box<dyn Read>),
-        )
-    };
-    let (name, reader) = match file {
-        None => stdin(),
-        Some(path) if path.as_os_str() == "-" => stdin(),
-        Some(path) => (
-            echo(&path.display().to_string()),
-            std::fs::File::open(path).map(|f| Box::new(f) as Box<dyn Read>),
-        ),
-    };
-    let mut text = String::new();
-    reader
-        .and_then(|r| r.take(MAX_INPUT_BYTES + 1).read_to_string(&mut text))
-        .map_err(|e| CliError::Input(format!("{name}: {e}")))?;
-    if text.len() as u64 > MAX_INPUT_BYTES {
-        return Err(CliError::Input(format!(
-            "{name}: more than {MAX_INPUT_BYTES} bytes (the largest epoch input)"
-        )));
-    }
-    Ok(text)
+/// The published directory, on stdout.
+fn print_path(dir: &Path) -> Result<(), Error> {
+    println!("{}", dir.display());
+    Ok(())
 }

@@ -1,13 +1,13 @@
-//! The `replay` subcommand: a snapshot series in, `<out>/<series>/` out (`replay.parquet`,
+//! `taosim replay`: a snapshot series in, `<out>/<series>/` out (`replay.parquet`,
 //! `manifest.json`, `summary.json`, charts and `report.md`), published whole.
 //!
 //! Every bad input (the files, `--yuma`, `--set`, `--shift`, `--copier`) is found before
 //! anything is written: one line naming the file, snapshot and field, exit code 2.
 //!
-//! May depend on: `replay`, `report`, `cli` (its error type), `cli_run` (staging helpers).
+//! May depend on: `replay`, `report`, the api's leaf files and `run` (staging).
 
-use crate::cli_error::CliError;
-use crate::cli_run::{begin, finish, staged_error, tables_written};
+use super::run::{begin, finish, staged_error, tables_written};
+use super::{Error, Progress};
 use crate::replay::{self, Options, Plan, Replay, Series};
 use crate::report;
 use serde_json::{Value, json};
@@ -34,14 +34,14 @@ pub struct ReplayArgs {
     pub report: bool,
 }
 
-/// Loads, checks and runs the replay, then writes and publishes its directory and prints it.
-pub fn replay(args: &ReplayArgs) -> Result<(), CliError> {
+/// Loads, checks and runs the replay, then writes and publishes its directory; returns it.
+pub fn replay(args: &ReplayArgs, progress: &mut dyn Progress) -> Result<PathBuf, Error> {
     let series = replay::load(&args.files).map_err(input)?;
     let options = options(args)?;
     let plan = replay::plan(&series, &options).map_err(input)?;
     let result = replay::run(&series, &plan);
     let dir = args.out.join(&series.name);
-    let staging = begin(&dir)?;
+    let staging = begin(&dir, progress)?;
     let manifest = manifest(&series, args, &plan);
     report::write_replay(
         staging.path(),
@@ -51,18 +51,17 @@ pub fn replay(args: &ReplayArgs) -> Result<(), CliError> {
     )
     .and_then(|()| tables_written(staging.path()))
     .map_err(|e| staged_error(&staging, e))?;
-    finish(staging, args.report)?;
-    println!("{}", dir.display());
-    Ok(())
+    finish(staging, args.report, progress)?;
+    Ok(dir)
 }
 
-fn input(e: replay::LoadError) -> CliError {
-    CliError::Input(e.to_string())
+fn input(e: replay::LoadError) -> Error {
+    Error::Input(e.to_string())
 }
 
-fn options(args: &ReplayArgs) -> Result<Options, CliError> {
+fn options(args: &ReplayArgs) -> Result<Options, Error> {
     let option_error = |option: &str, text: &str, m: String| {
-        CliError::Input(replay::LoadError::new(option, None, text, m).to_string())
+        Error::Input(replay::LoadError::new(option, None, text, m).to_string())
     };
     let set = args
         .set
@@ -131,7 +130,7 @@ fn manifest(series: &Series, args: &ReplayArgs, plan: &Plan) -> Value {
         "emission_rao": replay::EMISSION,
         "taosim_version": env!("CARGO_PKG_VERSION"),
         "git_revision": env!("TAOSIM_GIT_REVISION"),
-        "chain_revision": "subtensor 14bc6f9f (2026-06-30)",
+        "chain_revision": super::CHAIN_REVISION,
     })
 }
 

@@ -1,0 +1,196 @@
+//! One run into its published run directory (`<out>/<scenario>/seed-<seed>/`): the scenario
+//! loaded or given, the manifest, the simulation streamed into a staging directory, the
+//! report drawn, the directory published whole; and the staging steps every operation shares.
+//!
+//! May depend on: `scenario`, `run_dir`, `record`, `report`, `echo`, the api's leaf files.
+
+use super::{Error, Progress, Unit};
+use crate::record::{AccountRow, LedgerRow, NeuronRow, RowSink, SubnetRow};
+use crate::report::{self, Drawn, ReportError, Staging};
+use crate::run_dir::RunError;
+use crate::scenario::{self, Scenario};
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+
+/// Loads a scenario file (None: the embedded default scenario), with `seed` (if given) as its
+/// master seed.
+pub fn load(file: Option<&Path>, seed: Option<u64>) -> Result<Scenario, Error> {
+    let mut scenario = match file {
+        Some(path) => scenario::load(path).map_err(|e| Error::Input(e.to_string()))?,
+        None => scenario::default_scenario(),
+    };
+    reseed(&mut scenario, seed);
+    Ok(scenario)
+}
+
+/// Parses scenario YAML text (`origin` names it in errors; relative snapshot paths are taken
+/// from the current directory), with `seed` (if given) as its master seed.
+pub fn parse(text: &str, origin: &str, seed: Option<u64>) -> Result<Scenario, Error> {
+    let mut scenario = scenario::parse(text, origin).map_err(|e| Error::Input(e.to_string()))?;
+    reseed(&mut scenario, seed);
+    Ok(scenario)
+}
+
+fn reseed(scenario: &mut Scenario, seed: Option<u64>) {
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+        scenario.raw.seed = seed;
+    }
+}
+
+/// Simulates `scenario` with its seed, writes its run directory under `out` (tables, manifest,
+/// summary; charts and `report.md` when `with_report`) and publishes it whole. Returns the
+/// directory. An interruption ([`Progress::cancelled`]) publishes nothing.
+pub fn run(
+    scenario: &Scenario,
+    out: &Path,
+    with_report: bool,
+    progress: &mut dyn Progress,
+) -> Result<PathBuf, Error> {
+    let seed = scenario.seed;
+    let run_dir = run_directory(out, scenario, seed);
+    let staging = begin(&run_dir, progress)?;
+    let manifest = manifest(scenario, seed);
+    progress.start(&scenario.name, scenario.blocks, Unit::Blocks);
+    let stop = Cell::new(false);
+    let played = {
+        let mut step = |b| {
+            progress.set(b);
+            if progress.cancelled() {
+                stop.set(true);
+            }
+        };
+        crate::run_dir::write_run_stopping(
+            scenario,
+            seed,
+            staging.path(),
+            &manifest,
+            &mut step,
+            &mut Stop(&stop),
+        )
+    };
+    progress.finish();
+    if stop.get() {
+        return Err(Error::Cancelled);
+    }
+    match played {
+        Ok(_) => tables_written(staging.path()).map_err(|e| staged_error(&staging, e))?,
+        Err(RunError::Sim(e)) => return Err(Error::Input(e.to_string())),
+        Err(RunError::Write(e)) => return Err(staged_error(&staging, e)),
+    }
+    finish(staging, with_report, progress)?;
+    Ok(run_dir)
+}
+
+/// A sink that takes no rows and stops the run once `0` is set.
+struct Stop<'a>(&'a Cell<bool>);
+
+impl RowSink for Stop<'_> {
+    fn epoch(&mut self, _: Option<&SubnetRow>, _: &[NeuronRow]) {}
+    fn accounts(&mut self, _: &[AccountRow]) {}
+    fn ledger(&mut self, _: &[LedgerRow]) {}
+    fn stopped(&self) -> bool {
+        self.0.get()
+    }
+}
+
+/// Starts the staging directory of `target` (bad input if the location is unusable) and
+/// notes which leftovers of interrupted runs it removed.
+pub fn begin(target: &Path, progress: &mut dyn Progress) -> Result<Staging, Error> {
+    let staging = report::prepare(target).map_err(|e| Error::Input(e.to_string()))?;
+    for note in staging.notes() {
+        progress.note(&format!("note: {note}"));
+    }
+    Ok(staging)
+}
+
+/// The publication step after the tables (the test hook's `tables`).
+pub fn tables_written(dir: &Path) -> Result<(), ReportError> {
+    report::publish::checkpoint("tables").map_err(|e| ReportError::Write {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Draws the report into the staging directory (unless `with_report` is false) and publishes
+/// it.
+pub fn finish(
+    staging: Staging,
+    with_report: bool,
+    progress: &mut dyn Progress,
+) -> Result<(), Error> {
+    if with_report {
+        let drawn = report::draw_report(staging.path())
+            .map_err(|e| e.rebase(staging.path(), staging.target()))
+            .map_err(|e| Error::Other(anyhow::anyhow!("report: {e}")))?;
+        notes(&drawn, progress);
+    }
+    staging.publish().map_err(Error::other)
+}
+
+/// The report's warnings, and how much it left out.
+pub fn notes(drawn: &Drawn, progress: &mut dyn Progress) {
+    for warning in &drawn.warnings {
+        progress.note(&format!("warning: {warning}"));
+    }
+    if !drawn.left_out.is_empty() {
+        progress.note(&format!(
+            "note: {} metrics or charts left out of the report (listed at the end of report.md)",
+            drawn.left_out.len()
+        ));
+    }
+}
+
+/// A write error in the staging directory, naming the file at its published place.
+pub fn staged_error(staging: &Staging, e: ReportError) -> Error {
+    Error::other(e.rebase(staging.path(), staging.target()))
+}
+
+/// `<out>/<scenario name>/seed-<seed>`.
+pub fn run_directory(out: &Path, scenario: &Scenario, seed: u64) -> PathBuf {
+    out.join(&scenario.name).join(format!("seed-{seed}"))
+}
+
+/// `manifest.json`: what produced the run; with genesis snapshots, `genesis` maps each
+/// snapshot uid to its agent and the snapshot's hotkey.
+pub fn manifest(scenario: &Scenario, seed: u64) -> serde_json::Value {
+    let mut manifest = serde_json::json!({
+        "kind": "run",
+        "scenario": scenario.name,
+        "seed": seed,
+        "blocks": scenario.blocks,
+        "taosim_version": env!("CARGO_PKG_VERSION"),
+        "git_revision": env!("TAOSIM_GIT_REVISION"),
+        "chain_revision": super::CHAIN_REVISION,
+        "resolved_scenario": serde_json::to_value(&scenario.raw).unwrap_or(serde_json::Value::Null),
+    });
+    let genesis = genesis_manifest(scenario);
+    if !genesis.is_empty() {
+        manifest["genesis"] = serde_json::Value::Array(genesis);
+    }
+    manifest
+}
+
+/// Per genesis subnet: `{netuid, subnet, uids: [{uid, agent, snapshot_hotkey}]}`.
+fn genesis_manifest(scenario: &Scenario) -> Vec<serde_json::Value> {
+    let subnets = scenario.subnets.iter();
+    let with_genesis = subnets.filter_map(|s| s.genesis.as_ref().map(|g| (s, g)));
+    with_genesis
+        .map(|(s, g)| {
+            let agent_at = |uid: usize| {
+                let holder = scenario
+                    .agents
+                    .iter()
+                    .find(|a| a.netuid == s.netuid && a.uid.map(usize::from) == Some(uid));
+                holder.map(|a| a.name.clone())
+            };
+            let uids: Vec<serde_json::Value> = (g.neurons.iter().enumerate())
+                .map(|(uid, x)| {
+                    serde_json::json!({"uid": uid, "agent": agent_at(uid),
+                        "snapshot_hotkey": x.snapshot_hotkey})
+                })
+                .collect();
+            serde_json::json!({"netuid": s.netuid, "subnet": s.name, "uids": uids})
+        })
+        .collect()
+}
