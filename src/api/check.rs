@@ -71,7 +71,7 @@ pub fn run_suite(
         Some(j) => rayon::ThreadPoolBuilder::new()
             .num_threads(j.max(1))
             .build()
-            .map_err(|e| Error::other(e))?
+            .map_err(Error::other)?
             .install(measure),
         None => measure(),
     };
@@ -162,12 +162,12 @@ fn read_baseline(path: &Path) -> Result<Option<Baseline>, Error> {
 }
 
 fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), Error> {
-    let value = serde_json::to_value(baseline).map_err(|e| Error::other(e))?;
+    let value = serde_json::to_value(baseline).map_err(Error::other)?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::Input(format!("{}: cannot create: {e}", echo_path(dir))))?;
     }
-    crate::report::publish_json(path, &value).map_err(|e| Error::other(e))
+    crate::report::publish_json(path, &value).map_err(Error::other)
 }
 
 /// Marks the rows of a scenario changed since its baseline was blessed.
