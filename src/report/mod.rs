@@ -13,6 +13,7 @@ mod aggregate;
 mod charts;
 mod compare_view;
 mod completeness;
+mod doc;
 mod format;
 mod ledger;
 mod markdown;
@@ -25,6 +26,7 @@ mod run_view;
 mod stream;
 mod summary;
 mod sweep;
+mod sweep_data;
 mod sweep_view;
 
 pub use ledger::{LedgerCheck, verify as verify_ledger};

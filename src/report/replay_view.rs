@@ -7,7 +7,7 @@
 
 use super::ReportError;
 use super::charts::{Chart, Line, Plot};
-use super::markdown::{Report, json_cell, number, stem};
+use super::doc::{Report, json_cell, number, stem};
 use super::read::{self, Table};
 use serde_json::Value;
 use std::collections::BTreeMap;

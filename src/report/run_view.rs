@@ -9,10 +9,10 @@
 use super::ReportError;
 use super::aggregate::{Stats, histogram};
 use super::charts::{Chart, Line, Plot};
+use super::doc::{Report, json_cell, number};
 use super::ledger;
-use super::markdown::{Report, json_cell, number};
 use super::read::{self, Table, read_error};
-use super::sweep_view::{SeriesData, series_family_charts};
+use super::sweep_data::{SeriesData, series_family_charts};
 use crate::metrics::catalog;
 use crate::metrics::stats::median;
 use serde_json::Value;

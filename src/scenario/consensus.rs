@@ -16,52 +16,8 @@
 //! ```
 
 use super::ScenarioError;
-use super::raw::RawHyper;
+use super::raw::RawConsensus;
 use crate::chain::epoch::{EpochParams, MAX_UIDS_PER_SUBNET};
-use serde::{Deserialize, Serialize};
-
-/// The `consensus` section as written.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawConsensus {
-    /// Number of uids.
-    #[serde(default = "default_neurons")]
-    pub neurons: u16,
-    /// Number of validators (the first uids); the rest are servers.
-    #[serde(default = "default_validators")]
-    pub validators: u16,
-    /// S_H.
-    pub honest_stake: f64,
-    /// W_H.
-    pub honest_weight: f64,
-    /// W_C.
-    pub cabal_weight: f64,
-    /// Relative standard deviation of validator stakes.
-    #[serde(default = "default_stake_sd")]
-    pub stake_sd: f64,
-    /// Relative standard deviation of weights.
-    #[serde(default)]
-    pub weight_sd: f64,
-    /// The epoch's hyperparameters (chain defaults otherwise).
-    #[serde(default)]
-    pub hyperparameters: RawHyper,
-    /// Also run the epoch with the cabal playing honestly (weight `1 − W_H` on its own
-    /// servers, the honest row mirrored) on the same draws, and report the cabal's gain.
-    #[serde(default)]
-    pub baseline: bool,
-}
-
-fn default_neurons() -> u16 {
-    512
-}
-
-fn default_validators() -> u16 {
-    64
-}
-
-fn default_stake_sd() -> f64 {
-    0.3
-}
 
 /// The validated experiment.
 #[derive(Clone, Debug, PartialEq)]

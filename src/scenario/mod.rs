@@ -13,6 +13,7 @@ pub mod consensus;
 mod ctx;
 pub mod genesis;
 pub mod raw;
+mod raw_sweep;
 mod spec;
 pub mod sweep;
 pub mod template;

@@ -4,6 +4,8 @@
 //!
 //! Amounts are decimal TAO (or alpha) and converted to rao (×10⁹, rounded); fractions are
 //! plain numbers in [0, 1] and converted to the chain's u16 / u64 proportions.
+//!
+//! May depend on: `raw_sweep` (the `sweep` section), serde, serde-saphyr.
 
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -31,7 +33,7 @@ pub struct RawScenario {
     pub subnets: Vec<Spanned<RawSubnet>>,
     /// A one-epoch consensus experiment instead of subnets (catalogue §2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consensus: Option<super::consensus::RawConsensus>,
+    pub consensus: Option<RawConsensus>,
     /// Timed events.
     #[serde(default)]
     pub events: Vec<Spanned<RawEvent>>,
@@ -40,7 +42,7 @@ pub struct RawScenario {
     pub record: RawRecord,
     /// The runs to make of this scenario with `taosim sweep`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sweep: Option<super::sweep::RawSweep>,
+    pub sweep: Option<super::raw_sweep::RawSweep>,
 }
 
 /// Exactly one of the three.
@@ -579,4 +581,47 @@ impl Default for RawRecord {
             accounts: true,
         }
     }
+}
+
+/// The `consensus` section as written.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsensus {
+    /// Number of uids.
+    #[serde(default = "default_neurons")]
+    pub neurons: u16,
+    /// Number of validators (the first uids); the rest are servers.
+    #[serde(default = "default_validators")]
+    pub validators: u16,
+    /// S_H.
+    pub honest_stake: f64,
+    /// W_H.
+    pub honest_weight: f64,
+    /// W_C.
+    pub cabal_weight: f64,
+    /// Relative standard deviation of validator stakes.
+    #[serde(default = "default_stake_sd")]
+    pub stake_sd: f64,
+    /// Relative standard deviation of weights.
+    #[serde(default)]
+    pub weight_sd: f64,
+    /// The epoch's hyperparameters (chain defaults otherwise).
+    #[serde(default)]
+    pub hyperparameters: RawHyper,
+    /// Also run the epoch with the cabal playing honestly (weight `1 − W_H` on its own
+    /// servers, the honest row mirrored) on the same draws, and report the cabal's gain.
+    #[serde(default)]
+    pub baseline: bool,
+}
+
+fn default_neurons() -> u16 {
+    512
+}
+
+fn default_validators() -> u16 {
+    64
+}
+
+fn default_stake_sd() -> f64 {
+    0.3
 }

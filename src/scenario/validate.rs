@@ -203,7 +203,7 @@ fn pin_snapshot_hashes(raw: &mut RawScenario, subnets: &[SubnetSpec]) {
 fn consensus_scenario(
     ctx: &Ctx,
     raw: &RawScenario,
-    c: &super::consensus::RawConsensus,
+    c: &super::raw::RawConsensus,
     chain: ChainParams,
     base_dir: &Path,
 ) -> Result<Scenario, ScenarioError> {
