@@ -1,36 +1,47 @@
 #!/usr/bin/env bash
-# Runs every notebook headless on fresh small taosim outputs; fails if any cell errors.
-#   TAOSIM            the taosim binary (default target/debug/taosim, relative to the repo root)
-#   TAOSIM_NB_VENV    where the Python venv lives (default ~/.cache/taosim-notebooks-venv)
+# Runs every notebook headless on fresh small taosim outputs, made with the Python package
+# (`import taosim`); fails if any cell errors.
+#   TAOSIM_NB_PYTHON  a Python that already has the taosim package and notebooks/requirements.txt
+#                     (CI passes its venv's); without it, a venv is made and filled:
+#   TAOSIM_NB_VENV    where that venv lives (default ~/.cache/taosim-notebooks-venv); the package
+#                     is built into it with `pip install .` when it cannot import taosim
 #   TAOSIM_NB_TIMEOUT per-cell timeout in seconds (default 120)
 # Writes nothing into the repository: data and executed notebooks go to a temporary directory.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-taosim="${TAOSIM:-target/debug/taosim}"
-[[ "$taosim" = /* ]] || taosim="$root/$taosim"
-[[ -x "$taosim" ]] || { echo "run_headless: no taosim binary at $taosim (build it or set TAOSIM)" >&2; exit 2; }
-venv="${TAOSIM_NB_VENV:-$HOME/.cache/taosim-notebooks-venv}"
 timeout="${TAOSIM_NB_TIMEOUT:-120}"
-python="${PYTHON:-python3}"
 
-# The venv is reinstalled when requirements.txt changes.
-stamp="$venv/.requirements.sha256"
-want="$(sha256sum notebooks/requirements.txt | cut -d' ' -f1)"
-if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-  start=$SECONDS
-  if [[ -e "$venv" && ! -f "$venv/pyvenv.cfg" ]]; then
-    echo "run_headless: $venv exists and is not a venv; set TAOSIM_NB_VENV elsewhere" >&2
-    exit 2
+if [[ -n "${TAOSIM_NB_PYTHON:-}" ]]; then
+  py="$TAOSIM_NB_PYTHON"
+else
+  venv="${TAOSIM_NB_VENV:-$HOME/.cache/taosim-notebooks-venv}"
+  python="${PYTHON:-python3}"
+  # The venv is reinstalled when requirements.txt changes.
+  stamp="$venv/.requirements.sha256"
+  want="$(sha256sum notebooks/requirements.txt | cut -d' ' -f1)"
+  if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+    start=$SECONDS
+    if [[ -e "$venv" && ! -f "$venv/pyvenv.cfg" ]]; then
+      echo "run_headless: $venv exists and is not a venv; set TAOSIM_NB_VENV elsewhere" >&2
+      exit 2
+    fi
+    rm -rf "$venv"
+    mkdir -p "$(dirname "$venv")"
+    "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
+    echo "$want" > "$stamp"
+    echo "venv: installed notebooks/requirements.txt into $venv in $((SECONDS - start)) s"
   fi
-  rm -rf "$venv"
-  mkdir -p "$(dirname "$venv")"
-  "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
-  echo "$want" > "$stamp"
-  echo "venv: installed notebooks/requirements.txt into $venv in $((SECONDS - start)) s"
+  py="$venv/bin/python"
+  if ! "$py" -c "import taosim" 2>/dev/null; then
+    echo "venv: building the taosim package into $venv (pip install ., a release build)"
+    "$py" -m pip install --quiet --disable-pip-version-check .
+  fi
 fi
+"$py" -c "import taosim, nbclient, nbformat" || {
+  echo "run_headless: $py lacks the taosim package or the notebooks' requirements" >&2; exit 2; }
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/taosim-notebooks.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
@@ -42,11 +53,20 @@ sed -e 's/^name: notebooks-small$/name: notebooks-small-b/' \
     -e 's/^    tempo: 100$/    tempo: 100\n    hyperparameters: {kappa: 0.6}/' \
     notebooks/small.yaml > "$tmp/small-b.yaml"
 data="$tmp/data"
-"$taosim" run notebooks/small.yaml --out "$data" --quiet --no-report > /dev/null
-"$taosim" sweep notebooks/small.yaml --out "$data" --quiet --no-report > /dev/null
-"$taosim" run notebooks/small.yaml --compare "$tmp/small-b.yaml" --replicates 2 \
-  --out "$data" --quiet --no-report > /dev/null
-echo "data: run, sweep and compare of notebooks/small.yaml in $((SECONDS - start)) s"
+"$py" - "$data" "$tmp/small-b.yaml" <<'PY'
+import sys
+from pathlib import Path
+
+import taosim
+
+data, b = sys.argv[1], Path(sys.argv[2])
+small = Path("notebooks/small.yaml")
+options = dict(out=data, report=False, progress=False)
+taosim.run(small, **options)
+taosim.sweep(small, **options)
+taosim.run(small, compare=b, replicates=2, **options)
+PY
+echo "data: run, sweep and compare of notebooks/small.yaml (taosim package) in $((SECONDS - start)) s"
 
 export TAOSIM_RUN_DIR="$data/notebooks-small/seed-7"
 export TAOSIM_SWEEP_DIR="$data/notebooks-small/sweep"
@@ -59,7 +79,7 @@ done
 run_notebook() {
   local nb="$1" name="$2"
   local start=$SECONDS
-  if ! "$venv/bin/python" - "$nb" "$tmp/out/$name.ipynb" "$timeout" <<'PY'
+  if ! "$py" - "$nb" "$tmp/out/$name.ipynb" "$timeout" <<'PY'
 import sys
 import nbformat
 from nbclient import NotebookClient
