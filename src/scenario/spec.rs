@@ -1,12 +1,15 @@
-//! The validated scenario's pieces that more than one validation step builds: subnets (with
-//! their genesis metagraph), agents, their roles and strategies. Plain data; `validate` and
+//! The validated scenario ([`Scenario`]) and its pieces: subnets (with their genesis
+//! metagraph), agents, their roles and strategies, scheduled events. Plain data; `validate` and
 //! `genesis` fill them in.
 //!
-//! May depend on: `raw` (amounts and strategies as written), `chain` types.
+//! May depend on: `raw` (amounts, strategies and hyperparameter patches as written),
+//! `consensus` (the experiment's spec), `chain` types.
 
-use super::raw::{Amount, RawStrategy};
+use super::raw::{Amount, RawHyper, RawScenario, RawStrategy};
+use crate::chain::coinbase::flow::EmissionRule;
 use crate::chain::epoch::EpochParams;
-use crate::chain::state::AccountId;
+use crate::chain::state::{AccountId, ChainParams};
+use std::path::PathBuf;
 
 /// One subnet.
 #[derive(Clone, Debug)]
@@ -153,4 +156,89 @@ impl GenesisNeuron {
     pub(super) fn is_validator(&self) -> bool {
         self.validator_permit == Some(true) || !self.weights.is_empty()
     }
+}
+
+/// Blocks per day.
+pub const BLOCKS_PER_DAY: u64 = 7_200;
+
+/// A validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file as resolved (defaults filled), for the run's manifest.
+    pub raw: RawScenario,
+    /// Its name.
+    pub name: String,
+    /// The master seed.
+    pub seed: u64,
+    /// A one-epoch consensus experiment instead of subnets (then `blocks` is 0).
+    pub consensus: Option<super::consensus::ConsensusSpec>,
+    /// Blocks to simulate.
+    pub blocks: u64,
+    /// Chain parameters.
+    pub chain: ChainParams,
+    /// TAO issued before the run, held by an outside account, rao.
+    pub issued_tao: u64,
+    /// Subnets, netuid = index + 1.
+    pub subnets: Vec<SubnetSpec>,
+    /// Every agent, in file order (subnet by subnet, population by population).
+    pub agents: Vec<AgentSpec>,
+    /// Events in file order.
+    pub events: Vec<EventSpec>,
+    /// Account sampling period, blocks.
+    pub record_every: u64,
+    /// Write `neurons.parquet`.
+    pub record_neurons: bool,
+    /// Write the neuron rows of every k-th epoch of each subnet.
+    pub record_neurons_every: u64,
+    /// Write `accounts.parquet`.
+    pub record_accounts: bool,
+    /// The directory relative paths in the scenario (a genesis snapshot) resolve against: the
+    /// scenario file's, or the current directory for text without a file.
+    pub base_dir: PathBuf,
+}
+
+/// When an event fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// At this block, before agents act.
+    Block(u64),
+    /// When the first subnet has run this many epochs.
+    Epoch(u64),
+}
+
+/// An event's effect.
+#[derive(Clone, Debug)]
+pub enum EventAction {
+    /// New hyperparameters for a subnet (fields not given keep their value).
+    SetHyperparameters { netuid: u16, values: RawHyper },
+    /// New chain parameters.
+    SetChain {
+        tao_weight: Option<u64>,
+        subnet_owner_cut: Option<u16>,
+        emission_rule: Option<EmissionRule>,
+    },
+    /// New strategy for these agents (indices into [`Scenario::agents`]).
+    SetStrategy {
+        agents: Vec<usize>,
+        strategy: StrategySpec,
+    },
+    /// `from_coldkey` moves `fraction` of its stake on `from_hotkey` to `to_hotkey`.
+    MoveStake {
+        netuid: u16,
+        coldkey: AccountId,
+        from_hotkey: AccountId,
+        to_hotkey: AccountId,
+        fraction: f64,
+    },
+    /// Reset the bonds column of this hotkey's uid.
+    ResetBonds { netuid: u16, hotkey: AccountId },
+}
+
+/// A validated event.
+#[derive(Clone, Debug)]
+pub struct EventSpec {
+    /// When.
+    pub when: When,
+    /// What.
+    pub action: EventAction,
 }
