@@ -166,7 +166,10 @@ pub fn series(run: &RunId, points: &[crate::metrics::SeriesPoint]) -> PolarsResu
         Column::new("subset".into(), vec![run.subset; n]),
         Column::new("replicate".into(), vec![run.replicate; n]),
         Column::new("seed".into(), vec![run.seed; n]),
-        col("series", points, |p| p.series.clone()),
+        Column::new(
+            "series".into(),
+            points.iter().map(|p| p.series.as_str()).collect::<Vec<&str>>(),
+        ),
         col("step", points, |p| p.step),
         col("value", points, |p| p.value),
     ];
