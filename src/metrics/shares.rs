@@ -7,7 +7,7 @@
 
 use super::stats::Mean;
 use super::steps::StepMap;
-use super::view::{Context, EpochRows, group, is_miner, is_validator};
+use super::view::{Context, EpochRows, GroupKey, group_key, group_name, is_miner, is_validator};
 use super::{Collector, stats};
 use crate::record::NeuronRow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -36,14 +36,14 @@ struct SubnetShares {
 #[derive(Default)]
 struct StepSums {
     /// Per group, per step: the group's Σ.
-    groups: BTreeMap<String, StepMap<f64>>,
+    groups: BTreeMap<GroupKey, StepMap<f64>>,
     /// Per step: all validators' Σ.
     total: StepMap<f64>,
 }
 
 impl StepSums {
     /// Adds one epoch's sums at `step`.
-    fn add(&mut self, step: u64, (per, total): (BTreeMap<String, f64>, f64)) {
+    fn add(&mut self, step: u64, (per, total): (BTreeMap<GroupKey, f64>, f64)) {
         *self.total.entry(step) += total;
         for (g, x) in per {
             *self.groups.entry(g).or_default().entry(step) += x;
@@ -54,7 +54,7 @@ impl StepSums {
     /// is positive.
     fn finish(self, name: &str, out: &mut Collector) {
         for (g, steps) in self.groups {
-            let series = format!("{name}.{g}");
+            let series = format!("{name}.{}", group_name(g));
             for (step, x) in steps {
                 match self.total.get(step) {
                     Some(total) if *total > 0.0 => out.point(&series, step, x / total),
@@ -70,9 +70,9 @@ impl StepSums {
 pub struct Shares {
     subnets: BTreeMap<u16, SubnetShares>,
     /// Per group: dividend share − stake share among validators, per subnet epoch.
-    relative_dividends: BTreeMap<String, Mean>,
+    relative_dividends: BTreeMap<GroupKey, Mean>,
     /// Per group, per step: Σ emission, alpha.
-    emission: BTreeMap<String, StepMap<f64>>,
+    emission: BTreeMap<GroupKey, StepMap<f64>>,
     dividends: StepSums,
     stakes: StepSums,
 }
@@ -107,12 +107,12 @@ impl Shares {
     /// Adds the share metrics and series.
     pub fn finish(self, out: &mut Collector) {
         for (g, mean) in &self.relative_dividends {
-            out.metric(format!("relative_dividends.{g}"), mean.get());
+            out.metric(format!("relative_dividends.{}", group_name(*g)), mean.get());
         }
         self.copier_g(out);
         self.cabal_shares(out);
         for (g, steps) in self.emission {
-            let series = format!("emission.{g}");
+            let series = format!("emission.{}", group_name(g));
             for (step, x) in steps {
                 out.point(&series, step, x);
             }
@@ -180,7 +180,7 @@ impl Shares {
     /// and its `price.sn<netuid>` point.
     fn series(&mut self, e: &EpochRows, out: &mut Collector) {
         for r in e.rows {
-            if let Some(g) = group(r) {
+            if let Some(g) = group_key(r) {
                 let steps = self.emission.entry(g).or_default();
                 *steps.entry(e.epoch) += r.emission as f64 / 1e9;
             }
@@ -194,12 +194,12 @@ impl Shares {
 }
 
 /// Σ of `f` over validator rows, per group and in total.
-fn validator_sums(e: &EpochRows, f: impl Fn(&NeuronRow) -> f64) -> (BTreeMap<String, f64>, f64) {
+fn validator_sums(e: &EpochRows, f: impl Fn(&NeuronRow) -> f64) -> (BTreeMap<GroupKey, f64>, f64) {
     let mut per_group = BTreeMap::new();
     let mut total = 0.0;
     for r in e.rows.iter().filter(|r| is_validator(r)) {
         total += f(r);
-        if let Some(g) = group(r) {
+        if let Some(g) = group_key(r) {
             *per_group.entry(g).or_insert(0.0) += f(r);
         }
     }

@@ -38,6 +38,7 @@ impl<T> StepMap<T> {
     }
 
     /// The entries, by step.
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = (u64, &T)> {
         self.entries.iter().map(|(s, v)| (*s, v))
     }
@@ -45,11 +46,6 @@ impl<T> StepMap<T> {
     /// Number of steps held.
     pub fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// Whether no step is held.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
@@ -106,11 +102,6 @@ impl SeriesStore {
     /// Number of points held.
     pub fn len(&self) -> usize {
         self.points.iter().map(StepMap::len).sum()
-    }
-
-    /// Whether no point is held.
-    pub fn is_empty(&self) -> bool {
-        self.points.iter().all(StepMap::is_empty)
     }
 
     /// The points, sorted by (series, step).
