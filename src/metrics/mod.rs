@@ -216,7 +216,8 @@ pub fn compute(scenario: &Scenario, record: &RunRecord) -> RunMetrics {
 
 /// The metrics of a run as it goes: a [`RowSink`] that reads each subnet epoch once and keeps
 /// running sums (per subnet, hotkey, group and step), never the rows, so a year-long run's
-/// metrics take memory that grows only with the number of series points.
+/// metrics take memory that grows only with the number of series points, 16 bytes each
+/// (about 8 MB for a year of 64 subnets at tempo 360).
 pub struct Metrics {
     ctx: Context,
     yields: yields::Yields,

@@ -202,6 +202,12 @@ impl<R: Clone> TableWriter<R> {
 
     /// Adds rows, writing a row group whenever [`ROW_GROUP_ROWS`] have come.
     pub fn push(&mut self, owner: Owner, rows: &[R]) -> Result<(), ReportError> {
+        if self.rows.capacity() == 0 && !rows.is_empty() {
+            // One buffer of a row group's size for the whole run (cleared, not freed, after
+            // each row group): no doubling copies and no freed halves left behind as it fills;
+            // the pages not yet written to are never touched.
+            self.rows.reserve_exact(ROW_GROUP_ROWS);
+        }
         let mut rest = rows;
         while !rest.is_empty() {
             let room = ROW_GROUP_ROWS - self.rows.len();

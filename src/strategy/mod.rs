@@ -71,12 +71,13 @@ pub fn to_weights(scores: &[(u16, f64)]) -> Option<Vec<(u16, u16)>> {
     if max <= 0.0 {
         return None;
     }
-    let weights: Vec<(u16, u16)> = scores
-        .iter()
-        .filter(|(_, s)| s.is_finite() && *s > 0.0)
-        .map(|(uid, s)| (*uid, round_to_u16(s / max * 65_535.0)))
-        .filter(|(_, w)| *w > 0)
-        .collect();
+    let mut weights: Vec<(u16, u16)> = Vec::with_capacity(scores.len());
+    weights.extend(
+        (scores.iter())
+            .filter(|(_, s)| s.is_finite() && *s > 0.0)
+            .map(|(uid, s)| (*uid, round_to_u16(s / max * 65_535.0)))
+            .filter(|(_, w)| *w > 0),
+    );
     (!weights.is_empty()).then_some(weights)
 }
 
