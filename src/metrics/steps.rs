@@ -128,7 +128,12 @@ mod tests {
     /// order the points came in.
     #[test]
     fn the_store_gives_the_rows_of_a_sorted_map() {
-        let names = ["price.sn2", "emission.validator:honest", "price.sn10", "apy_tao.x"];
+        let names = [
+            "price.sn2",
+            "emission.validator:honest",
+            "price.sn10",
+            "apy_tao.x",
+        ];
         let mut store = SeriesStore::default();
         let mut map: BTreeMap<(String, u64), f64> = BTreeMap::new();
         let mut seed = 7u64;

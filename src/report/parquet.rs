@@ -168,7 +168,10 @@ pub fn series(run: &RunId, points: &[crate::metrics::SeriesPoint]) -> PolarsResu
         Column::new("seed".into(), vec![run.seed; n]),
         Column::new(
             "series".into(),
-            points.iter().map(|p| p.series.as_str()).collect::<Vec<&str>>(),
+            points
+                .iter()
+                .map(|p| p.series.as_str())
+                .collect::<Vec<&str>>(),
         ),
         col("step", points, |p| p.step),
         col("value", points, |p| p.value),

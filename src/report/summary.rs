@@ -33,7 +33,10 @@ impl SummaryRows {
             let role = self.by_role.entry(row.role).or_default();
             role.0 += u128::from(row.emission);
             role.1.extend(row.agent);
-            let strategy = self.by_strategy.entry((row.role, row.strategy)).or_default();
+            let strategy = self
+                .by_strategy
+                .entry((row.role, row.strategy))
+                .or_default();
             strategy.0 += u128::from(row.emission);
             strategy.1.extend(row.agent);
         }
