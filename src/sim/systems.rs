@@ -136,7 +136,7 @@ pub fn miners_serve(
     let ran = subnet_mask(&clock.epoch_ran);
     let mut list: Vec<_> = miners
         .iter_mut()
-        .filter(|(a, _, _)| ran[usize::from(a.netuid)])
+        .filter(|(a, _, _)| ran.get(usize::from(a.netuid)) == Some(&true))
         .collect();
     list.sort_unstable_by_key(|(a, _, _)| a.index);
     for (agent, mut miner, mut rng) in list {
@@ -151,9 +151,11 @@ pub fn miners_serve(
     }
 }
 
-/// Whether each netuid (index) is in `netuids`: a lookup per agent instead of a scan.
+/// Whether each netuid (index) is in `netuids` (netuids past the end are not): a lookup per
+/// agent instead of a scan.
 fn subnet_mask(netuids: &[u16]) -> Vec<bool> {
-    let mut mask = vec![false; usize::from(u16::MAX) + 1];
+    let len = netuids.iter().max().map_or(0, |n| usize::from(*n) + 1);
+    let mut mask = vec![false; len];
     for n in netuids {
         mask[usize::from(*n)] = true;
     }
@@ -176,7 +178,7 @@ pub fn validators_act(
     let ran = subnet_mask(&clock.epoch_ran);
     let mut list: Vec<_> = validators
         .iter_mut()
-        .filter(|(a, _, _)| ran[usize::from(a.netuid)])
+        .filter(|(a, _, _)| ran.get(usize::from(a.netuid)) == Some(&true))
         .collect();
     list.sort_unstable_by_key(|(a, _, _)| a.index);
     let block = chain.0.block + 1;
