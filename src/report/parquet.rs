@@ -180,7 +180,9 @@ pub fn series(run: &RunId, points: &[crate::metrics::SeriesPoint]) -> PolarsResu
 }
 
 /// One Parquet table written as rows come: rows are buffered until [`ROW_GROUP_ROWS`], then
-/// written as one row group (zstd, single-threaded), so memory stays bounded.
+/// written as one row group (zstd, single-threaded), so the buffer stays bounded (it fills
+/// until the table's first row group: within hours for the neuron rows of a large network,
+/// after weeks for its subnet rows, one per subnet epoch).
 pub struct TableWriter<R> {
     path: std::path::PathBuf,
     frame: fn(Owner, &[R]) -> PolarsResult<DataFrame>,
