@@ -1,6 +1,7 @@
 //! One run into a run directory: the simulation's rows streamed, block by block, into the
 //! Parquet writer, the metrics and the summary at once ([`write_run`]), so a year-long run
-//! needs no more memory than a day-long one. Used by `taosim run` and the benchmarks; the
+//! holds no rows beyond one row group per table; what grows with the duration is only the
+//! series points (16 bytes each) and the Parquet footers' metadata. Used by `taosim run` and the benchmarks; the
 //! caller stages and publishes the directory (`report::publish`).
 //!
 //! May depend on: `sim`, `scenario`, `metrics`, `record`, `report`, `runner`.

@@ -115,6 +115,7 @@ pub mod catalog;
 mod concentration;
 mod shares;
 pub mod stats;
+mod steps;
 mod view;
 mod yields;
 
@@ -215,7 +216,8 @@ pub fn compute(scenario: &Scenario, record: &RunRecord) -> RunMetrics {
 
 /// The metrics of a run as it goes: a [`RowSink`] that reads each subnet epoch once and keeps
 /// running sums (per subnet, hotkey, group and step), never the rows, so a year-long run's
-/// metrics take memory that grows only with the number of series points.
+/// metrics take memory that grows only with the number of series points, 16 bytes each
+/// (about 8 MB for a year of 64 subnets at tempo 360).
 pub struct Metrics {
     ctx: Context,
     yields: yields::Yields,
@@ -283,11 +285,12 @@ impl RowSink for Metrics {
     fn ledger(&mut self, _: &[LedgerRow]) {}
 }
 
-/// Metrics and series as they are computed, keyed for sorted output.
+/// Metrics and series as they are computed, keyed for sorted output (series in a compact
+/// [`steps::SeriesStore`], so a long run's points take 16 bytes each).
 #[derive(Default)]
 struct Collector {
     metrics: BTreeMap<String, f64>,
-    series: BTreeMap<(String, u64), f64>,
+    series: steps::SeriesStore,
 }
 
 impl Collector {
@@ -299,9 +302,9 @@ impl Collector {
     }
 
     /// Records a series point if it is finite.
-    fn point(&mut self, series: impl Into<String>, step: u64, value: f64) {
+    fn point(&mut self, series: impl AsRef<str>, step: u64, value: f64) {
         if value.is_finite() {
-            self.series.insert((series.into(), step), value);
+            self.series.insert(series.as_ref(), step, value);
         }
     }
 
@@ -313,15 +316,7 @@ impl Collector {
                 .into_iter()
                 .map(|(name, value)| Metric { name, value })
                 .collect(),
-            series: self
-                .series
-                .into_iter()
-                .map(|((series, step), value)| SeriesPoint {
-                    series,
-                    step,
-                    value,
-                })
-                .collect(),
+            series: self.series.into_points(),
         }
     }
 }

@@ -3,10 +3,11 @@
 //! stake series (formulas in the module doc of [`super`]). Fed one subnet epoch at a time
 //! ([`Shares::epoch`]); per subnet it keeps running means and the last [`G_WINDOW`] values of G.
 //!
-//! May depend on: `view`, `stats`, `record`.
+//! May depend on: `view`, `stats`, `steps`, `record`.
 
 use super::stats::Mean;
-use super::view::{Context, EpochRows, group, is_miner, is_validator};
+use super::steps::StepMap;
+use super::view::{Context, EpochRows, GroupKey, group_key, group_name, is_miner, is_validator};
 use super::{Collector, stats};
 use crate::record::NeuronRow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -31,17 +32,47 @@ struct SubnetShares {
     honest_emission: Mean,
 }
 
-/// Per (group, step): (group Σ, all validators' Σ).
-type StepSums = BTreeMap<u64, (BTreeMap<String, f64>, f64)>;
+/// Per step, a group's Σ and all validators' Σ.
+#[derive(Default)]
+struct StepSums {
+    /// Per group, per step: the group's Σ.
+    groups: BTreeMap<GroupKey, StepMap<f64>>,
+    /// Per step: all validators' Σ.
+    total: StepMap<f64>,
+}
+
+impl StepSums {
+    /// Adds one epoch's sums at `step`.
+    fn add(&mut self, step: u64, (per, total): (BTreeMap<GroupKey, f64>, f64)) {
+        *self.total.entry(step) += total;
+        for (g, x) in per {
+            *self.groups.entry(g).or_default().entry(step) += x;
+        }
+    }
+
+    /// The points `<name>.<group>`: each group's Σ ÷ all validators' Σ, at steps whose total
+    /// is positive.
+    fn finish(self, name: &str, out: &mut Collector) {
+        for (g, steps) in self.groups {
+            let series = format!("{name}.{}", group_name(g));
+            for (step, x) in steps {
+                match self.total.get(step) {
+                    Some(total) if *total > 0.0 => out.point(&series, step, x / total),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
 
 /// The share metrics and series, accumulated one subnet epoch at a time.
 #[derive(Default)]
 pub struct Shares {
     subnets: BTreeMap<u16, SubnetShares>,
     /// Per group: dividend share − stake share among validators, per subnet epoch.
-    relative_dividends: BTreeMap<String, Mean>,
-    /// Per (group, step): Σ emission, alpha.
-    emission: BTreeMap<(String, u64), f64>,
+    relative_dividends: BTreeMap<GroupKey, Mean>,
+    /// Per group, per step: Σ emission, alpha.
+    emission: BTreeMap<GroupKey, StepMap<f64>>,
     dividends: StepSums,
     stakes: StepSums,
 }
@@ -76,25 +107,18 @@ impl Shares {
     /// Adds the share metrics and series.
     pub fn finish(self, out: &mut Collector) {
         for (g, mean) in &self.relative_dividends {
-            out.metric(format!("relative_dividends.{g}"), mean.get());
+            out.metric(format!("relative_dividends.{}", group_name(*g)), mean.get());
         }
         self.copier_g(out);
         self.cabal_shares(out);
-        for ((g, step), x) in self.emission {
-            out.point(format!("emission.{g}"), step, x);
-        }
-        for (name, sums) in [
-            ("dividends_share", self.dividends),
-            ("stake_share", self.stakes),
-        ] {
-            for (step, (per, total)) in sums {
-                if total > 0.0 {
-                    for (g, x) in per {
-                        out.point(format!("{name}.{g}"), step, x / total);
-                    }
-                }
+        for (g, steps) in self.emission {
+            let series = format!("emission.{}", group_name(g));
+            for (step, x) in steps {
+                out.point(&series, step, x);
             }
         }
+        self.dividends.finish("dividends_share", out);
+        self.stakes.finish("stake_share", out);
     }
 
     /// This epoch's dividend share − stake share of each validator group (where both totals
@@ -156,25 +180,13 @@ impl Shares {
     /// and its `price.sn<netuid>` point.
     fn series(&mut self, e: &EpochRows, out: &mut Collector) {
         for r in e.rows {
-            if let Some(g) = group(r) {
-                *self.emission.entry((g, e.epoch)).or_insert(0.0) += r.emission as f64 / 1e9;
+            if let Some(g) = group_key(r) {
+                let steps = self.emission.entry(g).or_default();
+                *steps.entry(e.epoch) += r.emission as f64 / 1e9;
             }
         }
-        let add = |acc: &mut (BTreeMap<String, f64>, f64),
-                   (per, total): (BTreeMap<String, f64>, f64)| {
-            acc.1 += total;
-            for (g, x) in per {
-                *acc.0.entry(g).or_insert(0.0) += x;
-            }
-        };
-        add(
-            self.dividends.entry(e.epoch).or_default(),
-            validator_sums(e, |r| f64::from(r.dividends)),
-        );
-        add(
-            self.stakes.entry(e.epoch).or_default(),
-            validator_sums(e, |r| f64::from(r.stake_weight)),
-        );
+        (self.dividends).add(e.epoch, validator_sums(e, |r| f64::from(r.dividends)));
+        (self.stakes).add(e.epoch, validator_sums(e, |r| f64::from(r.stake_weight)));
         if let Some(s) = e.subnet {
             out.point(format!("price.sn{}", e.netuid), e.epoch, s.price);
         }
@@ -182,12 +194,12 @@ impl Shares {
 }
 
 /// Σ of `f` over validator rows, per group and in total.
-fn validator_sums(e: &EpochRows, f: impl Fn(&NeuronRow) -> f64) -> (BTreeMap<String, f64>, f64) {
+fn validator_sums(e: &EpochRows, f: impl Fn(&NeuronRow) -> f64) -> (BTreeMap<GroupKey, f64>, f64) {
     let mut per_group = BTreeMap::new();
     let mut total = 0.0;
     for r in e.rows.iter().filter(|r| is_validator(r)) {
         total += f(r);
-        if let Some(g) = group(r) {
+        if let Some(g) = group_key(r) {
             *per_group.entry(g).or_insert(0.0) += f(r);
         }
     }

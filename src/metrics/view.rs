@@ -132,7 +132,21 @@ fn fixed_qualities(scenario: &Scenario) -> BTreeMap<u32, f64> {
 
 /// `<role>:<strategy>` of a row, `None` for hotkeys no agent owns.
 pub fn group(row: &NeuronRow) -> Option<String> {
-    (!row.role.is_empty()).then(|| format!("{}:{}", row.role, row.strategy))
+    group_key(row).map(group_name)
+}
+
+/// A row's group as (role, strategy), without building its name; `None` for hotkeys no agent
+/// owns. Role and strategy names hold no `:`, so distinct keys have distinct names.
+pub fn group_key(row: &NeuronRow) -> Option<GroupKey> {
+    (!row.role.is_empty()).then_some((row.role, row.strategy))
+}
+
+/// A group as (role, strategy).
+pub type GroupKey = (&'static str, &'static str);
+
+/// The name `<role>:<strategy>` of a group.
+pub fn group_name((role, strategy): GroupKey) -> String {
+    format!("{role}:{strategy}")
 }
 
 /// Whether the row is a validator's.

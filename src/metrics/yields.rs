@@ -7,9 +7,10 @@
 //! Fed one subnet epoch at a time ([`Yields::epoch`]); keeps running means per hotkey, group
 //! and step, so its memory does not grow with the run's duration.
 //!
-//! May depend on: `view`, `stats`, `record`.
+//! May depend on: `view`, `stats`, `steps`, `record`.
 
 use super::stats::Mean;
+use super::steps::StepMap;
 use super::view::{Context, EpochRows, group, is_validator};
 use super::{Collector, HotkeyApy, stats};
 use crate::record::NeuronRow;
@@ -167,8 +168,8 @@ pub struct Yields {
     per_nominee: BTreeMap<(u16, u32), [Mean; 2]>,
     /// Per group: 1 000 · Σ dividends / Σ stake before, per subnet epoch.
     dividends_per_1000: BTreeMap<String, Mean>,
-    /// Per (family, group, step): the subnets' APYs of the group's returns at that epoch.
-    series: BTreeMap<(&'static str, String, u64), Mean>,
+    /// Per (family, group), per step: the subnets' APYs of the group's returns at that epoch.
+    series: BTreeMap<(&'static str, String), StepMap<Mean>>,
 }
 
 impl Yields {
@@ -226,8 +227,8 @@ impl Yields {
         }
         for ((family, g), ys) in per_group {
             if let Some(apy) = apy_of(ctx, e.netuid, ys) {
-                let key = (family, g.to_string(), e.epoch);
-                self.series.entry(key).or_default().add(apy);
+                let steps = self.series.entry((family, g.to_string())).or_default();
+                steps.entry(e.epoch).add(apy);
             }
         }
     }
@@ -251,9 +252,12 @@ impl Yields {
         for (g, mean) in self.dividends_per_1000 {
             out.metric(format!("dividends_per_1000.{g}"), mean.get());
         }
-        for ((family, g, step), mean) in self.series {
-            if let Some(v) = mean.get() {
-                out.point(format!("{family}.{g}"), step, v);
+        for ((family, g), steps) in self.series {
+            let series = format!("{family}.{g}");
+            for (step, mean) in steps {
+                if let Some(v) = mean.get() {
+                    out.point(&series, step, v);
+                }
             }
         }
         hotkeys

@@ -166,7 +166,13 @@ pub fn series(run: &RunId, points: &[crate::metrics::SeriesPoint]) -> PolarsResu
         Column::new("subset".into(), vec![run.subset; n]),
         Column::new("replicate".into(), vec![run.replicate; n]),
         Column::new("seed".into(), vec![run.seed; n]),
-        col("series", points, |p| p.series.clone()),
+        Column::new(
+            "series".into(),
+            points
+                .iter()
+                .map(|p| p.series.as_str())
+                .collect::<Vec<&str>>(),
+        ),
         col("step", points, |p| p.step),
         col("value", points, |p| p.value),
     ];
@@ -174,7 +180,9 @@ pub fn series(run: &RunId, points: &[crate::metrics::SeriesPoint]) -> PolarsResu
 }
 
 /// One Parquet table written as rows come: rows are buffered until [`ROW_GROUP_ROWS`], then
-/// written as one row group (zstd, single-threaded), so memory stays bounded.
+/// written as one row group (zstd, single-threaded), so the buffer stays bounded (it fills
+/// until the table's first row group: within hours for the neuron rows of a large network,
+/// after weeks for its subnet rows, one per subnet epoch).
 pub struct TableWriter<R> {
     path: std::path::PathBuf,
     frame: fn(Owner, &[R]) -> PolarsResult<DataFrame>,
@@ -199,6 +207,12 @@ impl<R: Clone> TableWriter<R> {
 
     /// Adds rows, writing a row group whenever [`ROW_GROUP_ROWS`] have come.
     pub fn push(&mut self, owner: Owner, rows: &[R]) -> Result<(), ReportError> {
+        if self.rows.capacity() == 0 && !rows.is_empty() {
+            // One buffer of a row group's size for the whole run (cleared, not freed, after
+            // each row group): no doubling copies and no freed halves left behind as it fills;
+            // the pages not yet written to are never touched.
+            self.rows.reserve_exact(ROW_GROUP_ROWS);
+        }
         let mut rest = rows;
         while !rest.is_empty() {
             let room = ROW_GROUP_ROWS - self.rows.len();

@@ -1,7 +1,9 @@
 //! A run's files written as the run goes: a [`RowSink`] that streams each table to Parquet in
 //! bounded row groups ([`parquet::TableWriter`]) and gathers what `summary.json` needs
-//! ([`SummaryRows`]), so writing a year-long run takes memory that does not grow with its
-//! duration. Into a directory (the run's staging directory); publication is the caller's.
+//! ([`SummaryRows`]), so writing a year-long run takes memory bounded by one row group per
+//! table, plus what a Parquet footer needs: the writer keeps every written row group's
+//! column-chunk and page metadata (about 1 KB a column chunk) until the footer is written.
+//! Into a directory (the run's staging directory); publication is the caller's.
 //!
 //! May depend on: `parquet`, `summary`, `record`, `metrics` (its plain types).
 

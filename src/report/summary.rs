@@ -18,7 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Default)]
 pub struct SummaryRows {
     by_role: BTreeMap<&'static str, (u128, BTreeSet<u32>)>,
-    by_strategy: BTreeMap<String, (u128, BTreeSet<u32>)>,
+    /// Keyed by (role, strategy), written as `role:strategy`.
+    by_strategy: BTreeMap<(&'static str, &'static str), (u128, BTreeSet<u32>)>,
     /// Total account value per role at the first and at the latest sample, rao.
     first: Option<BTreeMap<&'static str, u128>>,
     last: Option<BTreeMap<&'static str, u128>>,
@@ -32,8 +33,10 @@ impl SummaryRows {
             let role = self.by_role.entry(row.role).or_default();
             role.0 += u128::from(row.emission);
             role.1.extend(row.agent);
-            let key = format!("{}:{}", row.role, row.strategy);
-            let strategy = self.by_strategy.entry(key).or_default();
+            let strategy = self
+                .by_strategy
+                .entry((row.role, row.strategy))
+                .or_default();
             strategy.0 += u128::from(row.emission);
             strategy.1.extend(row.agent);
         }
@@ -88,7 +91,9 @@ pub fn streamed_summary(record: &RunRecord, rows: &SummaryRows, metrics: &RunMet
         "final_issuance_tao": record.final_issuance as f64 / 1e9,
         "rejected_operations": record.rejected_ops.iter().cloned().collect::<BTreeMap<String, u64>>(),
         "emission_by_role": emission_by(rows.by_role.iter().map(|(k, v)| (k.to_string(), v))),
-        "emission_by_strategy": emission_by(rows.by_strategy.iter().map(|(k, v)| (k.clone(), v))),
+        "emission_by_strategy": emission_by(
+            (rows.by_strategy.iter()).map(|((role, strategy), v)| (format!("{role}:{strategy}"), v))
+        ),
         "value_by_role": value_by_role(rows),
         "subnets": subnets(rows),
         "validator_apy": validator_apy(metrics),

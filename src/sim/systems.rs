@@ -133,9 +133,10 @@ pub fn miners_serve(
         let n = chain.0.subnets[usize::from(*netuid)].neurons.len();
         public.0[usize::from(*netuid)].performance = vec![0.0; n];
     }
+    let ran = subnet_mask(&clock.epoch_ran);
     let mut list: Vec<_> = miners
         .iter_mut()
-        .filter(|(a, _, _)| clock.epoch_ran.contains(&a.netuid))
+        .filter(|(a, _, _)| ran.get(usize::from(a.netuid)) == Some(&true))
         .collect();
     list.sort_unstable_by_key(|(a, _, _)| a.index);
     for (agent, mut miner, mut rng) in list {
@@ -148,6 +149,17 @@ pub fn miners_serve(
             *slot = served;
         }
     }
+}
+
+/// Whether each netuid (index) is in `netuids` (netuids past the end are not): a lookup per
+/// agent instead of a scan.
+fn subnet_mask(netuids: &[u16]) -> Vec<bool> {
+    let len = netuids.iter().max().map_or(0, |n| usize::from(*n) + 1);
+    let mut mask = vec![false; len];
+    for n in netuids {
+        mask[usize::from(*n)] = true;
+    }
+    mask
 }
 
 /// Validators of subnets whose epoch just ran commit their weights; [`reveal_commits`] puts
@@ -163,9 +175,10 @@ pub fn validators_act(
     if clock.epoch_ran.is_empty() {
         return;
     }
+    let ran = subnet_mask(&clock.epoch_ran);
     let mut list: Vec<_> = validators
         .iter_mut()
-        .filter(|(a, _, _)| clock.epoch_ran.contains(&a.netuid))
+        .filter(|(a, _, _)| ran.get(usize::from(a.netuid)) == Some(&true))
         .collect();
     list.sort_unstable_by_key(|(a, _, _)| a.index);
     let block = chain.0.block + 1;

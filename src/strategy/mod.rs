@@ -71,13 +71,23 @@ pub fn to_weights(scores: &[(u16, f64)]) -> Option<Vec<(u16, u16)>> {
     if max <= 0.0 {
         return None;
     }
-    let weights: Vec<(u16, u16)> = scores
-        .iter()
-        .filter(|(_, s)| s.is_finite() && *s > 0.0)
-        .map(|(uid, s)| (*uid, (s / max * 65_535.0).round() as u16))
-        .filter(|(_, w)| *w > 0)
-        .collect();
+    let mut weights: Vec<(u16, u16)> = Vec::with_capacity(scores.len());
+    weights.extend(
+        (scores.iter())
+            .filter(|(_, s)| s.is_finite() && *s > 0.0)
+            .map(|(uid, s)| (*uid, round_to_u16(s / max * 65_535.0)))
+            .filter(|(_, w)| *w > 0),
+    );
     (!weights.is_empty()).then_some(weights)
+}
+
+/// `x.round() as u16` for `0 ≤ x ≤ 65 535` (a score scaled to the largest), without a libm
+/// call: below 2⁵² the truncation and the fraction `x − ⌊x⌋` are exact, and a fraction of at
+/// least ½ rounds up (halves away from zero, as `round` does).
+fn round_to_u16(x: f64) -> u16 {
+    let whole = x as u64;
+    let up = x - whole as f64 >= 0.5;
+    (whole + u64::from(up)).min(u64::from(u16::MAX)) as u16
 }
 
 #[cfg(test)]
@@ -85,6 +95,22 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand::rngs::ChaCha8Rng;
+
+    /// The rounding of scaled scores is `round` exactly: on halves, just around them and on
+    /// random values of the range.
+    #[test]
+    fn scores_round_as_round_does() {
+        let mut xs = vec![0.0, 0.5, 1.0, 65_534.5, 65_535.0, 0.499_999_999_999_999_94];
+        for k in 0..70_000u32 {
+            let half = f64::from(k) + 0.5;
+            xs.extend([half, half.next_down(), half.next_up(), f64::from(k)]);
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        xs.extend((0..100_000).map(|_| rng.random::<f64>() * 65_535.0));
+        for x in xs.into_iter().filter(|x| *x <= 65_535.0) {
+            assert_eq!(round_to_u16(x), x.round() as u16, "{x}");
+        }
+    }
 
     #[test]
     fn normal_has_the_asked_spread() {

@@ -354,7 +354,9 @@ impl Chain {
         let stored = vec_u16_max_upscale_to_u16(values);
         let block = self.block;
         let neurons = &mut self.subnets[usize::from(netuid)].neurons;
-        neurons.weights[usize::from(uid)] = uids.iter().copied().zip(stored).collect();
+        let row = &mut neurons.weights[usize::from(uid)];
+        row.clear();
+        row.extend(uids.iter().copied().zip(stored));
         neurons.last_update[usize::from(uid)] = block;
         Ok(())
     }
