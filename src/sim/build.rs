@@ -6,7 +6,7 @@
 //! snapshot's neurons (uids, stakes, stored weights and bonds, permits) before any agent
 //! registers, so its agents without `uid` follow at uids n, n + 1, ….
 
-use super::systems::{Joins, RevealDelays, Roster};
+use super::resources::{Joins, RevealDelays, Roster};
 use super::{
     Agent, AgentMeta, AgentRng, ChainState, Clock, Miner, Nominator, Owner, PendingEvents, Public,
     Recorder, Reveals, SimError, SubnetPublic, Trader, Validator,

@@ -21,6 +21,7 @@
 mod build;
 pub mod consensus;
 mod observe;
+mod resources;
 mod systems;
 
 use crate::chain::state::{AccountId, Chain};

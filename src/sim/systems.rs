@@ -1,6 +1,7 @@
 //! The systems of one block: events, agents, the chain step. Agents are visited in index
 //! order and act only through chain operations.
 
+use super::resources::{Joins, RevealDelays, Roster};
 use super::{
     Agent, AgentRng, ChainState, Clock, Miner, Nominator, PendingEvents, Public, Recorder, Reveals,
     Trader, Validator,
@@ -98,10 +99,6 @@ fn switch_strategy(world: &mut World, agents: &[usize], spec: &crate::scenario::
         world.resource_mut::<Recorder>().agents[index].strategy = kind;
     }
 }
-
-/// Registrations due this block, in agent order: (block, netuid, coldkey, hotkey).
-#[derive(Resource, Default)]
-pub struct Joins(pub std::collections::VecDeque<(u64, u16, AccountId, AccountId)>);
 
 /// Agents whose `join` block has come register by burning (the chain picks their uid, pruning
 /// the lowest-emission non-immune neuron of a full subnet).
@@ -211,10 +208,6 @@ pub fn validators_act(
     }
 }
 
-/// Commit-reveal delay per subnet, in epochs (index = netuid).
-#[derive(Resource, Default)]
-pub struct RevealDelays(pub Vec<u32>);
-
 /// Commits whose reveal epoch has come are set on chain, in commit order.
 pub fn reveal_commits(
     mut chain: ResMut<ChainState>,
@@ -278,10 +271,6 @@ pub fn nominators_act(
         }
     }
 }
-
-/// Validator hotkeys per subnet (index = netuid), in agent order.
-#[derive(Resource, Default)]
-pub struct Roster(pub Vec<Vec<AccountId>>);
 
 /// The nominator's stake on each validator of its subnet.
 fn positions(chain: &Chain, agent: &Agent, validators: &[AccountId]) -> Vec<(AccountId, u64)> {
