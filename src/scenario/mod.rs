@@ -19,7 +19,7 @@ pub mod sweep;
 pub mod template;
 mod validate;
 
-pub use spec::{AgentSpec, Genesis, GenesisNeuron, Role, StrategySpec, SubnetSpec};
+pub use spec::{AgentSpec, Genesis, GenesisNeuron, HyperPatch, Role, StrategySpec, SubnetSpec};
 pub use validate::{
     BLOCKS_PER_DAY, EventAction, EventSpec, OUTSIDE, Scenario, When, apply_hyper_checked,
     strategy_name, to_rao,

@@ -5,7 +5,7 @@
 //! May depend on: `raw` (amounts, strategies and hyperparameter patches as written),
 //! `consensus` (the experiment's spec), `chain` types.
 
-use super::raw::{Amount, RawHyper, RawScenario, RawStrategy};
+use super::raw::{Amount, RawScenario, RawStrategy};
 use crate::chain::coinbase::flow::EmissionRule;
 use crate::chain::epoch::EpochParams;
 use crate::chain::state::{AccountId, ChainParams};
@@ -210,7 +210,7 @@ pub enum When {
 #[derive(Clone, Debug)]
 pub enum EventAction {
     /// New hyperparameters for a subnet (fields not given keep their value).
-    SetHyperparameters { netuid: u16, values: RawHyper },
+    SetHyperparameters { netuid: u16, values: HyperPatch },
     /// New chain parameters.
     SetChain {
         tao_weight: Option<u64>,
@@ -241,4 +241,68 @@ pub struct EventSpec {
     pub when: When,
     /// What.
     pub action: EventAction,
+}
+
+/// A validated hyperparameter patch (a subnet's or the consensus experiment's
+/// `hyperparameters`, a `set_hyperparameters` event): every value given, already in the
+/// chain's units (u16 and 10⁶ proportions, rao).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HyperPatch {
+    /// Kappa (u16 proportion).
+    pub kappa: Option<u16>,
+    /// Bonds penalty (u16 proportion).
+    pub bonds_penalty: Option<u16>,
+    /// Bonds moving average (parts per million).
+    pub bonds_moving_average: Option<u64>,
+    /// Yuma3 on or off.
+    pub yuma3: Option<bool>,
+    /// Liquid alpha on or off.
+    pub liquid_alpha: Option<bool>,
+    /// Liquid alpha's low (u16 proportion).
+    pub alpha_low: Option<u16>,
+    /// Liquid alpha's high (u16 proportion).
+    pub alpha_high: Option<u16>,
+    /// Liquid alpha's sigmoid steepness.
+    pub alpha_sigmoid_steepness: Option<i16>,
+    /// Validator permits.
+    pub max_allowed_validators: Option<u16>,
+    /// Activity cutoff, in thousandths of a tempo.
+    pub activity_cutoff_factor_milli: Option<u32>,
+    /// Stake threshold for a validator permit (rao).
+    pub stake_threshold: Option<u64>,
+}
+
+/// Why a patch was refused: the chain refuses alpha values whose low exceeds their high.
+pub const ALPHA_ORDER: &str = "alpha_low must not exceed alpha_high";
+
+impl HyperPatch {
+    /// Applies the patch to `p`, whole or not at all: refused ([`ALPHA_ORDER`], `p` unchanged)
+    /// if alpha_low would exceed alpha_high, as the chain refuses such alpha values.
+    pub fn apply(&self, p: &mut EpochParams) -> Result<(), &'static str> {
+        let mut next = p.clone();
+        let set = |slot: &mut u16, x: Option<u16>| *slot = x.unwrap_or(*slot);
+        set(&mut next.kappa, self.kappa);
+        set(&mut next.bonds_penalty, self.bonds_penalty);
+        set(&mut next.alpha_low, self.alpha_low);
+        set(&mut next.alpha_high, self.alpha_high);
+        set(
+            &mut next.max_allowed_validators,
+            self.max_allowed_validators,
+        );
+        next.bonds_moving_average = self
+            .bonds_moving_average
+            .unwrap_or(next.bonds_moving_average);
+        next.yuma3 = self.yuma3.unwrap_or(next.yuma3);
+        next.liquid_alpha = self.liquid_alpha.unwrap_or(next.liquid_alpha);
+        next.alpha_sigmoid_steepness =
+            (self.alpha_sigmoid_steepness).unwrap_or(next.alpha_sigmoid_steepness);
+        next.activity_cutoff_factor_milli =
+            (self.activity_cutoff_factor_milli).unwrap_or(next.activity_cutoff_factor_milli);
+        next.stake_threshold = self.stake_threshold.unwrap_or(next.stake_threshold);
+        if next.alpha_low > next.alpha_high {
+            return Err(ALPHA_ORDER);
+        }
+        *p = next;
+        Ok(())
+    }
 }

@@ -35,8 +35,9 @@ fn apply_event(world: &mut World, action: &EventAction) {
         EventAction::SetHyperparameters { netuid, values } => {
             let chain = &mut world.resource_mut::<ChainState>().0;
             let params = &mut chain.subnets[usize::from(*netuid)].epoch;
-            // Validated when the scenario was loaded.
-            let _ = crate::scenario::apply_hyper_checked(params, values);
+            // Refused (and counted) if earlier changes make it break alpha_low ≤ alpha_high.
+            let applied = values.apply(params);
+            (world.resource_mut::<Recorder>()).tally("set_hyperparameters", &applied);
         }
         EventAction::SetChain {
             tao_weight,

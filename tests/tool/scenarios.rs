@@ -555,3 +555,54 @@ fn a_genesis_scenario_is_deterministic_and_its_hash_pins_the_snapshot() {
     assert_ne!(before, hash(), "the snapshot's bytes are part of the hash");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A `set_hyperparameters` event is checked against the subnet's initial values when the
+/// scenario loads; at its block it applies to the values then, whole or not at all: one that
+/// would put alpha_low above an alpha_high lowered by an earlier event is refused, counted among
+/// the rejected operations, and leaves the values as they were.
+#[test]
+fn a_hyperparameter_event_refused_at_its_block_is_counted_and_changes_nothing() {
+    let text = "name: hyper-events
+seed: 2
+duration: {epochs: 3}
+subnets:
+  - name: a
+    tempo: 30
+    pool: {tao: 1000, alpha: 10000}
+    max_allowed_uids: 8
+    hyperparameters: {alpha_low: 0.7, alpha_high: 0.9}
+    agents:
+      - {name: val, role: validator, count: 2, stake: 1000, strategy: {honest: {noise: 0.1}}}
+      - {name: miner, role: miner, count: 3, strategy: {serve: {quality: 0.5}}}
+events:
+  - {at: {block: 10}, set_hyperparameters: {subnet: a, values: {alpha_high: 0.75, kappa: 0.6}}}
+  - {at: {block: 20}, set_hyperparameters: {subnet: a, values: {alpha_low: 0.8, kappa: 0.4}}}
+";
+    let s = scenario::parse(text, "test").expect("valid: each event fits the initial values");
+    let record = taosim::sim::run(&s, s.seed, &mut |_| {}).expect("runs");
+    let refused: Vec<_> = record
+        .rejected_ops
+        .iter()
+        .filter(|(kind, _)| kind == "set_hyperparameters")
+        .collect();
+    assert_eq!(refused, vec![&("set_hyperparameters".to_string(), 1)]);
+    // Nothing of it applied (its kappa included): the run equals the run without it.
+    let first_only = text.replace(
+        "  - {at: {block: 20}, set_hyperparameters: {subnet: a, values: {alpha_low: 0.8, kappa: 0.4}}}\n",
+        "",
+    );
+    let s1 = scenario::parse(&first_only, "test").expect("valid");
+    let without = taosim::sim::run(&s1, s1.seed, &mut |_| {}).expect("runs");
+    assert!(!record.neurons.is_empty());
+    assert_eq!(
+        format!("{:?}", record.neurons),
+        format!("{:?}", without.neurons)
+    );
+    // Alone, the second event would break the order against the initial values: refused at load.
+    let bad = text.replace("alpha_low: 0.8, kappa: 0.4", "alpha_low: 0.95");
+    let err = scenario::parse(&bad, "test").unwrap_err().to_string();
+    assert!(
+        err.contains("set_hyperparameters.values.alpha_low"),
+        "{err}"
+    );
+}

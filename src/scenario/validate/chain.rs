@@ -12,7 +12,7 @@ use crate::echo::echo;
 use crate::scenario::ScenarioError;
 use crate::scenario::ctx::{Ctx, IdAllocator};
 use crate::scenario::raw::{RawChain, RawHyper, RawSubnet};
-use crate::scenario::spec::SubnetSpec;
+use crate::scenario::spec::{HyperPatch, SubnetSpec};
 use std::path::Path;
 
 use super::common::*;
@@ -148,46 +148,38 @@ pub fn apply_hyper_checked(p: &mut EpochParams, h: &RawHyper) -> Result<(), Stri
     apply_hyper(&ctx, p, h).map_err(|e| format!("{}: {}", e.path, e.message))
 }
 
+/// A `hyperparameters` mapping checked and converted to the chain's units.
+pub(super) fn hyper_patch(ctx: &Ctx, h: &RawHyper) -> Result<HyperPatch, ScenarioError> {
+    let u16_at = |field: &str, x: Option<f64>| x.map(|v| ctx.fraction(field, v).map(u16_of));
+    let per_million = |x: f64| (x * 1e6).round() as u64;
+    Ok(HyperPatch {
+        kappa: u16_at("kappa", h.kappa).transpose()?,
+        bonds_penalty: u16_at("bonds_penalty", h.bonds_penalty).transpose()?,
+        bonds_moving_average: (h.bonds_moving_average)
+            .map(|x| ctx.fraction("bonds_moving_average", x).map(per_million))
+            .transpose()?,
+        yuma3: h.yuma3,
+        liquid_alpha: h.liquid_alpha,
+        alpha_low: u16_at("alpha_low", h.alpha_low).transpose()?,
+        alpha_high: u16_at("alpha_high", h.alpha_high).transpose()?,
+        alpha_sigmoid_steepness: h.alpha_sigmoid_steepness,
+        max_allowed_validators: h.max_allowed_validators,
+        activity_cutoff_factor_milli: h.activity_cutoff_factor_milli,
+        stake_threshold: (h.stake_threshold)
+            .map(|x| ctx.rao("stake_threshold", x))
+            .transpose()?,
+    })
+}
+
+/// Checks `h` and applies it to `p` (refused if alpha_low would exceed alpha_high).
 pub(super) fn apply_hyper(
     ctx: &Ctx,
     p: &mut EpochParams,
     h: &RawHyper,
 ) -> Result<(), ScenarioError> {
-    if let Some(x) = h.kappa {
-        p.kappa = u16_of(ctx.fraction("kappa", x)?);
+    let patch = hyper_patch(ctx, h)?;
+    match patch.apply(p) {
+        Ok(()) => Ok(()),
+        Err(_) => ctx.err("alpha_low", "must not exceed alpha_high"),
     }
-    if let Some(x) = h.bonds_penalty {
-        p.bonds_penalty = u16_of(ctx.fraction("bonds_penalty", x)?);
-    }
-    if let Some(x) = h.bonds_moving_average {
-        p.bonds_moving_average = (ctx.fraction("bonds_moving_average", x)? * 1e6).round() as u64;
-    }
-    if let Some(x) = h.yuma3 {
-        p.yuma3 = x;
-    }
-    if let Some(x) = h.liquid_alpha {
-        p.liquid_alpha = x;
-    }
-    if let Some(x) = h.alpha_low {
-        p.alpha_low = u16_of(ctx.fraction("alpha_low", x)?);
-    }
-    if let Some(x) = h.alpha_high {
-        p.alpha_high = u16_of(ctx.fraction("alpha_high", x)?);
-    }
-    if p.alpha_low > p.alpha_high {
-        return ctx.err("alpha_low", "must not exceed alpha_high");
-    }
-    if let Some(x) = h.alpha_sigmoid_steepness {
-        p.alpha_sigmoid_steepness = x;
-    }
-    if let Some(x) = h.max_allowed_validators {
-        p.max_allowed_validators = x;
-    }
-    if let Some(x) = h.activity_cutoff_factor_milli {
-        p.activity_cutoff_factor_milli = x;
-    }
-    if let Some(x) = h.stake_threshold {
-        p.stake_threshold = ctx.rao("stake_threshold", x)?;
-    }
-    Ok(())
 }

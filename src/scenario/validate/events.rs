@@ -62,15 +62,16 @@ pub(super) fn event_spec(
                 format!("no subnet named '{}'", echo(&h.subnet)),
             );
         };
-        let mut probe = s.epoch.clone();
-        apply_hyper(
-            &ctx.at(format!("{}.set_hyperparameters.values", ctx.path), None),
-            &mut probe,
-            &h.values,
-        )?;
+        let at = ctx.at(format!("{}.set_hyperparameters.values", ctx.path), None);
+        let patch = hyper_patch(&at, &h.values)?;
+        // Checked against the subnet's initial values; at its block the patch applies to the
+        // values then, and is refused (counted) if it would break alpha_low ≤ alpha_high.
+        if patch.apply(&mut s.epoch.clone()).is_err() {
+            return at.err("alpha_low", "must not exceed alpha_high");
+        }
         actions.push(EventAction::SetHyperparameters {
             netuid: s.netuid,
-            values: h.values.clone(),
+            values: patch,
         });
     }
     if let Some(c) = &e.set_chain {
