@@ -1,5 +1,6 @@
-//! The `taosim` command line: argument parsing, and each subcommand as a call into
-//! [`crate::api`] with a terminal [`progress::Terminal`] and the resulting path printed.
+//! The `taosim` command line: the subcommands and their exit codes. Each subcommand is a file
+//! of its own — its arguments and its call into [`crate::api`] with a terminal
+//! [`progress::Terminal`], the resulting path printed; `args.rs` holds what they share.
 //!
 //! The api's errors become exit codes: 0 success, 2 bad input (one line on stderr naming the
 //! field or file, nothing on stdout), 1 anything else.
@@ -7,20 +8,25 @@
 //! May depend on: `api`, `chain::epoch` and `epoch_json` (through `epoch`), `scenario`, `report`,
 //! `echo`, clap, indicatif. Holds no logic the library should own.
 
+mod args;
 mod check;
 mod epoch;
+mod merge;
 mod progress;
+mod replay;
 mod report;
+mod run;
 mod scenarios;
+mod sweep;
 
-use crate::api::{self, Error, sweep::Side, sweep::SweepOptions};
+use crate::api::Error;
 use crate::echo::one_line;
 use clap::{Parser, Subcommand};
-use progress::Terminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub use crate::api::{JOBS_PER_CORE, max_jobs};
+pub use args::parse_jobs;
 pub use epoch::epoch_document;
 
 /// Agent-based economics simulator of the Bittensor network.
@@ -42,56 +48,10 @@ enum Command {
         trace: bool,
     },
     /// Simulate a scenario and write its run directory (`<out>/<scenario>/seed-<seed>/`).
-    Run {
-        /// Scenario YAML; without it, the embedded default scenario.
-        scenario: Option<PathBuf>,
-        /// Root of the run directories.
-        #[arg(long, default_value = "reports")]
-        out: PathBuf,
-        /// Master seed (default: the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// A/B: also run this scenario on the same seeds and compare every metric
-        /// (writes `<out>/<A>-vs-<B>/`).
-        #[arg(long, value_name = "B")]
-        compare: Option<PathBuf>,
-        /// With `--compare`: seeds per side (seed, seed + 1, …).
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
-        replicates: u32,
-        /// With `--compare`: threads (default: all cores; at most 4 per core).
-        #[arg(long, value_parser = parse_jobs)]
-        jobs: Option<usize>,
-        /// Skip the charts and `report.md`.
-        #[arg(long)]
-        no_report: bool,
-    },
+    Run(run::RunArgs),
     /// Run every point and replicate of a scenario's `sweep` in parallel
     /// (writes `<out>/<scenario>/sweep/`).
-    Sweep {
-        /// Scenario YAML with a `sweep` section (without one: its replicates only).
-        scenario: PathBuf,
-        /// Root of the output directories.
-        #[arg(long, default_value = "reports")]
-        out: PathBuf,
-        /// Threads (default: all cores; at most 4 per core). Outputs do not depend on it.
-        #[arg(long, value_parser = parse_jobs)]
-        jobs: Option<usize>,
-        /// Run only every N-th run starting at the K-th (`K/N`, 1-based), into `shard-K-of-N/`.
-        #[arg(long, value_name = "K/N", value_parser = api::sweep::parse_shard)]
-        shard: Option<(u32, u32)>,
-        /// Master seed (default: the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// Skip the charts and `report.md`.
-        #[arg(long)]
-        no_report: bool,
-    },
+    Sweep(sweep::SweepArgs),
     /// Run the regression suite and compare its metrics with the committed baselines
     /// (exit code 1 when something moved beyond tolerance).
     Check {
@@ -109,44 +69,10 @@ enum Command {
         jobs: Option<usize>,
     },
     /// Replay metagraph snapshots through Yuma variants (writes `<out>/<series>/`).
-    Replay {
-        /// A series file, or snapshot files in block order.
-        #[arg(required = true, value_name = "SERIES")]
-        files: Vec<PathBuf>,
-        /// Variants, comma-separated or repeated: yuma2, yuma3 (the chain's epoch), yuma1,
-        /// yuma2b, yuma2c, peer-yuma2, peer-yuma3 (yuma-simulation's). Default: yuma2,yuma3.
-        #[arg(long, value_name = "V[,V...]")]
-        yuma: Vec<String>,
-        /// A parameter for every snapshot (`taosim epoch`'s params, `tempo`, or a research
-        /// knob), overriding the series' `params`.
-        #[arg(long, value_name = "KEY=VALUE")]
-        set: Vec<String>,
-        /// Epochs of the last snapshot after the series.
-        #[arg(long, default_value_t = 0, value_name = "N")]
-        repeat: usize,
-        /// Give validator UID the weights it had K epochs earlier.
-        #[arg(long, value_name = "UID=K")]
-        shift: Vec<String>,
-        /// Append a weight copier (median validator stake, the consensus of K epochs earlier)
-        /// and report its G in `summary.json`.
-        #[arg(long, value_name = "K")]
-        copier: Option<usize>,
-        /// Root of the output directories.
-        #[arg(long, default_value = "reports")]
-        out: PathBuf,
-        /// Skip the charts and `report.md`.
-        #[arg(long)]
-        no_report: bool,
-    },
+    Replay(replay::ReplayArgs),
     /// Merge the `shard-K-of-N/` directories of a sharded sweep into its tables and report
     /// (exit code 1, nothing changed, when a planned run is missing or doubled).
-    Merge {
-        /// The sweep directory (`<out>/<scenario>/sweep`) holding the shards.
-        dir: PathBuf,
-        /// Skip the charts and `report.md`.
-        #[arg(long)]
-        no_report: bool,
-    },
+    Merge(merge::MergeArgs),
     /// Draw charts and `report.md` for a run, sweep, compare or replay directory (from its files).
     Report {
         /// The directory (its `manifest.json` says which kind).
@@ -202,73 +128,12 @@ fn argument_line(rendered: &str) -> String {
     one_line(&message.replace("\n  ", " "))
 }
 
-/// `--jobs N`: 1 ≤ N ≤ [`max_jobs`].
-pub fn parse_jobs(text: &str) -> Result<usize, String> {
-    let jobs: usize = text
-        .trim()
-        .parse()
-        .map_err(|_| "expected a number of threads".to_string())?;
-    api::check_jobs(jobs)
-}
-
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Epoch { file, trace } => epoch::run_epoch(file, trace),
-        Command::Run {
-            scenario,
-            out,
-            seed,
-            quiet,
-            compare,
-            replicates,
-            jobs,
-            no_report,
-        } => match (compare, scenario) {
-            (None, scenario) => {
-                let s = api::run::load(scenario.as_deref(), seed)?;
-                let dir = api::run::run(&s, &out, !no_report, &mut Terminal::new(quiet))?;
-                print_path(&dir)
-            }
-            (Some(b), Some(a)) => {
-                let options = sweep_options(jobs, None, no_report);
-                let (a, b) = (side(&a, seed)?, side(&b, seed)?);
-                let mut progress = Terminal::new(quiet);
-                print_path(&api::sweep::compare(
-                    a,
-                    b,
-                    &out,
-                    replicates,
-                    options,
-                    &mut progress,
-                )?)
-            }
-            (Some(_), None) => Err(Error::Input(
-                "--compare needs a scenario file to compare against".into(),
-            )),
-        },
-        Command::Sweep {
-            scenario,
-            out,
-            jobs,
-            shard,
-            seed,
-            quiet,
-            no_report,
-        } => {
-            let options = sweep_options(jobs, shard, no_report);
-            let Side { scenario, origin } = side(&scenario, seed)?;
-            let mut progress = Terminal::new(quiet);
-            print_path(&api::sweep::sweep(
-                scenario,
-                &origin,
-                &out,
-                options,
-                &mut progress,
-            )?)
-        }
-        Command::Merge { dir, no_report } => {
-            print_path(&api::merge(&dir, !no_report, &mut Terminal::new(false))?)
-        }
+        Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => merge::merge(args),
         Command::Scenarios { dir } => scenarios::scenarios(&dir),
         Command::Check {
             suite,
@@ -277,49 +142,6 @@ fn run(cli: Cli) -> Result<(), Error> {
             jobs,
         } => check::check(&suite, &baselines, bless, jobs),
         Command::Report { dir } => report::report(&dir),
-        Command::Replay {
-            files,
-            yuma,
-            set,
-            repeat,
-            shift,
-            copier,
-            out,
-            no_report,
-        } => {
-            let args = api::replay::ReplayArgs {
-                files,
-                yuma,
-                set,
-                repeat,
-                shift,
-                copier,
-                out,
-                report: !no_report,
-            };
-            print_path(&api::replay::replay(&args, &mut Terminal::new(false))?)
-        }
+        Command::Replay(args) => replay::replay(args),
     }
-}
-
-/// A scenario file as one side of a compare (or a sweep's scenario), with `--seed`.
-fn side(file: &Path, seed: Option<u64>) -> Result<Side, Error> {
-    Ok(Side {
-        scenario: api::run::load(Some(file), seed)?,
-        origin: file.display().to_string(),
-    })
-}
-
-fn sweep_options(jobs: Option<usize>, shard: Option<(u32, u32)>, no_report: bool) -> SweepOptions {
-    SweepOptions {
-        jobs,
-        shard,
-        report: !no_report,
-    }
-}
-
-/// The published directory, on stdout.
-fn print_path(dir: &Path) -> Result<(), Error> {
-    println!("{}", dir.display());
-    Ok(())
 }
