@@ -166,6 +166,9 @@ fn sweep(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PathBuf> {
     let jobs = self::jobs(jobs)?;
+    if let Some(shard) = shard {
+        api::sweep::check_shard(shard).map_err(to_py)?;
+    }
     detached(py, progress, move |p| {
         let (s, origin) = scenario(path, text.as_deref(), seed)?;
         let options = api::sweep::SweepOptions {
@@ -256,10 +259,12 @@ fn replay(
     detached(py, progress, move |p| api::replay::replay(&args, p))
 }
 
-/// `taosim check`: `(failed, text, scenarios)` where `scenarios` is a list of
-/// `(name, failed, problem, rows)` and each row `(metric, baseline, now, status)`.
+/// A compared metric: `(metric, baseline, now, status)`.
 type CheckRow = (String, Option<f64>, Option<f64>, String);
+/// A scenario of the suite: `(name, failed, problem, rows)`.
 type Checked = (String, bool, Option<String>, Vec<CheckRow>);
+
+/// `taosim check`: `(failed, text, scenarios)`.
 
 #[pyfunction]
 #[pyo3(signature = (suite, baselines, bless, jobs))]
@@ -309,7 +314,7 @@ fn plan(path: Option<PathBuf>, text: Option<String>, seed: Option<u64>) -> PyRes
     ))
 }
 
-/// The `kind` of the `manifest.json` in `manifest.json` (for a clear error before reading).
+/// The `kind` in `path/manifest.json` (an unreadable manifest is an `InputError`).
 #[pyfunction]
 fn manifest_kind(path: PathBuf) -> PyResult<String> {
     let file = path.join("manifest.json");

@@ -53,9 +53,6 @@ __all__ = [
     "sweep",
 ]
 
-Scenario = "str | os.PathLike[str] | Mapping[str, Any] | None"
-
-
 def _scenario(scenario: Any) -> tuple[str | None, str | None]:
     """(path, text) of a scenario argument."""
     if scenario is None:
@@ -135,22 +132,10 @@ def sweep(
     ``<out>/<scenario name>/sweep/``. ``shard=(K, N)`` runs only every N-th run starting at the
     K-th (1-based) into ``shard-K-of-N/`` below it; :func:`merge` joins the shards."""
     path, text = _scenario(scenario)
-    if shard is not None:
-        shard = _shard(shard)
+    if isinstance(shard, list):
+        shard = tuple(shard)
     dir = _native.sweep(path, text, seed, _path(out, "out"), jobs, shard, report, _callback(progress))
     return Sweep(Path(dir))
-
-
-def _shard(shard: Any) -> tuple[int, int]:
-    if (
-        isinstance(shard, (tuple, list))
-        and len(shard) == 2
-        and all(isinstance(x, int) and not isinstance(x, bool) for x in shard)
-    ):
-        k, n = shard
-        if 1 <= k <= n:
-            return int(k), int(n)
-    raise InputError(f"shard: expected (K, N) with 1 ≤ K ≤ N, got {shard!r}")
 
 
 def merge(

@@ -14,6 +14,16 @@ import polars as pl
 from . import _native
 
 
+def _table_property(name: str, doc: str) -> cached_property:
+    """A property reading the directory's table `name` on first access."""
+
+    def read(self: "_Directory") -> pl.DataFrame:
+        return self._table(name)
+
+    read.__doc__ = doc
+    return cached_property(read)
+
+
 class _Directory:
     """A published output directory of one kind (its ``manifest.json``'s ``kind``)."""
 
@@ -69,30 +79,25 @@ class Run(_Directory):
         """``summary.json``: totals, metrics and the conservation check."""
         return self._json("summary.json")
 
-    @cached_property
-    def neurons(self) -> pl.DataFrame:
-        """``neurons.parquet``: one row per uid per recorded subnet epoch."""
-        return self._table("neurons.parquet")
+    neurons = _table_property(
+        "neurons.parquet", "``neurons.parquet``: one row per uid per recorded subnet epoch."
+    )
 
-    @cached_property
-    def subnets(self) -> pl.DataFrame:
-        """``subnets.parquet``: one row per subnet epoch."""
-        return self._table("subnets.parquet")
+    subnets = _table_property(
+        "subnets.parquet", "``subnets.parquet``: one row per subnet epoch."
+    )
 
-    @cached_property
-    def accounts(self) -> pl.DataFrame:
-        """``accounts.parquet``: every coldkey's holdings at each sample block."""
-        return self._table("accounts.parquet")
+    accounts = _table_property(
+        "accounts.parquet", "``accounts.parquet``: every coldkey's holdings at each sample block."
+    )
 
-    @cached_property
-    def ledger(self) -> pl.DataFrame:
-        """``ledger.parquet``: every asset's conservation buckets at each sample block (rao)."""
-        return self._table("ledger.parquet")
+    ledger = _table_property(
+        "ledger.parquet", "``ledger.parquet``: every asset's conservation buckets at each sample block (rao)."
+    )
 
-    @cached_property
-    def series(self) -> pl.DataFrame:
-        """``series.parquet``: the metrics' per-epoch series (tidy: series, step, value)."""
-        return self._table("series.parquet")
+    series = _table_property(
+        "series.parquet", "``series.parquet``: the metrics' per-epoch series (tidy: series, step, value)."
+    )
 
 
 class Sweep(_Directory):
@@ -101,20 +106,17 @@ class Sweep(_Directory):
 
     KIND = "sweep"
 
-    @cached_property
-    def runs(self) -> pl.DataFrame:
-        """``runs.parquet``: one row per run (its point, replicate, seed, swept values, status)."""
-        return self._table("runs.parquet")
+    runs = _table_property(
+        "runs.parquet", "``runs.parquet``: one row per run (its point, replicate, seed, swept values, status)."
+    )
 
-    @cached_property
-    def metrics(self) -> pl.DataFrame:
-        """``metrics.parquet``: tidy, run x metric."""
-        return self._table("metrics.parquet")
+    metrics = _table_property(
+        "metrics.parquet", "``metrics.parquet``: tidy, run x metric."
+    )
 
-    @cached_property
-    def series(self) -> pl.DataFrame:
-        """``series.parquet``: tidy, run x series x step."""
-        return self._table("series.parquet")
+    series = _table_property(
+        "series.parquet", "``series.parquet``: tidy, run x series x step."
+    )
 
 
 class Compare(_Directory):
@@ -148,10 +150,9 @@ class Replay(_Directory):
         """``summary.json``: per variant, totals (and the copier's G)."""
         return self._json("summary.json")
 
-    @cached_property
-    def table(self) -> pl.DataFrame:
-        """``replay.parquet``: one row per variant x epoch x uid."""
-        return self._table("replay.parquet")
+    table = _table_property(
+        "replay.parquet", "``replay.parquet``: one row per variant x epoch x uid."
+    )
 
 
 class CheckResult:

@@ -44,7 +44,7 @@ fn kept(relative: &Path) -> bool {
         return true;
     };
     let first = first.as_os_str().to_string_lossy();
-    first == "manifest.json" || shard_name(&first).is_some()
+    first == "manifest.json" || report::parse_shard(&first).is_some()
 }
 
 /// One shard directory.
@@ -83,13 +83,6 @@ fn planned_runs(dir: &Path, manifest: &Value) -> Result<u64, Error> {
     })
 }
 
-/// Parses `shard-K-of-N` (1 ≤ K ≤ N).
-fn shard_name(name: &str) -> Option<(u32, u32)> {
-    let (k, n) = name.strip_prefix("shard-")?.split_once("-of-")?;
-    let (k, n) = (k.parse::<u32>().ok()?, n.parse::<u32>().ok()?);
-    (k >= 1 && k <= n).then_some((k, n))
-}
-
 /// The `shard-K-of-N` directories of `dir`, by K; all of one N, each with the sweep's
 /// resolved scenario.
 fn shards(dir: &Path, manifest: &Value) -> Result<Vec<Shard>, Error> {
@@ -98,7 +91,7 @@ fn shards(dir: &Path, manifest: &Value) -> Result<Vec<Shard>, Error> {
     let mut shards = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some((k, n)) = shard_name(&name).filter(|_| entry.path().is_dir()) {
+        if let Some((k, n)) = report::parse_shard(&name).filter(|_| entry.path().is_dir()) {
             shards.push(Shard {
                 dir: entry.path(),
                 k,

@@ -297,7 +297,7 @@ pub fn parse_shard(text: &str) -> Result<(u32, u32), String> {
         .split_once('/')
         .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
     match parsed {
-        Some((k, n)) if k >= 1 && k <= n => Ok((k, n)),
+        Some(shard) if valid_shard(shard) => Ok(shard),
         _ => Err(format!(
             "expected K/N with 1 ≤ K ≤ N, got '{}'",
             crate::echo::echo(text)
@@ -307,10 +307,15 @@ pub fn parse_shard(text: &str) -> Result<(u32, u32), String> {
 
 /// A shard `(K, N)` given as numbers: 1 ≤ K ≤ N.
 pub fn check_shard((k, n): (u32, u32)) -> Result<(), Error> {
-    if k >= 1 && k <= n {
+    if valid_shard((k, n)) {
         return Ok(());
     }
     Err(Error::Input(format!(
         "shard: expected (K, N) with 1 ≤ K ≤ N, got ({k}, {n})"
     )))
+}
+
+/// 1 ≤ K ≤ N.
+fn valid_shard((k, n): (u32, u32)) -> bool {
+    k >= 1 && k <= n
 }

@@ -6,9 +6,9 @@
 //!
 //! May depend on: `read`, `sweep`, polars.
 
-use super::ReportError;
 use super::read::read_error;
 use super::sweep::{self, BATCH_RUNS};
+use super::{ReportError, write_error};
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -32,7 +32,7 @@ fn merge_table(shards: &[PathBuf], name: &str, to: &Path) -> Result<(), ReportEr
     let mut all: Option<DataFrame> = None;
     for shard in shards {
         let path = shard.join(name);
-        let frame = read(&path)?;
+        let frame = super::read::Table::read(&path, &[])?.into_frame();
         match all.as_mut() {
             None => all = Some(frame),
             Some(a) => {
@@ -50,14 +50,6 @@ fn merge_table(shards: &[PathBuf], name: &str, to: &Path) -> Result<(), ReportEr
         )
         .map_err(|e| write_error(to, e))?;
     write_batches(&sorted, to)
-}
-
-fn read(path: &Path) -> Result<DataFrame, ReportError> {
-    let file = std::fs::File::open(path).map_err(|e| read_error(path, e))?;
-    ParquetReader::new(file)
-        .read_parallel(ParallelStrategy::None)
-        .finish()
-        .map_err(|e| read_error(path, e))
 }
 
 /// Writes `frame` (ordered by run) with one row group per [`BATCH_RUNS`] runs.
@@ -80,11 +72,4 @@ fn write_batches(frame: &DataFrame, to: &Path) -> Result<(), ReportError> {
         start += len;
     }
     table.finish()
-}
-
-fn write_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
-    ReportError::Write {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
 }

@@ -29,6 +29,7 @@ mod sweep;
 mod sweep_data;
 mod sweep_view;
 
+pub use completeness::parse_shard;
 pub use ledger::{LedgerCheck, verify as verify_ledger};
 pub use markdown::{Drawn, draw_report, publish_report, write_report};
 pub use merge::{SWEEP_TABLES, merge_sweep_tables, run_ids};

@@ -55,6 +55,11 @@ impl Table {
         })
     }
 
+    /// The table as a polars DataFrame.
+    pub fn into_frame(self) -> DataFrame {
+        self.frame
+    }
+
     /// Reads the named columns of `path` slice by slice (`rows` rows at a time) and hands
     /// each slice to `each`, so a table larger than memory can be aggregated. `false` if
     /// `path` does not exist.

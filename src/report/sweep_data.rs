@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Series charts of a family at most.
-const MAX_SERIES: usize = 12;
+pub const MAX_SERIES: usize = 12;
 /// Lines per chart at most.
 pub const MAX_LINES: usize = 10;
 

@@ -17,7 +17,8 @@ use super::completeness::{Assessment, Plan};
 use super::doc::{Report, json_cell, number, stem};
 use super::read::read_error;
 use super::sweep_data::{
-    MAX_LINES, RunInfo, STEP_LABEL, SweepData, axes, banded_line, interval_line, zero_line,
+    MAX_LINES, MAX_SERIES, RunInfo, STEP_LABEL, SweepData, axes, banded_line, interval_line,
+    zero_line,
 };
 use crate::metrics::{catalog, series_unit};
 use serde_json::Value;
@@ -26,8 +27,6 @@ use std::path::Path;
 
 /// Metrics with a table and chart at most.
 const MAX_METRICS: usize = 20;
-/// Series charts at most.
-const MAX_SERIES: usize = 12;
 /// Subsets shown one by one in the metric tables at most.
 const MAX_SUBSET_ROWS: usize = 40;
 /// Failed runs listed at most.

@@ -280,29 +280,37 @@ impl HyperPatch {
     /// if alpha_low would exceed alpha_high, as the chain refuses such alpha values.
     pub fn apply(&self, p: &mut EpochParams) -> Result<(), &'static str> {
         let mut next = p.clone();
-        let set = |slot: &mut u16, x: Option<u16>| *slot = x.unwrap_or(*slot);
         set(&mut next.kappa, self.kappa);
         set(&mut next.bonds_penalty, self.bonds_penalty);
+        set(&mut next.bonds_moving_average, self.bonds_moving_average);
+        set(&mut next.yuma3, self.yuma3);
+        set(&mut next.liquid_alpha, self.liquid_alpha);
         set(&mut next.alpha_low, self.alpha_low);
         set(&mut next.alpha_high, self.alpha_high);
+        set(
+            &mut next.alpha_sigmoid_steepness,
+            self.alpha_sigmoid_steepness,
+        );
         set(
             &mut next.max_allowed_validators,
             self.max_allowed_validators,
         );
-        next.bonds_moving_average = self
-            .bonds_moving_average
-            .unwrap_or(next.bonds_moving_average);
-        next.yuma3 = self.yuma3.unwrap_or(next.yuma3);
-        next.liquid_alpha = self.liquid_alpha.unwrap_or(next.liquid_alpha);
-        next.alpha_sigmoid_steepness =
-            (self.alpha_sigmoid_steepness).unwrap_or(next.alpha_sigmoid_steepness);
-        next.activity_cutoff_factor_milli =
-            (self.activity_cutoff_factor_milli).unwrap_or(next.activity_cutoff_factor_milli);
-        next.stake_threshold = self.stake_threshold.unwrap_or(next.stake_threshold);
+        set(
+            &mut next.activity_cutoff_factor_milli,
+            self.activity_cutoff_factor_milli,
+        );
+        set(&mut next.stake_threshold, self.stake_threshold);
         if next.alpha_low > next.alpha_high {
             return Err(ALPHA_ORDER);
         }
         *p = next;
         Ok(())
+    }
+}
+
+/// `slot` takes `value` when one is given.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
     }
 }

@@ -177,7 +177,15 @@ pub(super) fn apply_hyper(
     p: &mut EpochParams,
     h: &RawHyper,
 ) -> Result<(), ScenarioError> {
-    let patch = hyper_patch(ctx, h)?;
+    apply_patch(ctx, p, &hyper_patch(ctx, h)?)
+}
+
+/// Applies `patch` to `p`; a refusal is the error at `alpha_low`.
+pub(super) fn apply_patch(
+    ctx: &Ctx,
+    p: &mut EpochParams,
+    patch: &HyperPatch,
+) -> Result<(), ScenarioError> {
     match patch.apply(p) {
         Ok(()) => Ok(()),
         Err(_) => ctx.err("alpha_low", "must not exceed alpha_high"),

@@ -66,9 +66,7 @@ pub(super) fn event_spec(
         let patch = hyper_patch(&at, &h.values)?;
         // Checked against the subnet's initial values; at its block the patch applies to the
         // values then, and is refused (counted) if it would break alpha_low ≤ alpha_high.
-        if patch.apply(&mut s.epoch.clone()).is_err() {
-            return at.err("alpha_low", "must not exceed alpha_high");
-        }
+        apply_patch(&at, &mut s.epoch.clone(), &patch)?;
         actions.push(EventAction::SetHyperparameters {
             netuid: s.netuid,
             values: patch,
