@@ -121,10 +121,7 @@ pub struct Row {
 /// matter; any value that does, including a default the scenario leaves implicit, does. A
 /// change detector, stable across platforms (not a security hash).
 pub fn scenario_hash(scenario: &Scenario) -> String {
-    let mut raw = scenario.raw.clone();
-    raw.description.clear();
-    raw.sweep = None;
-    let text = serde_json::to_string(&raw).unwrap_or_default();
+    let text = scenario.meaning();
     format!("fnv1a64:{:016x}", fnv1a(text.as_bytes()))
 }
 

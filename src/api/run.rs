@@ -33,8 +33,7 @@ pub fn parse(text: &str, origin: &str, seed: Option<u64>) -> Result<Scenario, Er
 
 fn reseed(scenario: &mut Scenario, seed: Option<u64>) {
     if let Some(seed) = seed {
-        scenario.seed = seed;
-        scenario.raw.seed = seed;
+        scenario.set_seed(seed);
     }
 }
 
@@ -162,7 +161,7 @@ pub fn manifest(scenario: &Scenario, seed: u64) -> serde_json::Value {
         "taosim_version": env!("CARGO_PKG_VERSION"),
         "git_revision": env!("TAOSIM_GIT_REVISION"),
         "chain_revision": super::CHAIN_REVISION,
-        "resolved_scenario": serde_json::to_value(&scenario.raw).unwrap_or(serde_json::Value::Null),
+        "resolved_scenario": scenario.resolved(),
     });
     let genesis = genesis_manifest(scenario);
     if !genesis.is_empty() {

@@ -179,7 +179,7 @@ fn manifest(plan: &SweepPlan, shard: Option<(u32, u32)>) -> Value {
         "taosim_version": env!("CARGO_PKG_VERSION"),
         "git_revision": env!("TAOSIM_GIT_REVISION"),
         "chain_revision": super::CHAIN_REVISION,
-        "resolved_scenario": serde_json::to_value(&plan.base.raw).unwrap_or(Value::Null),
+        "resolved_scenario": plan.base.resolved(),
     })
 }
 
@@ -202,8 +202,7 @@ pub fn compare(
     progress: &mut dyn Progress,
 ) -> Result<PathBuf, Error> {
     // Same seeds on both sides: B runs on A's seeds.
-    b.scenario.seed = a.scenario.seed;
-    b.scenario.raw.seed = a.scenario.seed;
+    b.scenario.set_seed(a.scenario.seed);
     let dir = out.join(format!("{}-vs-{}", a.scenario.name, b.scenario.name));
     let staging = begin(&dir, progress)?;
     let sides = [("a", a), ("b", b)];

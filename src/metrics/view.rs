@@ -5,7 +5,6 @@
 use crate::chain::coinbase::scheduler::SchedulerRegime;
 use crate::chain::staking::DEFAULT_DELEGATE_TAKE;
 use crate::record::{NeuronRow, SubnetRow};
-use crate::scenario::raw::{Amount, RawDist, RawStrategy};
 use crate::scenario::{EventAction, Role, Scenario, StrategySpec};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -106,8 +105,7 @@ fn cabal_miners(scenario: &Scenario) -> BTreeSet<u32> {
     });
     from_agents
         .chain(from_events)
-        .filter(|s| matches!(s.raw, RawStrategy::Cabal { .. }))
-        .flat_map(|s: &StrategySpec| s.targets.iter().flatten().copied())
+        .flat_map(|s: &StrategySpec| s.cabal_members().iter().copied())
         .collect()
 }
 
@@ -115,15 +113,10 @@ fn cabal_miners(scenario: &Scenario) -> BTreeSet<u32> {
 fn fixed_qualities(scenario: &Scenario) -> BTreeMap<u32, f64> {
     let mut q = BTreeMap::new();
     for a in scenario.agents.iter().filter(|a| a.role == Role::Miner) {
-        let RawStrategy::Serve { quality, .. } = &a.strategy.raw else {
+        let StrategySpec::Serve { quality, .. } = &a.strategy else {
             continue;
         };
-        let fixed = match quality {
-            Amount::Fixed(x) => Some(*x),
-            Amount::Dist(RawDist::Values(v)) => v.get(a.index as usize).copied(),
-            Amount::Dist(_) => None,
-        };
-        if let Some(x) = fixed {
+        if let Some(x) = quality.known(a.index) {
             q.insert(a.hotkey, x.max(0.0));
         }
     }

@@ -24,16 +24,17 @@
 //!   strategy acts from block 1.
 //!
 //! May depend on: `replay::snapshot`, `epoch_json` (the hyperparameter names and parsing),
-//! `chain` (parameter types), the rest of `scenario`.
+//! `chain` (parameter types), `strategy` (the snapshot behaviours), the rest of `scenario`.
 
 use super::ScenarioError;
 use super::ctx::{Ctx, IdAllocator};
-use super::raw::{Amount, Count, RawAgent, RawGenesis, RawScenario, RawStrategy};
-use super::spec::{AgentSpec, Genesis, GenesisNeuron, Role, StrategySpec, SubnetSpec};
+use super::raw::{Count, RawAgent, RawGenesis, RawScenario};
+use super::spec::{AgentSpec, Genesis, GenesisNeuron, Quantity, Role, StrategySpec, SubnetSpec};
 use crate::chain::epoch::EpochParams;
 use crate::echo::echo;
 use crate::epoch_json::{PARAM_NAMES, parse_params};
 use crate::replay::snapshot::{Snapshot, load_one};
+use crate::strategy::{MinerStrategy, ValidatorStrategy};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -194,18 +195,19 @@ pub(super) fn snapshot_agents(
         if attached.contains_key(&(uid as u16)) {
             continue;
         }
-        let (role, raw) = match x.is_validator() {
+        // A validator's weights get their targets' hotkeys in `attach`.
+        let (role, strategy) = match x.is_validator() {
             true => (
                 Role::Validator,
-                RawStrategy::SnapshotValidator {
-                    weights: x.weights.iter().map(|e| e.1).collect(),
-                },
+                StrategySpec::Validator(ValidatorStrategy::Snapshot {
+                    weights: x.weights.iter().map(|e| (0, e.1)).collect(),
+                }),
             ),
             false => (
                 Role::Miner,
-                RawStrategy::SnapshotMiner {
+                StrategySpec::Miner(MinerStrategy::Snapshot {
                     quality: quality[uid],
-                },
+                }),
             ),
         };
         let coldkey = ids.take();
@@ -218,17 +220,14 @@ pub(super) fn snapshot_agents(
             coldkey,
             hotkey: ids.take(),
             balance: 0,
-            stake: Amount::Fixed(0.0),
+            stake: Quantity::Fixed(0.0),
             root_stake: 0,
             take: None,
             delegate_to: None,
             registered: true,
             join_block: None,
             uid: Some(uid as u16),
-            strategy: StrategySpec {
-                raw,
-                targets: Vec::new(),
-            },
+            strategy,
         });
     }
 }
@@ -269,10 +268,12 @@ pub(super) fn attach(subnets: &mut [SubnetSpec], agents: &mut [AgentSpec]) {
         else {
             continue;
         };
-        if matches!(a.strategy.raw, RawStrategy::SnapshotValidator { .. }) {
+        if let StrategySpec::Validator(ValidatorStrategy::Snapshot { weights }) = &mut a.strategy {
             let row = &g.neurons[usize::from(uid)].weights;
-            let hotkeys = row.iter().map(|e| g.neurons[usize::from(e.0)].hotkey);
-            a.strategy.targets = vec![hotkeys.collect()];
+            *weights = row
+                .iter()
+                .map(|e| (g.neurons[usize::from(e.0)].hotkey, e.1))
+                .collect();
         }
     }
 }

@@ -12,17 +12,18 @@
 pub mod consensus;
 mod ctx;
 pub mod genesis;
-pub mod raw;
+mod raw;
 mod raw_sweep;
 mod spec;
 pub mod sweep;
-pub mod template;
+mod template;
 mod validate;
 
-pub use spec::{AgentSpec, Genesis, GenesisNeuron, HyperPatch, Role, StrategySpec, SubnetSpec};
+pub use spec::{
+    AgentSpec, Genesis, GenesisNeuron, HyperPatch, Quantity, Role, StrategySpec, SubnetSpec,
+};
 pub use validate::{
-    BLOCKS_PER_DAY, EventAction, EventSpec, OUTSIDE, Scenario, When, apply_hyper_checked,
-    strategy_name, to_rao,
+    BLOCKS_PER_DAY, EventAction, EventSpec, OUTSIDE, Scenario, When, apply_hyper_checked, to_rao,
 };
 
 use crate::echo::{echo, one_line};

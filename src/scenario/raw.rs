@@ -421,19 +421,6 @@ pub enum RawStrategy {
     },
     /// Trader: random buys and sells.
     RandomTrader { every_blocks: u64, max_tao: f64 },
-    /// A snapshot validator (made by validation for a genesis snapshot's neurons, never
-    /// written): re-sets these stored weights, to the hotkeys of its `targets`, every epoch.
-    #[serde(skip)]
-    SnapshotValidator {
-        /// The stored weights (u16), one per target.
-        weights: Vec<u16>,
-    },
-    /// A snapshot miner (made by validation, never written): serves a fixed quality.
-    #[serde(skip)]
-    SnapshotMiner {
-        /// What validators measure each epoch.
-        quality: f64,
-    },
 }
 
 /// A scripted step.

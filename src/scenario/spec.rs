@@ -2,13 +2,18 @@
 //! metagraph), agents, their roles and strategies, scheduled events. Plain data; `validate` and
 //! `genesis` fill them in.
 //!
-//! May depend on: `raw` (amounts, strategies and hyperparameter patches as written),
-//! `consensus` (the experiment's spec), `chain` types.
+//! May depend on: `raw` (amounts as written, and the resolved file kept for the manifest),
+//! `consensus` (the experiment's spec), `strategy` (the behaviours a strategy resolves to),
+//! `chain` types, rand.
 
-use super::raw::{Amount, RawScenario, RawStrategy};
+use super::raw::{Amount, RawDist, RawScenario};
 use crate::chain::coinbase::flow::EmissionRule;
 use crate::chain::epoch::EpochParams;
 use crate::chain::state::{AccountId, ChainParams};
+use crate::strategy::{
+    MinerStrategy, NominatorStrategy, TraderStrategy, ValidatorStrategy, normal,
+};
+use rand::{Rng, RngExt};
 use std::path::PathBuf;
 
 /// One subnet.
@@ -72,14 +77,105 @@ impl Role {
     }
 }
 
-/// A strategy as written, with names resolved; per-agent draws happen when the run is built.
-#[derive(Clone, Debug)]
-pub struct StrategySpec {
-    /// The raw strategy (amounts still as written).
-    pub raw: RawStrategy,
-    /// For `cabal`: the members' hotkeys. For `scripted`: per step, the targets' hotkeys in
-    /// the order of the step's map. For `scheduled`: each move's destination hotkey.
-    pub targets: Vec<Vec<AccountId>>,
+/// A per-agent number in its own units (TAO, alpha, a quality): the same for every agent, or
+/// drawn for each agent when the run is built.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Quantity {
+    /// The same for every agent.
+    Fixed(f64),
+    /// Uniform on [low, high].
+    Uniform { low: f64, high: f64 },
+    /// Log-normal with this median and σ of the log.
+    LogNormal { median: f64, sigma: f64 },
+    /// One value per agent, by index (0 past the end).
+    Values(Vec<f64>),
+}
+
+impl Quantity {
+    /// Agent `index`'s value: one draw from `rng` for `uniform` and `log_normal`, none else.
+    pub fn draw(&self, index: u32, rng: &mut impl Rng) -> f64 {
+        match self {
+            Quantity::Uniform { low, high } => {
+                let u: f64 = rng.random();
+                low + u * (high - low)
+            }
+            Quantity::LogNormal { median, sigma } => median * normal(rng, *sigma).exp(),
+            _ => self.known(index).unwrap_or(0.0),
+        }
+    }
+
+    /// Agent `index`'s value when it is not random (`fixed`, or `values`).
+    pub fn known(&self, index: u32) -> Option<f64> {
+        match self {
+            Quantity::Fixed(x) => Some(*x),
+            Quantity::Values(v) => Some(v.get(index as usize).copied().unwrap_or(0.0)),
+            Quantity::Uniform { .. } | Quantity::LogNormal { .. } => None,
+        }
+    }
+}
+
+impl From<&Amount> for Quantity {
+    fn from(amount: &Amount) -> Self {
+        match amount {
+            Amount::Fixed(x) => Quantity::Fixed(*x),
+            Amount::Dist(d) => Quantity::from(d),
+        }
+    }
+}
+
+impl From<&RawDist> for Quantity {
+    fn from(dist: &RawDist) -> Self {
+        match dist {
+            RawDist::Uniform { low, high } => Quantity::Uniform {
+                low: *low,
+                high: *high,
+            },
+            RawDist::LogNormal { median, sigma } => Quantity::LogNormal {
+                median: *median,
+                sigma: *sigma,
+            },
+            RawDist::Values(v) => Quantity::Values(v.clone()),
+        }
+    }
+}
+
+/// A validated strategy: names resolved to hotkeys, amounts in rao; only a serving miner's
+/// quality is still to be drawn per agent when the run is built.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrategySpec {
+    /// A serving miner; `quality` is drawn per agent (then clamped at 0).
+    Serve {
+        quality: Quantity,
+        noise: f64,
+        drift: f64,
+        idle_from_epoch: Option<u64>,
+    },
+    /// Any other miner strategy.
+    Miner(MinerStrategy),
+    /// A validator strategy.
+    Validator(ValidatorStrategy),
+    /// A nominator strategy.
+    Nominator(NominatorStrategy),
+    /// A trader strategy.
+    Trader(TraderStrategy),
+}
+
+impl StrategySpec {
+    /// The hotkeys a cabal validator favours (empty for any other strategy).
+    pub fn cabal_members(&self) -> &[AccountId] {
+        match self {
+            StrategySpec::Validator(ValidatorStrategy::Cabal { members, .. }) => members,
+            _ => &[],
+        }
+    }
+
+    /// A copier's lag in epochs.
+    pub fn copier_lag(&self) -> Option<u32> {
+        match self {
+            StrategySpec::Validator(ValidatorStrategy::Copier { lag_epochs }) => Some(*lag_epochs),
+            _ => None,
+        }
+    }
 }
 
 /// One agent.
@@ -101,8 +197,8 @@ pub struct AgentSpec {
     pub hotkey: AccountId,
     /// Free TAO at genesis, rao.
     pub balance: u64,
-    /// Stake at genesis (alpha), as written.
-    pub stake: Amount,
+    /// Stake at genesis, alpha (or TAO on root), drawn per agent.
+    pub stake: Quantity,
     /// Root stake at genesis, rao.
     pub root_stake: u64,
     /// Delegate take, u16 proportion (None: the chain's default).
@@ -164,8 +260,8 @@ pub const BLOCKS_PER_DAY: u64 = 7_200;
 /// A validated scenario.
 #[derive(Clone, Debug)]
 pub struct Scenario {
-    /// The file as resolved (defaults filled), for the run's manifest.
-    pub raw: RawScenario,
+    /// The file as resolved (defaults filled), for the run's manifest ([`Scenario::resolved`]).
+    pub(super) raw: RawScenario,
     /// Its name.
     pub name: String,
     /// The master seed.
@@ -195,6 +291,29 @@ pub struct Scenario {
     /// The directory relative paths in the scenario (a genesis snapshot) resolve against: the
     /// scenario file's, or the current directory for text without a file.
     pub base_dir: PathBuf,
+}
+
+impl Scenario {
+    /// Replaces the master seed, in the resolved file too.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+        self.raw.seed = seed;
+    }
+
+    /// The scenario as resolved (defaults filled in, templates expanded), as the manifest's
+    /// `resolved_scenario`.
+    pub fn resolved(&self) -> serde_json::Value {
+        serde_json::to_value(&self.raw).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// [`Scenario::resolved`] without `description` and `sweep` (which do not change a run), as
+    /// compact JSON text: what `taosim check` hashes.
+    pub fn meaning(&self) -> String {
+        let mut raw = self.raw.clone();
+        raw.description.clear();
+        raw.sweep = None;
+        serde_json::to_string(&raw).unwrap_or_default()
+    }
 }
 
 /// When an event fires.

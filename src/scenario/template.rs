@@ -11,13 +11,13 @@
 //! expansion happens first in validation: the resolved scenario in a run's manifest lists every
 //! copy with its drawn values, and sweep paths address copies by index (`subnets.3.…`).
 //!
-//! May depend on: `raw`, `strategy` (the normal draw), rand.
+//! May depend on: `raw`, `spec` (the per-copy draw of a [`Quantity`]), rand.
 
 use super::ScenarioError;
-use super::raw::{Amount, Count, RawAgent, RawDist, RawScenario, RawStrategy, RawSubnet};
-use crate::strategy::normal;
+use super::raw::{Amount, Count, RawAgent, RawScenario, RawStrategy, RawSubnet};
+use super::spec::Quantity;
 use rand::rngs::ChaCha8Rng;
-use rand::{Rng, RngExt, SeedableRng};
+use rand::{Rng, SeedableRng};
 use std::collections::BTreeSet;
 
 /// The chain's `SubnetLimit` (subnets besides root).
@@ -25,21 +25,7 @@ pub const SUBNET_LIMIT: usize = 128;
 
 /// One draw of an amount in its own units (`index` picks from `values`).
 pub fn draw(amount: &Amount, index: u32, rng: &mut impl Rng) -> f64 {
-    match amount {
-        Amount::Fixed(x) => *x,
-        Amount::Dist(d) => draw_dist(d, index, rng),
-    }
-}
-
-fn draw_dist(dist: &RawDist, index: u32, rng: &mut impl Rng) -> f64 {
-    match dist {
-        RawDist::Uniform { low, high } => {
-            let u: f64 = rng.random();
-            low + u * (high - low)
-        }
-        RawDist::LogNormal { median, sigma } => median * normal(rng, *sigma).exp(),
-        RawDist::Values(v) => v.get(index as usize).copied().unwrap_or(0.0),
-    }
+    Quantity::from(amount).draw(index, rng)
 }
 
 /// Expands every subnet template of `raw` in place; a scenario without templates is returned
@@ -120,7 +106,7 @@ fn instantiate(t: &RawSubnet, k: u32, count: u32, rng: &mut ChaCha8Rng) -> RawSu
 fn instantiate_agent(a: &mut RawAgent, rename: &impl Fn(&str) -> String, rng: &mut ChaCha8Rng) {
     a.name = rename(&a.name);
     if let Count::Dist(d) = &a.count {
-        let drawn = draw_dist(d, 0, rng).round().clamp(0.0, 65_535.0);
+        let drawn = Quantity::from(d).draw(0, rng).round().clamp(0.0, 65_535.0);
         a.count = Count::Fixed(drawn as u32);
     }
     if let Some(to) = &a.delegate_to {

@@ -13,14 +13,12 @@ use super::{
 };
 use crate::chain::fixed::I96F32;
 use crate::chain::state::{Chain, ROOT, Subnet};
-use crate::scenario::raw::{Amount, RawStrategy};
-use crate::scenario::template::draw;
 use crate::scenario::{
-    AgentSpec, EventAction, Genesis, Role, Scenario, StrategySpec, SubnetSpec, When, to_rao,
+    AgentSpec, EventAction, Genesis, Quantity, Role, Scenario, StrategySpec, SubnetSpec, When,
+    to_rao,
 };
-use crate::strategy::nominator::ScheduledMove;
 use crate::strategy::{
-    MinerStrategy, NominatorStrategy, ScriptStep, ServeParams, TraderStrategy, ValidatorStrategy,
+    MinerStrategy, NominatorStrategy, ServeParams, TraderStrategy, ValidatorStrategy,
 };
 use bevy_ecs::prelude::*;
 use rand::rngs::ChaCha8Rng;
@@ -232,8 +230,8 @@ fn genesis_agent(chain: &mut Chain, a: &AgentSpec, rng: &mut ChaCha8Rng) -> Resu
 }
 
 /// One draw of an amount (decimal units) in rao.
-fn draw_rao(amount: &Amount, index: u32, rng: &mut impl Rng) -> u64 {
-    to_rao(draw(amount, index, rng))
+fn draw_rao(amount: &Quantity, index: u32, rng: &mut impl Rng) -> u64 {
+    to_rao(amount.draw(index, rng))
 }
 
 /// Inserts the strategy component; returns its kind.
@@ -280,113 +278,22 @@ enum Behaviour {
 
 /// The strategy of agent `index` of its population, with its per-agent draws.
 fn strategy(spec: &StrategySpec, index: u32, rng: &mut ChaCha8Rng) -> Behaviour {
-    match &spec.raw {
-        RawStrategy::Serve {
+    match spec {
+        StrategySpec::Serve {
             quality,
             noise,
             drift,
             idle_from_epoch,
         } => Behaviour::Miner(MinerStrategy::Serve(ServeParams {
-            quality: draw(quality, index, rng).max(0.0),
+            quality: quality.draw(index, rng).max(0.0),
             noise: *noise,
             drift: *drift,
             idle_from_epoch: *idle_from_epoch,
         })),
-        RawStrategy::Idle => Behaviour::Miner(MinerStrategy::Idle),
-        RawStrategy::Honest { noise, top_k } => Behaviour::Validator(ValidatorStrategy::Honest {
-            noise: *noise,
-            top_k: *top_k,
-        }),
-        RawStrategy::Copier { lag_epochs } => Behaviour::Validator(ValidatorStrategy::Copier {
-            lag_epochs: *lag_epochs,
-        }),
-        RawStrategy::Cabal { share, noise, .. } => Behaviour::Validator(ValidatorStrategy::Cabal {
-            members: spec.targets.first().cloned().unwrap_or_default(),
-            share: *share,
-            noise: *noise,
-        }),
-        RawStrategy::Lazy {
-            noise,
-            refresh_epochs,
-            stop_after_epoch,
-        } => Behaviour::Validator(ValidatorStrategy::Lazy {
-            noise: *noise,
-            refresh_epochs: *refresh_epochs,
-            stop_after_epoch: *stop_after_epoch,
-        }),
-        RawStrategy::Scripted { schedule } => {
-            let steps = schedule
-                .iter()
-                .zip(&spec.targets)
-                .map(|(step, hotkeys)| ScriptStep {
-                    from_epoch: step.from_epoch,
-                    weights: hotkeys
-                        .iter()
-                        .copied()
-                        .zip(step.weights.values().copied())
-                        .collect(),
-                })
-                .collect();
-            Behaviour::Validator(ValidatorStrategy::Scripted { schedule: steps })
-        }
-        RawStrategy::Loyal => Behaviour::Nominator(NominatorStrategy::Loyal),
-        RawStrategy::ApyChasing {
-            threshold,
-            every_epochs,
-        } => Behaviour::Nominator(NominatorStrategy::ApyChasing {
-            threshold: *threshold,
-            every_epochs: *every_epochs,
-        }),
-        RawStrategy::RandomNominator {
-            every_epochs,
-            probability,
-        } => Behaviour::Nominator(NominatorStrategy::Random {
-            every_epochs: *every_epochs,
-            probability: *probability,
-        }),
-        RawStrategy::Scheduled { moves } => {
-            let moves = moves
-                .iter()
-                .zip(&spec.targets)
-                .map(|(m, to)| ScheduledMove {
-                    block: m.block,
-                    to: to[0],
-                    fraction: m.fraction,
-                })
-                .collect();
-            Behaviour::Nominator(NominatorStrategy::Scheduled { moves })
-        }
-        RawStrategy::Dca {
-            every_blocks,
-            buy,
-            start_block,
-            stop_block,
-        } => Behaviour::Trader(TraderStrategy::Schedule {
-            every_blocks: *every_blocks,
-            buy_tao: to_rao(*buy),
-            start_block: *start_block,
-            stop_block: *stop_block,
-        }),
-        RawStrategy::RandomTrader {
-            every_blocks,
-            max_tao,
-        } => Behaviour::Trader(TraderStrategy::Random {
-            every_blocks: *every_blocks,
-            max_tao: to_rao(*max_tao),
-        }),
-        RawStrategy::SnapshotValidator { weights } => {
-            let targets = spec.targets.first().map_or(&[][..], |t| &t[..]);
-            Behaviour::Validator(ValidatorStrategy::Snapshot {
-                weights: targets
-                    .iter()
-                    .copied()
-                    .zip(weights.iter().copied())
-                    .collect(),
-            })
-        }
-        RawStrategy::SnapshotMiner { quality } => {
-            Behaviour::Miner(MinerStrategy::Snapshot { quality: *quality })
-        }
+        StrategySpec::Miner(s) => Behaviour::Miner(s.clone()),
+        StrategySpec::Validator(s) => Behaviour::Validator(s.clone()),
+        StrategySpec::Nominator(s) => Behaviour::Nominator(s.clone()),
+        StrategySpec::Trader(s) => Behaviour::Trader(s.clone()),
     }
 }
 
@@ -421,10 +328,7 @@ fn history_limit(scenario: &Scenario) -> usize {
         EventAction::SetStrategy { strategy, .. } => Some(strategy),
         _ => None,
     });
-    let lag = |s: &StrategySpec| match s.raw {
-        RawStrategy::Copier { lag_epochs } => Some(lag_epochs as usize),
-        _ => None,
-    };
+    let lag = |s: &StrategySpec| s.copier_lag().map(|l| l as usize);
     let agents = scenario.agents.iter().map(|a| &a.strategy);
     agents
         .chain(from_events)
@@ -488,7 +392,11 @@ subnets:
             assert_eq!(sn.clock.last_mechanism_step_block, SNAPSHOT_BLOCK);
             assert_eq!(sn.neurons.registered_at[2], 0);
             assert_eq!(
-                agent("sn-snapshot-2").strategy.targets[0].len(),
+                match &agent("sn-snapshot-2").strategy {
+                    StrategySpec::Validator(ValidatorStrategy::Snapshot { weights }) =>
+                        weights.len(),
+                    other => panic!("a snapshot validator, not {other:?}"),
+                },
                 g.neurons[2].weights.len()
             );
         }

@@ -2,14 +2,22 @@
 //! and distributions checked, names resolved to hotkeys and coldkeys ([`Lookup`]), the
 //! supply checked against the cap.
 //!
-//! May depend on: `common`, the scenario's `ctx`, `raw`, `spec`, `chain` types.
+//! May depend on: `common`, the scenario's `ctx`, `raw`, `spec`, `strategy` (what a strategy
+//! resolves to), `chain` types.
 
 use crate::chain::state::{AccountId, ChainParams};
 use crate::echo::echo;
 use crate::scenario::ScenarioError;
+use crate::scenario::ctx::to_rao;
 use crate::scenario::ctx::{Ctx, IdAllocator};
-use crate::scenario::raw::{Amount, Count, RawAgent, RawDist, RawScenario, RawStrategy};
-use crate::scenario::spec::{AgentSpec, Role, StrategySpec, SubnetSpec};
+use crate::scenario::raw::{
+    Amount, Count, RawAgent, RawDist, RawMove, RawScenario, RawScriptStep, RawStrategy,
+};
+use crate::scenario::spec::{AgentSpec, Quantity, Role, StrategySpec, SubnetSpec};
+use crate::strategy::nominator::ScheduledMove;
+use crate::strategy::{
+    MinerStrategy, NominatorStrategy, ScriptStep, TraderStrategy, ValidatorStrategy,
+};
 use std::collections::BTreeMap;
 
 use super::common::*;
@@ -150,7 +158,7 @@ pub(super) fn check_fits(
 }
 
 /// The YAML key of a strategy.
-pub fn strategy_name(s: &RawStrategy) -> &'static str {
+fn strategy_name(s: &RawStrategy) -> &'static str {
     match s {
         RawStrategy::Serve { .. } => "serve",
         RawStrategy::Idle => "idle",
@@ -165,7 +173,6 @@ pub fn strategy_name(s: &RawStrategy) -> &'static str {
         RawStrategy::Scheduled { .. } => "scheduled",
         RawStrategy::Dca { .. } => "dca",
         RawStrategy::RandomTrader { .. } => "random_trader",
-        RawStrategy::SnapshotValidator { .. } | RawStrategy::SnapshotMiner { .. } => "snapshot",
     }
 }
 
@@ -215,7 +222,7 @@ pub(super) fn population(
             coldkey,
             hotkey: ids.take(),
             balance,
-            stake: a.stake.clone(),
+            stake: Quantity::from(&a.stake),
             root_stake,
             take,
             delegate_to: None,
@@ -227,10 +234,8 @@ pub(super) fn population(
                     .saturating_add(u64::from(i).saturating_mul(j.every_blocks))
             }),
             uid: a.uid,
-            strategy: StrategySpec {
-                raw: a.strategy.clone(),
-                targets: Vec::new(),
-            },
+            // Replaced by `resolve_agents` once every name is known.
+            strategy: StrategySpec::Miner(MinerStrategy::Idle),
         });
     }
     Ok(())
@@ -478,60 +483,166 @@ impl Lookup<'_> {
             .map(|i| self.agents[i].hotkey)
             .collect())
     }
+
+    /// The hotkey of the one agent a name stands for ("must name one agent/validator").
+    fn one_hotkey(
+        &self,
+        ctx: &Ctx,
+        field: &str,
+        name: &str,
+        role: Option<Role>,
+    ) -> Result<AccountId, ScenarioError> {
+        match self.hotkeys(ctx, field, name, role)?[..] {
+            [hotkey] => Ok(hotkey),
+            _ => ctx.err(
+                field,
+                format!("must name one {}", role.map_or("agent", Role::name)),
+            ),
+        }
+    }
 }
 
+/// A strategy as written, validated, with its names resolved to hotkeys and amounts in rao.
 pub(super) fn resolve_strategy(
     ctx: &Ctx,
     s: &RawStrategy,
     lookup: &Lookup,
 ) -> Result<StrategySpec, ScenarioError> {
-    let targets = match s {
-        RawStrategy::Cabal { members, .. } => {
-            let mut all = Vec::new();
-            for (i, m) in members.iter().enumerate() {
-                all.extend(lookup.hotkeys(
-                    ctx,
-                    &format!("cabal.members[{i}]"),
-                    m,
-                    Some(Role::Miner),
-                )?);
-            }
-            vec![all]
+    Ok(match s {
+        RawStrategy::Serve {
+            quality,
+            noise,
+            drift,
+            idle_from_epoch,
+        } => StrategySpec::Serve {
+            quality: Quantity::from(quality),
+            noise: *noise,
+            drift: *drift,
+            idle_from_epoch: *idle_from_epoch,
+        },
+        RawStrategy::Idle => StrategySpec::Miner(MinerStrategy::Idle),
+        RawStrategy::Loyal => StrategySpec::Nominator(NominatorStrategy::Loyal),
+        RawStrategy::ApyChasing {
+            threshold,
+            every_epochs,
+        } => StrategySpec::Nominator(NominatorStrategy::ApyChasing {
+            threshold: *threshold,
+            every_epochs: *every_epochs,
+        }),
+        RawStrategy::RandomNominator {
+            every_epochs,
+            probability,
+        } => StrategySpec::Nominator(NominatorStrategy::Random {
+            every_epochs: *every_epochs,
+            probability: *probability,
+        }),
+        RawStrategy::Scheduled { moves } => StrategySpec::Nominator(NominatorStrategy::Scheduled {
+            moves: scheduled_moves(ctx, moves, lookup)?,
+        }),
+        RawStrategy::Dca {
+            every_blocks,
+            buy,
+            start_block,
+            stop_block,
+        } => StrategySpec::Trader(TraderStrategy::Schedule {
+            every_blocks: *every_blocks,
+            buy_tao: to_rao(*buy),
+            start_block: *start_block,
+            stop_block: *stop_block,
+        }),
+        RawStrategy::RandomTrader {
+            every_blocks,
+            max_tao,
+        } => StrategySpec::Trader(TraderStrategy::Random {
+            every_blocks: *every_blocks,
+            max_tao: to_rao(*max_tao),
+        }),
+        RawStrategy::Honest { noise, top_k } => {
+            StrategySpec::Validator(ValidatorStrategy::Honest {
+                noise: *noise,
+                top_k: *top_k,
+            })
         }
+        RawStrategy::Copier { lag_epochs } => StrategySpec::Validator(ValidatorStrategy::Copier {
+            lag_epochs: *lag_epochs,
+        }),
+        RawStrategy::Cabal {
+            members,
+            share,
+            noise,
+        } => StrategySpec::Validator(ValidatorStrategy::Cabal {
+            members: cabal_members(ctx, members, lookup)?,
+            share: *share,
+            noise: *noise,
+        }),
+        RawStrategy::Lazy {
+            noise,
+            refresh_epochs,
+            stop_after_epoch,
+        } => StrategySpec::Validator(ValidatorStrategy::Lazy {
+            noise: *noise,
+            refresh_epochs: *refresh_epochs,
+            stop_after_epoch: *stop_after_epoch,
+        }),
         RawStrategy::Scripted { schedule } => {
-            let mut steps = Vec::new();
-            for (i, step) in schedule.iter().enumerate() {
-                let mut hotkeys = Vec::new();
-                for target in step.weights.keys() {
-                    let field = format!("scripted.schedule[{i}].weights.{target}");
-                    let h = lookup.hotkeys(ctx, &field, target, None)?;
-                    if h.len() != 1 {
-                        return ctx.err(&field, "must name one agent");
-                    }
-                    hotkeys.push(h[0]);
-                }
-                steps.push(hotkeys);
-            }
-            steps
+            StrategySpec::Validator(ValidatorStrategy::Scripted {
+                schedule: script(ctx, schedule, lookup)?,
+            })
         }
-        RawStrategy::Scheduled { moves } => {
-            let mut to = Vec::new();
-            for (i, m) in moves.iter().enumerate() {
-                let field = format!("scheduled.moves[{i}].to");
-                let h = lookup.hotkeys(ctx, &field, &m.to, Some(Role::Validator))?;
-                if h.len() != 1 {
-                    return ctx.err(&field, "must name one validator");
-                }
-                to.push(h);
-            }
-            to
-        }
-        _ => Vec::new(),
-    };
-    Ok(StrategySpec {
-        raw: s.clone(),
-        targets,
     })
+}
+
+/// The hotkeys of a cabal's member populations.
+fn cabal_members(
+    ctx: &Ctx,
+    members: &[String],
+    lookup: &Lookup,
+) -> Result<Vec<AccountId>, ScenarioError> {
+    let mut all = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        let field = format!("cabal.members[{i}]");
+        all.extend(lookup.hotkeys(ctx, &field, m, Some(Role::Miner))?);
+    }
+    Ok(all)
+}
+
+/// A scripted schedule, each step's targets resolved to one hotkey each.
+fn script(
+    ctx: &Ctx,
+    schedule: &[RawScriptStep],
+    lookup: &Lookup,
+) -> Result<Vec<ScriptStep>, ScenarioError> {
+    let mut steps = Vec::new();
+    for (i, step) in schedule.iter().enumerate() {
+        let mut weights = Vec::new();
+        for (target, w) in &step.weights {
+            let field = format!("scripted.schedule[{i}].weights.{target}");
+            weights.push((lookup.one_hotkey(ctx, &field, target, None)?, *w));
+        }
+        steps.push(ScriptStep {
+            from_epoch: step.from_epoch,
+            weights,
+        });
+    }
+    Ok(steps)
+}
+
+/// A whale's moves, each destination resolved to one validator hotkey.
+fn scheduled_moves(
+    ctx: &Ctx,
+    moves: &[RawMove],
+    lookup: &Lookup,
+) -> Result<Vec<ScheduledMove>, ScenarioError> {
+    let mut out = Vec::new();
+    for (i, m) in moves.iter().enumerate() {
+        let field = format!("scheduled.moves[{i}].to");
+        out.push(ScheduledMove {
+            block: m.block,
+            to: lookup.one_hotkey(ctx, &field, &m.to, Some(Role::Validator))?,
+            fraction: m.fraction,
+        });
+    }
+    Ok(out)
 }
 
 /// Genesis TAO (balances, pools, root stakes, pre-issued) must fit the supply.

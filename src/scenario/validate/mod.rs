@@ -26,7 +26,6 @@ mod common;
 mod events;
 
 pub use crate::scenario::spec::{BLOCKS_PER_DAY, EventAction, EventSpec, Scenario, When};
-pub use agents::strategy_name;
 use agents::*;
 use chain::*;
 pub use chain::{OUTSIDE, apply_hyper_checked};
