@@ -17,19 +17,23 @@
 //! a run is a pure function of (scenario, seed).
 //!
 //! May depend on: `chain`, `strategy`, `scenario`, `record`, bevy_ecs, rand. Never touches files.
+//! Its components are in `components.rs`, the resources only the builder and the systems share
+//! in `resources.rs` (both leaves).
 
 mod build;
+mod components;
 pub mod consensus;
 mod observe;
 mod resources;
 mod systems;
+
+pub use components::{Agent, AgentRng, Miner, Nominator, Owner, Trader, Validator};
 
 use crate::chain::state::{AccountId, Chain};
 use crate::record::{AccountRow, LedgerRow, NeuronRow, RowSink, RunId, RunRecord, SubnetRow};
 use crate::scenario::{EventSpec, Role, Scenario};
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::SingleThreadedExecutor;
-use rand::rngs::ChaCha8Rng;
 use std::collections::{BTreeMap, VecDeque};
 
 /// The chain, as a resource.
@@ -188,43 +192,6 @@ pub struct AgentMeta {
     /// Its coldkey.
     pub coldkey: AccountId,
 }
-
-/// An agent's identity.
-#[derive(Component, Clone, Copy, Debug)]
-pub struct Agent {
-    /// Index into the scenario's agents.
-    pub index: usize,
-    /// Its subnet.
-    pub netuid: u16,
-    /// Its coldkey.
-    pub coldkey: AccountId,
-    /// Its hotkey.
-    pub hotkey: AccountId,
-}
-
-/// A miner's strategy.
-#[derive(Component)]
-pub struct Miner(pub crate::strategy::MinerStrategy);
-
-/// A validator's strategy.
-#[derive(Component)]
-pub struct Validator(pub crate::strategy::ValidatorStrategy);
-
-/// A nominator's strategy.
-#[derive(Component)]
-pub struct Nominator(pub crate::strategy::NominatorStrategy);
-
-/// A trader's strategy.
-#[derive(Component)]
-pub struct Trader(pub crate::strategy::TraderStrategy);
-
-/// A subnet owner (holds the owner cut; no strategy yet).
-#[derive(Component)]
-pub struct Owner;
-
-/// The agent's own random stream.
-#[derive(Component)]
-pub struct AgentRng(pub ChaCha8Rng);
 
 /// The phases of one block.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
