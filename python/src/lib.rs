@@ -134,19 +134,22 @@ fn epoch(py: Python<'_>, text: String, trace: bool) -> PyResult<String> {
 
 /// One run; returns its directory.
 #[pyfunction]
-#[pyo3(signature = (path, text, seed, out, report, progress))]
+#[pyo3(signature = (path, text, seed, out, jobs, report, progress))]
+#[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
     path: Option<PathBuf>,
     text: Option<String>,
     seed: Option<u64>,
     out: PathBuf,
+    jobs: Option<usize>,
     report: bool,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PathBuf> {
+    let jobs = self::jobs(jobs)?.unwrap_or_else(api::default_jobs);
     detached(py, progress, move |p| {
         let (s, _) = scenario(path, text.as_deref(), seed)?;
-        api::run::run(&s, &out, report, p)
+        api::run::run(&s, &out, report, jobs, p)
     })
 }
 

@@ -101,9 +101,10 @@ def run(
     """Simulate a scenario (``taosim run``) and return its :class:`Run`, whose directory is
     ``<out>/<scenario name>/seed-<seed>/``.
 
-    With ``compare=B`` (a second scenario), both run on the same ``replicates`` seeds in
-    parallel on ``jobs`` threads (default: all cores), as ``taosim run A --compare B`` does, and
-    a :class:`Compare` is returned (``<out>/<A>-vs-<B>/``).
+    The run uses ``jobs`` threads (default: all cores; its validators decide in parallel); the
+    files do not depend on it. With ``compare=B`` (a second scenario), both run on the same
+    ``replicates`` seeds in parallel on ``jobs`` threads, as ``taosim run A --compare B`` does,
+    and a :class:`Compare` is returned (``<out>/<A>-vs-<B>/``).
 
     ``seed`` overrides the scenario's; ``report=False`` skips charts and ``report.md``."""
     bar = _callback(progress)
@@ -114,7 +115,7 @@ def run(
         )
         return Compare(Path(dir))
     path, text = _scenario(scenario)
-    return Run(Path(_native.run(path, text, seed, _path(out, "out"), report, bar)))
+    return Run(Path(_native.run(path, text, seed, _path(out, "out"), jobs, report, bar)))
 
 
 def sweep(

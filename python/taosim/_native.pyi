@@ -15,8 +15,8 @@ _Path = str | PathLike[str]
 
 def epoch(text: str, trace: bool = False) -> str: ...
 def run(
-    path: _Path | None, text: str | None, seed: int | None, out: _Path, report: bool,
-    progress: _Progress,
+    path: _Path | None, text: str | None, seed: int | None, out: _Path, jobs: int | None,
+    report: bool, progress: _Progress,
 ) -> str: ...
 def sweep(
     path: _Path | None, text: str | None, seed: int | None, out: _Path, jobs: int | None,

@@ -34,6 +34,11 @@ pub fn max_jobs() -> usize {
     JOBS_PER_CORE * cores
 }
 
+/// Threads when none are asked for: every core available to the process.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// A number of threads: 1 ≤ `jobs` ≤ [`max_jobs`]; the error says why not.
 pub fn check_jobs(jobs: usize) -> Result<usize, String> {
     let max = max_jobs();

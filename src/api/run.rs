@@ -2,15 +2,17 @@
 //! loaded or given, the manifest, the simulation streamed into a staging directory, the
 //! report drawn, the directory published whole; and the staging steps every operation shares.
 //!
-//! May depend on: `scenario`, `run_dir`, `record`, `report`, `echo`, the api's leaf files.
+//! May depend on: `scenario`, `run_dir`, `record`, `metrics` (a run's result type), `report`,
+//! `echo`, the api's leaf files, rayon (the run's pool).
 
 use super::{Error, Progress, Unit};
 use crate::record::{AccountRow, LedgerRow, NeuronRow, RowSink, SubnetRow};
 use crate::report::{self, Drawn, ReportError, Staging};
 use crate::run_dir::RunError;
 use crate::scenario::{self, Scenario};
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 /// Loads a scenario file (None: the embedded default scenario), with `seed` (if given) as its
 /// master seed.
@@ -37,13 +39,18 @@ fn reseed(scenario: &mut Scenario, seed: Option<u64>) {
     }
 }
 
-/// Simulates `scenario` with its seed, writes its run directory under `out` (tables, manifest,
-/// summary; charts and `report.md` when `with_report`) and publishes it whole. Returns the
-/// directory. An interruption ([`Progress::cancelled`]) publishes nothing.
+/// Simulates `scenario` with its seed on `jobs` threads, writes its run directory under `out`
+/// (tables, manifest, summary; charts and `report.md` when `with_report`) and publishes it
+/// whole. Returns the directory. An interruption ([`Progress::cancelled`]) publishes nothing.
+///
+/// The simulation runs on a rayon pool of `jobs` threads (the validators' decisions of a
+/// block in parallel, committed in agent order): the files are byte-identical for every
+/// `jobs`. The calling thread only reports progress.
 pub fn run(
     scenario: &Scenario,
     out: &Path,
     with_report: bool,
+    jobs: usize,
     progress: &mut dyn Progress,
 ) -> Result<PathBuf, Error> {
     let seed = scenario.seed;
@@ -51,28 +58,12 @@ pub fn run(
     let staging = begin(&run_dir, progress)?;
     let manifest = manifest(scenario, seed);
     progress.start(&scenario.name, scenario.blocks, Unit::Blocks);
-    let stop = Cell::new(false);
-    let played = {
-        let mut step = |b| {
-            progress.set(b);
-            if progress.cancelled() {
-                stop.set(true);
-            }
-        };
-        crate::run_dir::write_run_stopping(
-            scenario,
-            seed,
-            staging.path(),
-            &manifest,
-            &mut step,
-            &mut Stop(&stop),
-        )
-    };
+    let (played, cancelled) = play(scenario, staging.path(), &manifest, jobs, progress);
     progress.finish();
-    if stop.get() {
+    if cancelled {
         return Err(Error::Cancelled);
     }
-    match played {
+    match played? {
         Ok(_) => tables_written(staging.path()).map_err(|e| staged_error(&staging, e))?,
         Err(RunError::Sim(e)) => return Err(Error::Input(e.to_string())),
         Err(RunError::Write(e)) => return Err(staged_error(&staging, e)),
@@ -81,15 +72,61 @@ pub fn run(
     Ok(run_dir)
 }
 
+/// The run's result and whether it was interrupted: the simulation and its writing on a
+/// thread of a `jobs`-thread pool, its progress reported here (where `progress` lives).
+fn play(
+    scenario: &Scenario,
+    dir: &Path,
+    manifest: &serde_json::Value,
+    jobs: usize,
+    progress: &mut dyn Progress,
+) -> (Result<Played, Error>, bool) {
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(pool) => pool,
+        Err(e) => return (Err(Error::other(e)), false),
+    };
+    let stop = AtomicBool::new(false);
+    let (blocks, reached) = mpsc::channel::<u64>();
+    let played = std::thread::scope(|scope| {
+        let simulation = scope.spawn(|| {
+            let mut step = move |b| {
+                let _ = blocks.send(b);
+            };
+            pool.install(|| {
+                crate::run_dir::write_run_stopping(
+                    scenario,
+                    scenario.seed,
+                    dir,
+                    manifest,
+                    &mut step,
+                    &mut Stop(&stop),
+                )
+            })
+        });
+        for b in reached {
+            progress.set(b);
+            if progress.cancelled() {
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+        simulation.join()
+    });
+    let played = played.map_err(|_| Error::Other(anyhow::anyhow!("the simulation panicked")));
+    (played, stop.load(Ordering::Relaxed))
+}
+
+/// What the simulation thread returns.
+type Played = Result<(crate::record::RunRecord, crate::metrics::RunMetrics), RunError>;
+
 /// A sink that takes no rows and stops the run once `0` is set.
-struct Stop<'a>(&'a Cell<bool>);
+struct Stop<'a>(&'a AtomicBool);
 
 impl RowSink for Stop<'_> {
     fn epoch(&mut self, _: Option<&SubnetRow>, _: &[NeuronRow]) {}
     fn accounts(&mut self, _: &[AccountRow]) {}
     fn ledger(&mut self, _: &[LedgerRow]) {}
     fn stopped(&self) -> bool {
-        self.0.get()
+        self.0.load(Ordering::Relaxed)
     }
 }
 

@@ -119,7 +119,7 @@ fn collect_sweep(
         .collect();
     let mut writer = SweepWriter::create(dir, axes).map_err(|e| Error::Input(e.to_string()))?;
     progress.start(&plan.base.name, runs.len() as u64, Unit::Runs);
-    let jobs = options.jobs.unwrap_or_else(default_jobs);
+    let jobs = options.jobs.unwrap_or_else(super::default_jobs);
     let (mut failed, mut done) = (0, 0);
     let mut sink = |result: RunResult| -> Result<(), Error> {
         seen(&result);
@@ -152,10 +152,6 @@ fn collect_sweep(
     outcome?;
     writer.finish().map_err(Error::other)?;
     Ok(failed)
-}
-
-fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// A sweep directory's `manifest.json`.

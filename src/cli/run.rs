@@ -28,7 +28,8 @@ pub struct RunArgs {
     /// With `--compare`: seeds per side (seed, seed + 1, …).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub replicates: u32,
-    /// With `--compare`: threads (default: all cores; at most 4 per core).
+    /// Threads (default: all cores; at most 4 per core): one run's validators decide in
+    /// parallel, a compare's runs run in parallel; the files do not depend on it.
     #[arg(long, value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Skip the charts and `report.md`.
@@ -41,7 +42,9 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
     match (a.compare, a.scenario) {
         (None, scenario) => {
             let s = api::run::load(scenario.as_deref(), a.seed)?;
-            let dir = api::run::run(&s, &a.out, !a.no_report, &mut Terminal::new(a.quiet))?;
+            let jobs = a.jobs.unwrap_or_else(api::default_jobs);
+            let mut progress = Terminal::new(a.quiet);
+            let dir = api::run::run(&s, &a.out, !a.no_report, jobs, &mut progress)?;
             print_path(&dir)
         }
         (Some(b), Some(first)) => {

@@ -16,7 +16,8 @@
 //! seeded from the run seed and its index, and every system visits agents in index order, so
 //! a run is a pure function of (scenario, seed).
 //!
-//! May depend on: `chain`, `strategy`, `scenario`, `record`, bevy_ecs, rand. Never touches files.
+//! May depend on: `chain`, `strategy`, `scenario`, `record`, bevy_ecs, rand, rayon (parallel
+//! iterators on the caller's pool, never a pool of its own). Never touches files.
 //! Its components are in `components.rs`, the resources only the builder and the systems share
 //! in `resources.rs` (both leaves).
 

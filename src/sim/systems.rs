@@ -1,5 +1,8 @@
 //! The systems of one block: events, agents, the chain step. Agents are visited in index
-//! order and act only through chain operations.
+//! order and act only through chain operations. The validators' weight decisions (their
+//! measurement draws, the costliest agent work) run in parallel on the caller's rayon pool
+//! (never a pool of its own) and are committed in agent order, so a run's outputs do not
+//! depend on the number of threads.
 
 use super::resources::{Joins, RevealDelays, Roster};
 use super::{
@@ -11,6 +14,7 @@ use crate::chain::state::{AccountId, Chain};
 use crate::scenario::{EventAction, EventSpec, When};
 use crate::strategy::{NominatorView, SubnetView, TradeAction, ValidatorYield};
 use bevy_ecs::prelude::*;
+use rayon::prelude::*;
 
 /// Fires the events due now (block events at their block, epoch events once the first subnet
 /// has run that many epochs). Exclusive: a strategy switch replaces components.
@@ -180,34 +184,48 @@ pub fn validators_act(
         .collect();
     list.sort_unstable_by_key(|(a, _, _)| a.index);
     let block = chain.0.block + 1;
-    for (agent, validator, mut rng) in list {
-        let netuid = usize::from(agent.netuid);
-        let p = &public.0[netuid];
-        let view = SubnetView {
-            netuid: agent.netuid,
-            block,
-            epoch: p.epochs,
-            hotkeys: &chain.0.subnets[netuid].neurons.hotkeys,
-            consensus_history: &p.consensus_history,
-        };
-        let Some(weights) = validator
-            .0
-            .weights(agent.hotkey, &view, &p.performance, &mut rng.0)
-        else {
+    let (chain, public) = (&chain.0, &public.0);
+    // Each validator draws from its own stream and reads only the shared view, so the
+    // decisions run on the caller's rayon pool; they are committed in agent order below.
+    let decided: Vec<Decision> = list
+        .par_iter_mut()
+        .map(|(agent, validator, rng)| {
+            let netuid = usize::from(agent.netuid);
+            let p = &public[netuid];
+            let view = SubnetView {
+                netuid: agent.netuid,
+                block,
+                epoch: p.epochs,
+                hotkeys: &chain.subnets[netuid].neurons.hotkeys,
+                consensus_history: &p.consensus_history,
+            };
+            let weights = validator
+                .0
+                .weights(agent.hotkey, &view, &p.performance, &mut rng.0);
+            (agent.hotkey, agent.netuid, weights)
+        })
+        .collect();
+    for (hotkey, netuid, weights) in decided {
+        let Some(weights) = weights else {
             continue;
         };
+        let netuid = usize::from(netuid);
         let (uids, values): (Vec<u16>, Vec<u16>) = weights.into_iter().unzip();
         // Without commit-reveal (delay 0) the commit is revealed by `reveal_commits` later in
         // this same block, before anyone else acts.
         let delay = delays.0.get(netuid).copied().unwrap_or(0);
+        let epochs = public[netuid].epochs;
         reveals.0[netuid].push_back(super::Commit {
-            reveal_at: p.epochs + u64::from(delay),
-            hotkey: agent.hotkey,
+            reveal_at: epochs + u64::from(delay),
+            hotkey,
             uids,
             values,
         });
     }
 }
+
+/// A validator's decision: (hotkey, netuid, the (uid, weight) pairs it sets, if any).
+type Decision = (AccountId, u16, Option<Vec<(u16, u16)>>);
 
 /// Commits whose reveal epoch has come are set on chain, in commit order.
 pub fn reveal_commits(

@@ -88,11 +88,13 @@ fn run_writes_the_run_directory_and_prints_it() {
 }
 
 #[test]
-fn same_seed_gives_byte_identical_files_and_another_seed_does_not() {
+fn same_seed_gives_byte_identical_files_whatever_the_jobs_and_another_seed_does_not() {
     let dir = TempDir::new("determinism");
     let scenario = write_scenario(&dir, SMALL);
-    let run = |out: &str, seed: &str| {
-        let output = taosim(&["run", &scenario, "--out", out, "--seed", seed, "--quiet"]);
+    let run_on = |out: &str, seed: &str, jobs: &str| {
+        let output = taosim(&[
+            "run", &scenario, "--out", out, "--seed", seed, "--quiet", "--jobs", jobs,
+        ]);
         assert!(
             output.status.success(),
             "{}",
@@ -100,9 +102,13 @@ fn same_seed_gives_byte_identical_files_and_another_seed_does_not() {
         );
         files_of(&Path::new(out).join("small").join(format!("seed-{seed}")))
     };
+    let run = |out: &str, seed: &str| run_on(out, seed, "1");
     let a = run(dir.path().join("a").to_str().unwrap(), "9");
     let b = run(dir.path().join("b").to_str().unwrap(), "9");
     assert_eq!(a, b);
+    // The validators' decisions of a block on 3 threads: the same files.
+    let threads = run_on(dir.path().join("t").to_str().unwrap(), "9", "3");
+    assert_eq!(a, threads);
     let c = run(dir.path().join("c").to_str().unwrap(), "10");
     let parquet = |f: &[(String, Vec<u8>)], name: &str| {
         f.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone())
