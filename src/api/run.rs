@@ -3,10 +3,9 @@
 //! report drawn, the directory published whole; and the staging steps every operation shares.
 //!
 //! May depend on: `scenario`, `run_dir`, `record`, `metrics` (a run's result type), `report`,
-//! `echo`, the api's leaf files, rayon (the run's pool).
+//! `echo`, the api's leaf files.
 
 use super::{Error, Progress, Unit};
-use crate::record::{AccountRow, LedgerRow, NeuronRow, RowSink, SubnetRow};
 use crate::report::{self, Drawn, ReportError, Staging};
 use crate::run_dir::RunError;
 use crate::scenario::{self, Scenario};
@@ -67,13 +66,15 @@ pub fn run(
         Ok(_) => tables_written(staging.path()).map_err(|e| staged_error(&staging, e))?,
         Err(RunError::Sim(e)) => return Err(Error::Input(e.to_string())),
         Err(RunError::Write(e)) => return Err(staged_error(&staging, e)),
+        Err(RunError::Thread(e)) => return Err(Error::Other(anyhow::anyhow!(e))),
     }
     finish(staging, with_report, progress)?;
     Ok(run_dir)
 }
 
-/// The run's result and whether it was interrupted: the simulation and its writing on a
-/// thread of a `jobs`-thread pool, its progress reported here (where `progress` lives).
+/// The run's result and whether it was interrupted: the simulation and its writing on other
+/// threads ([`crate::run_dir::write_run_on`]), its progress reported here (where `progress`
+/// lives).
 fn play(
     scenario: &Scenario,
     dir: &Path,
@@ -81,10 +82,6 @@ fn play(
     jobs: usize,
     progress: &mut dyn Progress,
 ) -> (Result<Played, Error>, bool) {
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-        Ok(pool) => pool,
-        Err(e) => return (Err(Error::other(e)), false),
-    };
     let stop = AtomicBool::new(false);
     let (blocks, reached) = mpsc::channel::<u64>();
     let played = std::thread::scope(|scope| {
@@ -92,16 +89,8 @@ fn play(
             let mut step = move |b| {
                 let _ = blocks.send(b);
             };
-            pool.install(|| {
-                crate::run_dir::write_run_stopping(
-                    scenario,
-                    scenario.seed,
-                    dir,
-                    manifest,
-                    &mut step,
-                    &mut Stop(&stop),
-                )
-            })
+            let seed = scenario.seed;
+            crate::run_dir::write_run_on(scenario, seed, dir, manifest, jobs, &mut step, &stop)
         });
         for b in reached {
             progress.set(b);
@@ -117,18 +106,6 @@ fn play(
 
 /// What the simulation thread returns.
 type Played = Result<(crate::record::RunRecord, crate::metrics::RunMetrics), RunError>;
-
-/// A sink that takes no rows and stops the run once `0` is set.
-struct Stop<'a>(&'a AtomicBool);
-
-impl RowSink for Stop<'_> {
-    fn epoch(&mut self, _: Option<&SubnetRow>, _: &[NeuronRow]) {}
-    fn accounts(&mut self, _: &[AccountRow]) {}
-    fn ledger(&mut self, _: &[LedgerRow]) {}
-    fn stopped(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
 
 /// Starts the staging directory of `target` (bad input if the location is unusable) and
 /// notes which leftovers of interrupted runs it removed.
