@@ -110,8 +110,9 @@ def test_the_default_run_equals_the_cli(tmp_path):
     assert taosim.Run(run.dir).dir == run.dir
 
 
-def test_yaml_text_a_dict_and_a_seed(tmp_path):
-    from_text = taosim.run(SMALL, seed=9, out=tmp_path / "text", report=False, progress=False)
+def test_yaml_text_a_dict_a_seed_and_threads(tmp_path):
+    from_text = taosim.run(
+        SMALL, seed=9, out=tmp_path / "text", report=False, progress=False, jobs=1)
     assert from_text.dir.name == "seed-9"
     as_dict = {"name": "small", "seed": 9, "duration": {"epochs": 4}, "subnets": [
         {"name": "a", "tempo": 30, "pool": {"tao": 1000, "alpha": 10000}, "max_allowed_uids": 16,
@@ -121,8 +122,10 @@ def test_yaml_text_a_dict_and_a_seed(tmp_path):
              {"name": "miner", "role": "miner", "count": 6,
               "strategy": {"serve": {"quality": {"uniform": {"low": 0.1, "high": 1.0}}, "noise": 0.05}}},
          ]}]}
-    from_dict = taosim.run(as_dict, out=tmp_path / "dict", report=False, progress=False)
-    assert files(from_text.dir)["neurons.parquet"] == files(from_dict.dir)["neurons.parquet"]
+    from_dict = taosim.run(as_dict, out=tmp_path / "dict", report=False, progress=False, jobs=2)
+    text_files, dict_files = files(from_text.dir), files(from_dict.dir)
+    for name in ("neurons.parquet", "accounts.parquet", "series.parquet", "summary.json"):
+        assert text_files[name] == dict_files[name], name
 
 
 def test_a_sweep_equals_the_cli(tmp_path):
@@ -147,6 +150,8 @@ def test_scenario_errors_are_the_clis_line(tmp_path):
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").rglob("*.parquet"))
     with pytest.raises(taosim.InputError, match="jobs: must be at least 1"):
         taosim.sweep(bad, jobs=0, progress=False)
+    with pytest.raises(taosim.InputError, match="jobs: must be at least 1"):
+        taosim.run(SMALL, jobs=0, progress=False)
     with pytest.raises(taosim.InputError, match="shard"):
         taosim.sweep(bad, shard=(3, 2), progress=False)
     with pytest.raises(TypeError):
@@ -167,7 +172,7 @@ def test_an_interruption_publishes_nothing(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         taosim._native.run(None, SMALL.replace("epochs: 4", "epochs: 400"), None,
-                           str(tmp_path), False, interrupt)
+                           str(tmp_path), None, False, interrupt)
     assert calls[0] == "start" and "set" in calls
     assert not (tmp_path / "small").exists() or not any((tmp_path / "small").iterdir())
 
@@ -176,7 +181,7 @@ def test_an_interruption_publishes_nothing(tmp_path):
             raise ValueError("callback broke")
 
     with pytest.raises(ValueError, match="callback broke"):
-        taosim._native.run(None, SMALL, None, str(tmp_path), False, broken)
+        taosim._native.run(None, SMALL, None, str(tmp_path), None, False, broken)
 
 
 def test_merge_names_a_missing_shard(tmp_path):

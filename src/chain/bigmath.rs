@@ -627,6 +627,70 @@ mod tests {
         }
     }
 
+    /// `ln1p_fixed` and `exp_fixed` stopping on the step's size alone, the fixed-width path's
+    /// rule (`limbs::series_done`).
+    fn series_by_step(x_fp: &BigInt, scale: &BigInt, guard: &BigInt, ln1p: bool) -> BigInt {
+        let (mut term, mut result) = match ln1p {
+            true => (x_fp.clone(), x_fp.clone()),
+            false => (scale.clone(), scale.clone()),
+        };
+        for n in if ln1p {
+            2..=DEFAULT_MAX_ITERS
+        } else {
+            1..=DEFAULT_MAX_ITERS
+        } {
+            let step = if ln1p {
+                term = (&term * x_fp).div_floor(scale);
+                let next = term.div_floor(&BigInt::from(n as u32));
+                if term.is_zero() || next.is_zero() {
+                    break;
+                }
+                if n % 2 == 0 { -next } else { next }
+            } else {
+                term = (&term * x_fp).div_floor(&(scale * BigInt::from(n as u32)));
+                if term.is_zero() {
+                    break;
+                }
+                term.clone()
+            };
+            result += &step;
+            if step.abs() < *guard {
+                break;
+            }
+        }
+        result
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// The crate's second stopping test (the rounded sum unchanged) never decides: the
+        /// series stop at the same step, with the same sum, on the step's size alone.
+        #[test]
+        fn the_series_stop_on_the_step_size_alone(
+            bits in any::<u64>(),
+            low in any::<u64>(),
+            negative in any::<bool>(),
+            shift in 0u32..24,
+        ) {
+            let k = 280u32;
+            let scale = BigInt::one() << k;
+            let guard = BigInt::one() << 24u32;
+            // |x| < 2ᵏ⁻¹ (the mantissas' range and more), down to a few guard units.
+            let magnitude = ((BigInt::from(bits) << 64u32) | BigInt::from(low)) << 150u32 >> (shift * 8);
+            let x = if negative { -magnitude } else { magnitude };
+            prop_assert_eq!(
+                ln1p_fixed(&x, &scale, &guard, DEFAULT_MAX_ITERS),
+                series_by_step(&x, &scale, &guard, true)
+            );
+            let small = &x >> 6u32;
+            prop_assert_eq!(
+                exp_fixed(&small, &scale, &guard, DEFAULT_MAX_ITERS),
+                series_by_step(&small, &scale, &guard, false)
+            );
+        }
+    }
+
     /// `delta_to_limit`: `(limit / price)^(w/10¹⁸)` and `(price / limit)^(w/10¹⁸)` on U64F64
     /// price bits, precision 1024, scale 10¹⁸; plus the precision-256 shape on the same ratio.
     /// With an even `near` the limit is moved to within 10⁻⁶ relative of the price (as a limit
