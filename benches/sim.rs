@@ -6,24 +6,34 @@
 //! * `large`: `benches/large.yaml`, 64 subnets × 256 uids, for `TAOSIM_LARGE_DAYS` days
 //!   (default 30; the result is also given per simulated day); one run, with its CPU time and
 //!   the process's peak memory (`VmHWM`; run `large` alone for a meaningful peak).
+//! * `jobs`: the same network for `TAOSIM_JOBS_DAYS` days (default 2) on 1 and on 2 threads
+//!   (`taosim run --jobs`), best of 2 each, and the speed-up.
 //!
-//! `cargo bench --bench sim [default|large]`.
+//! `cargo bench --bench sim [default|large|jobs]`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 use taosim::scenario::{self, Scenario};
 
 fn end_to_end(scenario: &Scenario, out: &Path) -> Duration {
+    on_threads(scenario, out, 1)
+}
+
+/// One run end to end on `jobs` threads.
+fn on_threads(scenario: &Scenario, out: &Path, jobs: usize) -> Duration {
     let start = Instant::now();
     let run_dir = taosim::api::run::run_directory(out, scenario, scenario.seed);
     let staging = taosim::report::prepare(&run_dir).expect("writable");
     let manifest = taosim::api::run::manifest(scenario, scenario.seed);
-    taosim::run_dir::write_run(
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    taosim::run_dir::write_run_on(
         scenario,
         scenario.seed,
         staging.path(),
         &manifest,
+        jobs,
         &mut |_| {},
+        &stop,
     )
     .expect("runs and writes");
     staging.publish().expect("published");
@@ -56,14 +66,24 @@ fn main() {
             times[0], times[1]
         );
     }
+    if wanted("jobs") {
+        let (scenario, days) = large("TAOSIM_JOBS_DAYS", 2);
+        let best = |jobs| {
+            let runs = [
+                on_threads(&scenario, &out, jobs),
+                on_threads(&scenario, &out, jobs),
+            ];
+            runs[0].min(runs[1])
+        };
+        let (one, two) = (best(1), best(2));
+        println!(
+            "sim/jobs (64 subnets x 256 uids, {days} days): --jobs 1 {one:.2?}, --jobs 2 \
+             {two:.2?}, speed-up {:.2}x",
+            one.as_secs_f64() / two.as_secs_f64()
+        );
+    }
     if wanted("large") {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/large.yaml");
-        let mut scenario = scenario::load(&path).expect("benches/large.yaml is valid");
-        let days: u64 = std::env::var("TAOSIM_LARGE_DAYS")
-            .ok()
-            .and_then(|d| d.parse().ok())
-            .unwrap_or(30);
-        scenario.blocks = days * 7_200;
+        let (scenario, days) = large("TAOSIM_LARGE_DAYS", 30);
         let (cpu, _) = usage();
         let t = end_to_end(&scenario, &out);
         let (cpu_after, peak_kb) = usage();
@@ -78,4 +98,16 @@ fn main() {
         );
     }
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// `benches/large.yaml` for the days in environment variable `var` (default `days`).
+fn large(var: &str, days: u64) -> (Scenario, u64) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/large.yaml");
+    let mut scenario = scenario::load(&path).expect("benches/large.yaml is valid");
+    let days: u64 = std::env::var(var)
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(days);
+    scenario.blocks = days * 7_200;
+    (scenario, days)
 }

@@ -47,7 +47,7 @@ pub fn write_run(
 
 /// [`write_run`], with `stop` fed the rows too: the run ends early once it says
 /// [`RowSink::stopped`] (an interruption; the files are then incomplete).
-pub fn write_run_stopping(
+fn write_run_stopping(
     scenario: &Scenario,
     seed: u64,
     dir: &Path,
