@@ -55,18 +55,66 @@ fn write_run_stopping(
     progress: &mut dyn FnMut(u64),
     stop: &mut dyn RowSink,
 ) -> Result<(RunRecord, RunMetrics), RunError> {
-    let mut writer = RunWriter::new(dir, run_id(scenario, seed), tables(scenario));
-    let mut metrics = scenario.consensus.is_none().then(|| Metrics::new(scenario));
-    let record = {
-        let mut sinks: Vec<&mut dyn RowSink> = vec![&mut writer, stop];
-        if let Some(m) = metrics.as_mut() {
-            sinks.push(m);
-        }
-        crate::sim::run_into(scenario, seed, progress, &mut Tee(sinks))?
-    };
-    let metrics = streamed_metrics(metrics, &record);
-    writer.finish(&record, &metrics, manifest)?;
+    let mut files = RunFiles::new(scenario, seed, dir);
+    let record = crate::sim::run_into(scenario, seed, progress, &mut Tee(vec![&mut files, stop]))?;
+    let metrics = files.finish(&record, manifest)?;
     Ok((record, metrics))
+}
+
+/// A run directory's tables and metrics, fed the rows as they come.
+struct RunFiles {
+    writer: RunWriter,
+    metrics: Option<Metrics>,
+}
+
+impl RunFiles {
+    fn new(scenario: &Scenario, seed: u64, dir: &Path) -> Self {
+        RunFiles {
+            writer: RunWriter::new(dir, run_id(scenario, seed), tables(scenario)),
+            metrics: scenario.consensus.is_none().then(|| Metrics::new(scenario)),
+        }
+    }
+
+    /// Closes the tables and writes `series.parquet`, `summary.json` and `manifest.json`.
+    fn finish(
+        self,
+        record: &RunRecord,
+        manifest: &serde_json::Value,
+    ) -> Result<RunMetrics, RunError> {
+        let metrics = streamed_metrics(self.metrics, record);
+        self.writer.finish(record, &metrics, manifest)?;
+        Ok(metrics)
+    }
+}
+
+impl RowSink for RunFiles {
+    fn begin(&mut self, agents: &[String]) {
+        self.writer.begin(agents);
+        if let Some(m) = self.metrics.as_mut() {
+            m.begin(agents);
+        }
+    }
+    fn epoch(&mut self, subnet: Option<&SubnetRow>, neurons: &[NeuronRow]) {
+        self.writer.epoch(subnet, neurons);
+        if let Some(m) = self.metrics.as_mut() {
+            m.epoch(subnet, neurons);
+        }
+    }
+    fn accounts(&mut self, rows: &[AccountRow]) {
+        self.writer.accounts(rows);
+        if let Some(m) = self.metrics.as_mut() {
+            m.accounts(rows);
+        }
+    }
+    fn ledger(&mut self, rows: &[LedgerRow]) {
+        self.writer.ledger(rows);
+        if let Some(m) = self.metrics.as_mut() {
+            m.ledger(rows);
+        }
+    }
+    fn stopped(&self) -> bool {
+        self.writer.stopped()
+    }
 }
 
 /// [`write_run`] on `jobs` threads, ending early once `stop` is set (an interruption).
@@ -162,8 +210,8 @@ impl RowSink for Pipe<'_> {
 }
 
 /// The table writer's thread: the rows as they arrive into the tables and metrics, then (once
-/// the run's totals arrive) the summary and manifest. Without the totals (the run failed or
-/// was stopped) it returns the metrics of what arrived; the caller reports the run's error.
+/// the run's totals arrive) the summary and manifest. The channel closes without the totals
+/// only when the simulation failed, whose error the caller reports instead.
 fn write_arriving(
     scenario: &Scenario,
     seed: u64,
@@ -172,33 +220,23 @@ fn write_arriving(
     arriving: mpsc::Receiver<Rows>,
     failed: &AtomicBool,
 ) -> Result<(RunRecord, RunMetrics), RunError> {
-    let mut writer = RunWriter::new(dir, run_id(scenario, seed), tables(scenario));
-    let mut metrics = scenario.consensus.is_none().then(|| Metrics::new(scenario));
+    let mut files = RunFiles::new(scenario, seed, dir);
     for rows in arriving {
-        let mut sinks: Vec<&mut dyn RowSink> = vec![&mut writer];
-        if let Some(m) = metrics.as_mut() {
-            sinks.push(m);
-        }
-        let mut sinks = Tee(sinks);
         match rows {
-            Rows::Begin(agents) => sinks.begin(&agents),
-            Rows::Epoch(subnet, neurons) => sinks.epoch(subnet.as_ref(), &neurons),
-            Rows::Accounts(rows) => sinks.accounts(&rows),
-            Rows::Ledger(rows) => sinks.ledger(&rows),
+            Rows::Begin(agents) => files.begin(&agents),
+            Rows::Epoch(subnet, neurons) => files.epoch(subnet.as_ref(), &neurons),
+            Rows::Accounts(rows) => files.accounts(&rows),
+            Rows::Ledger(rows) => files.ledger(&rows),
             Rows::End(record) => {
-                let metrics = streamed_metrics(metrics, &record);
-                writer.finish(&record, &metrics, manifest)?;
+                let metrics = files.finish(&record, manifest)?;
                 return Ok((*record, metrics));
             }
         }
-        if writer.stopped() {
+        if files.stopped() {
             failed.store(true, Ordering::Relaxed);
         }
     }
-    Ok((
-        RunRecord::default(),
-        streamed_metrics(None, &RunRecord::default()),
-    ))
+    Err(RunError::Thread("the run ended without its totals".into()))
 }
 
 /// A sink that takes no rows and stops the run once its flag is set.

@@ -87,7 +87,7 @@ pub fn validate(
         max_allowed_validators: raw.validators,
         ..EpochParams::default()
     };
-    super::apply_hyper_checked(&mut epoch, &raw.hyperparameters)
+    super::validate::apply_hyper_checked(&mut epoch, &raw.hyperparameters)
         .map_err(|m| fail("hyperparameters", m))?;
     Ok(ConsensusSpec {
         neurons: raw.neurons,

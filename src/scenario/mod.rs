@@ -22,9 +22,7 @@ mod validate;
 pub use spec::{
     AgentSpec, Genesis, GenesisNeuron, HyperPatch, Quantity, Role, StrategySpec, SubnetSpec,
 };
-pub use validate::{
-    BLOCKS_PER_DAY, EventAction, EventSpec, OUTSIDE, Scenario, When, apply_hyper_checked, to_rao,
-};
+pub use validate::{BLOCKS_PER_DAY, EventAction, EventSpec, OUTSIDE, Scenario, When, to_rao};
 
 use crate::echo::{echo, one_line};
 use raw::RawScenario;

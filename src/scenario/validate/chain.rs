@@ -139,7 +139,10 @@ pub(super) fn subnet_spec(
 }
 
 /// Applies the given hyperparameters to `p`, checking each.
-pub fn apply_hyper_checked(p: &mut EpochParams, h: &RawHyper) -> Result<(), String> {
+pub(in crate::scenario) fn apply_hyper_checked(
+    p: &mut EpochParams,
+    h: &RawHyper,
+) -> Result<(), String> {
     let ctx = Ctx {
         origin: "",
         path: String::new(),

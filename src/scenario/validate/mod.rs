@@ -27,8 +27,9 @@ mod events;
 
 pub use crate::scenario::spec::{BLOCKS_PER_DAY, EventAction, EventSpec, Scenario, When};
 use agents::*;
+pub use chain::OUTSIDE;
+pub(super) use chain::apply_hyper_checked;
 use chain::*;
-pub use chain::{OUTSIDE, apply_hyper_checked};
 use common::*;
 use events::*;
 
