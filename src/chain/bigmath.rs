@@ -17,6 +17,9 @@
 //! order) and `q = 1` on the exact path by a division (the largest `r` with `r·d ≤ n` is
 //! `⌊n/d⌋`, which is what the integer root's binary search finds for `q = 1`), falling back to
 //! the `BigInt` code ([`pow_ratio_scaled_reference`]) whenever an intermediate would not fit.
+//! For a base just below 1 (a swap's `reserve / (reserve + amount)`), a shorter series that
+//! is not the crate's answers first, but only where an error bound proves its floor equal to
+//! the crate's (`limbs::pow_near_one`); elsewhere the crate's series run.
 //!
 //! May depend on: `num-bigint`, `num-integer`, `num-traits` (pure Rust, used without default
 //! features: their `std` features add no arithmetic), `chain::wide`.
@@ -93,7 +96,8 @@ pub fn pow_ratio_scaled(
     } else {
         let scale_bits = u128::BITS - scale.leading_zeros();
         let requested_precision = precision.max(32).max(scale_bits.saturating_add(8));
-        limbs::pow_series(a, b, p, q, requested_precision, scale)
+        limbs::pow_near_one(a, b, p, q, requested_precision, scale)
+            .or_else(|| limbs::pow_series(a, b, p, q, requested_precision, scale))
     };
     fast.or_else(|| {
         pow_ratio_scaled_reference(
@@ -625,6 +629,60 @@ mod tests {
         ) {
             pool_output(x, delta, w, buy)?;
         }
+    }
+
+    /// A swap's power when the amount is at most a sixteenth of the reserve: the near-one
+    /// path, where it answers, and the crate's series (fixed-width) give the same integer.
+    fn near_one_matches(x: u64, delta: u64, w: u128, buy: bool) -> Option<bool> {
+        let x = u128::from(x).max(16);
+        let delta = u128::from(delta) % (x / 15) + 1;
+        let (p, q) = if buy { (ONE - w, w) } else { (w, ONE - w) };
+        let near = limbs::pow_near_one(x, x + delta, p, q, 256, ONE)?;
+        Some(Some(near) == limbs::pow_series(x, x + delta, p, q, 256, ONE))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+        /// Small swaps on any reserve and weights: the near-one path never disagrees.
+        #[test]
+        fn the_near_one_path_gives_the_crates_floor(
+            x in spread_u64(),
+            delta in spread_u64(),
+            w in (ONE / 100)..=(ONE - ONE / 100),
+            buy in any::<bool>(),
+        ) {
+            prop_assert_ne!(near_one_matches(x, delta, w, buy), Some(false));
+        }
+    }
+
+    /// The near-one path answers for the swaps it is for (it may decline only when its value
+    /// falls within 2⁻⁶⁴ of an integer), and declines outside its range.
+    #[test]
+    fn the_near_one_path_answers_small_swaps() {
+        let mut state = 7_u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            state
+        };
+        for _ in 0..500 {
+            let x = (next() >> 8).max(1 << 20);
+            let delta = next() % (x >> 8) + 1;
+            let w = u128::from(next()) % (ONE - ONE / 50) + ONE / 100;
+            assert_eq!(near_one_matches(x, delta, w, next() % 2 == 0), Some(true));
+        }
+        let w = 437_123_456_789_012_345;
+        assert_eq!(
+            limbs::pow_near_one(1_000, 1_100, w, ONE - w, 256, ONE),
+            None
+        );
+        assert_eq!(
+            limbs::pow_near_one(1_000, 1_001, w, ONE - w, 1024, ONE),
+            None
+        );
+        assert_eq!(limbs::pow_near_one(1_000, 1_001, ONE, 1, 256, ONE), None);
     }
 
     /// `ln1p_fixed` and `exp_fixed` stopping on the step's size alone, the fixed-width path's

@@ -636,6 +636,87 @@ fn div_rem_u128(limbs: &mut [u64], d: u128) -> u128 {
     r
 }
 
+/// Fraction bits of the near-one path's working precision (6 limbs, as the pool's series).
+const NEAR_ONE_K: u32 = 280;
+/// The near-one path answers only when the top this many bits of its result's fraction are
+/// neither all 0 nor all 1, i.e. its value is at least `2⁻⁶⁴` from an integer.
+const NEAR_ONE_MARGIN_BITS: u32 = 64;
+
+/// `⌊scale·(a/b)^(p/q)⌋` for a base just below 1 — `b/16 ≥ b − a > 0`, `p/q ≤ 2¹⁰`, scale
+/// at least 128 bits below the requested precision (at most 276 bits) — computed a shorter
+/// way than the crate and returned only where that provably gives the crate's result;
+/// `None` otherwise, and the caller runs the series as the crate does.
+///
+/// The crate takes `ln a` and `ln b` separately (two Taylor series on mantissas up to 1.5,
+/// ~250 terms each at 280 bits) and subtracts them; a swap's `a` and `b` differ by the small
+/// amount swapped, so here `ln(a/b) = ln1p(−(b−a)/b)` is one series on an argument below
+/// 1/16 (~20 terms for a typical swap), then `exp` as the crate does. Both compute the same
+/// real `X = scale·(a/b)^(p/q)` and then floor it:
+/// * the crate, at `k = precision + 24` bits: each series is within 2²⁵ units of 2⁻ᵏ of its
+///   true value (truncation ≤ 3 units a term over ≤ `k + 128` terms, the tail after the last
+///   step below 2²⁴ at most that step because the mantissas' |x| ≤ ½), `ln 2` enters only as
+///   `(shift_a − shift_b)·ln 2` with `|shift_a − shift_b| ≤ 1`, so `ln(a/b)` is within 2²⁷
+///   units, the scaled exponent within 2³⁷ (`p/q ≤ 2¹⁰`), `exp` (slope ≤ 1 for a negative
+///   argument) adds 2²⁵, and the rounding to `precision` bits half a unit of 2^−precision:
+///   its value before the floor is within `scale·2^(13 − precision) ≤ 2⁻¹¹⁵` of `X`;
+/// * this path, at 280 bits: `(b−a)/b` within 1 unit, its `ln1p` within 2²⁶, the scaled
+///   exponent within 2³⁷, `exp` within 2³⁸: within `scale·2⁻²⁴² ≤ 2⁻¹¹⁴` of `X`.
+///
+/// So when this path's value lies at least 2⁻⁶⁴ from every integer, both floors are equal.
+/// The exponent is checked to be at most ½ in size (the bounds above assume it).
+pub(super) fn pow_near_one(
+    a: u128,
+    b: u128,
+    p: u128,
+    q: u128,
+    requested_precision: u32,
+    scale: u128,
+) -> Option<u128> {
+    const N: usize = 6;
+    const W: usize = 12;
+    let k = NEAR_ONE_K;
+    let scale_bits = u128::BITS - scale.leading_zeros();
+    let near_one = a > 0 && a < b && (b - a) <= b / 16;
+    let exponent_small = q > 0 && p <= q.checked_mul(1 << 10)?;
+    let precise = requested_precision >= scale_bits + 128
+        && requested_precision + GUARD_BITS <= SMALL_INTERNAL_PRECISION;
+    if !(near_one && exponent_small && precise) {
+        return None;
+    }
+    let max_iters = k as usize + 128;
+    // u = ⌊(b − a)·2ᵏ / b⌋ < 2ᵏ/16.
+    let d = b - a;
+    let mut wide = [0u64; W];
+    shl_into(&[d as u64, (d >> 64) as u64], k, &mut wide);
+    div_rem_u128(&mut wide, b);
+    let u = Fx::<N>::from_limbs(&wide)?;
+    let ln_base = ln1p::<N, W>(&u.negated(), k, max_iters)?;
+    // ⌊ln_base · p / q⌋, at most ½ in size.
+    let mut wide = mul_u128_wide::<N, W>(&ln_base, p);
+    let rem = div_rem_u128(&mut wide, q);
+    let exponent = floor_result(ln_base.neg, Fx::<N>::from_limbs(&wide)?.mag, rem != 0)?;
+    if cmp_mag(&exponent.mag, &Fx::<N>::pow2(k - 1)?.mag) == Ordering::Greater {
+        return None;
+    }
+    let power = exp::<N, W>(&exponent, k, max_iters)?;
+    if power.neg {
+        return None;
+    }
+    // X·2ᵏ = power·scale: its integer part, if the fraction is clear of 0 and 1.
+    let product = mul_u128_wide::<N, W>(&power, scale);
+    let from = k - NEAR_ONE_MARGIN_BITS;
+    let window = |bits: &[u64]| bits_all_ones(bits, from, k);
+    let complement: [u64; W] = product.map(|l| !l);
+    if window(&product) || window(&complement) {
+        return None;
+    }
+    let mut result = [0u64; 2];
+    if !shr_into(&product, k, &mut result) {
+        return None;
+    }
+    Some(u128::from(result[0]) | (u128::from(result[1]) << 64))
+}
+
 /// `ln 2` at internal precision 280 (requested 256) with the default iteration cap, as
 /// `−ln1p_fixed(−2²⁷⁹, 2²⁸⁰, 2²⁴, 408)` gives it; checked against the `BigInt` code in tests.
 pub(super) const LN_TWO_280: [u64; 5] = [
