@@ -173,7 +173,14 @@ fn round_to_u16(x: I32F32) -> u16 {
 }
 
 /// `vec_u16_max_upscale_to_u16`: [`vec_max_upscale_to_u16`] of u16 inputs.
+///
+/// Inputs whose largest entry is already 65 535 (what validators submit) come back unchanged
+/// without the fixed-point pass: the ratio is then `65535 / 65535`, exactly 1, each product
+/// by it is exact, and rounding an integer leaves it as it is.
 pub fn vec_u16_max_upscale_to_u16(vec: &[u16]) -> Vec<u16> {
+    if vec.iter().max() == Some(&u16::MAX) {
+        return vec.to_vec();
+    }
     let fixed: Vec<I32F32> = vec.iter().map(|e| I32F32::from_num(*e)).collect();
     vec_max_upscale_to_u16(&fixed)
 }

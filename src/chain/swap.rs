@@ -23,7 +23,7 @@
 //! * Choices the spec leaves open are marked "unverified" on the item they concern.
 
 use crate::chain::bigmath::pow_ratio_scaled;
-use crate::chain::fixed::{I96F32, SafeDiv, U64F64};
+use crate::chain::fixed::{I96F32, SafeDiv, U64F64, u64_ratio};
 use crate::chain::wide::U256;
 
 /// 1.0 as `Perquintill` parts.
@@ -202,11 +202,8 @@ impl Pool {
         if self.mechanism == Mechanism::Stable {
             return U64F64_ONE;
         }
-        let w1 = U64F64::from_num(self.base_weight());
-        let w2 = U64F64::from_num(self.quote_weight);
-        let weights = w1.safe_div(w2);
-        let reserves =
-            U64F64::from_num(self.tao_reserve).safe_div(U64F64::from_num(self.alpha_reserve));
+        let weights = u64_ratio(self.base_weight(), self.quote_weight);
+        let reserves = u64_ratio(self.tao_reserve, self.alpha_reserve);
         weights.saturating_mul(reserves)
     }
 

@@ -63,31 +63,38 @@ pub fn normal(rng: &mut impl Rng, sigma: f64) -> f64 {
 /// Scales non-negative scores to chain weights: the largest becomes 65 535 (as the chain's
 /// max-upscale does), zero and non-finite scores are dropped. `None` if nothing is positive.
 pub fn to_weights(scores: &[(u16, f64)]) -> Option<Vec<(u16, u16)>> {
-    let max = scores
-        .iter()
-        .map(|(_, s)| *s)
-        .filter(|s| s.is_finite())
-        .fold(0.0f64, f64::max);
+    // The largest finite score, 0 if none is positive (what folding with `f64::max` from 0
+    // gives). "Positive and below infinity" is "positive and finite" (NaN fails both tests),
+    // in two plain comparisons.
+    let mut max = 0.0f64;
+    for &(_, s) in scores {
+        if s > max && s < f64::INFINITY {
+            max = s;
+        }
+    }
     if max <= 0.0 {
         return None;
     }
     let mut weights: Vec<(u16, u16)> = Vec::with_capacity(scores.len());
-    weights.extend(
-        (scores.iter())
-            .filter(|(_, s)| s.is_finite() && *s > 0.0)
-            .map(|(uid, s)| (*uid, round_to_u16(s / max * 65_535.0)))
-            .filter(|(_, w)| *w > 0),
-    );
+    for &(uid, s) in scores {
+        if s > 0.0 && s < f64::INFINITY {
+            // 0 < s ≤ max, so the scaled score is in (0, 65 535].
+            let w = round_to_u16(s / max * 65_535.0);
+            if w > 0 {
+                weights.push((uid, w));
+            }
+        }
+    }
     (!weights.is_empty()).then_some(weights)
 }
 
 /// `x.round() as u16` for `0 ≤ x ≤ 65 535` (a score scaled to the largest), without a libm
-/// call: below 2⁵² the truncation and the fraction `x − ⌊x⌋` are exact, and a fraction of at
-/// least ½ rounds up (halves away from zero, as `round` does).
+/// call: in this range the truncation to `u32` and the fraction `x − ⌊x⌋` are exact, and a
+/// fraction of at least ½ rounds up (halves away from zero, as `round` does).
 fn round_to_u16(x: f64) -> u16 {
-    let whole = x as u64;
-    let up = x - whole as f64 >= 0.5;
-    (whole + u64::from(up)).min(u64::from(u16::MAX)) as u16
+    let whole = x as u32;
+    let up = x - f64::from(whole) >= 0.5;
+    (whole + u32::from(up)).min(u32::from(u16::MAX)) as u16
 }
 
 #[cfg(test)]
@@ -129,5 +136,41 @@ mod tests {
         assert_eq!(w, Some(vec![(0, 32_768), (1, 65_535)]));
         assert_eq!(to_weights(&[(0, 0.0)]), None);
         assert_eq!(to_weights(&[]), None);
+    }
+
+    /// The definition `to_weights` implements in one pass: the largest finite score by
+    /// folding `f64::max` from 0, then `round(s / max · 65 535)` of each positive finite score,
+    /// zeros dropped.
+    fn to_weights_by_definition(scores: &[(u16, f64)]) -> Option<Vec<(u16, u16)>> {
+        let finite = scores.iter().map(|(_, s)| *s).filter(|s| s.is_finite());
+        let max = finite.fold(0.0f64, f64::max);
+        if max <= 0.0 {
+            return None;
+        }
+        let weights: Vec<(u16, u16)> = (scores.iter())
+            .filter(|(_, s)| s.is_finite() && *s > 0.0)
+            .map(|(uid, s)| (*uid, (s / max * 65_535.0).round() as u16))
+            .filter(|(_, w)| *w > 0)
+            .collect();
+        (!weights.is_empty()).then_some(weights)
+    }
+
+    proptest::proptest! {
+        /// Scores of every kind (negative, zero, tiny, huge, infinite, NaN) give the weights
+        /// the definition gives.
+        #[test]
+        fn weights_follow_their_definition(scores in proptest::collection::vec(
+            (proptest::prelude::any::<u16>(), proptest::prop_oneof![
+                proptest::prelude::any::<f64>(),
+                0.0..1.0f64,
+                proptest::prelude::Just(0.0),
+                proptest::prelude::Just(f64::INFINITY),
+                proptest::prelude::Just(f64::NAN),
+                1e-12..1e-6f64,
+            ]),
+            0..40,
+        )) {
+            proptest::prop_assert_eq!(to_weights(&scores), to_weights_by_definition(&scores));
+        }
     }
 }

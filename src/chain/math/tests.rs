@@ -89,6 +89,21 @@ proptest! {
         prop_assert_eq!(vec_max_upscale_to_u16(&v), upstream_max_upscale(&v));
     }
 
+    /// The u16 upscale equals upstream's on u16 inputs, with the largest entry 65 535 (the
+    /// shortcut) or anything.
+    #[test]
+    fn u16_max_upscale_equals_upstream(
+        values in prop::collection::vec(any::<u16>(), 0..12),
+        top in any::<bool>(),
+    ) {
+        let mut values = values;
+        if top && !values.is_empty() {
+            values[0] = u16::MAX;
+        }
+        let fixed: Vec<I32F32> = values.iter().map(|v| I32F32::from_num(*v)).collect();
+        prop_assert_eq!(vec_u16_max_upscale_to_u16(&values), upstream_max_upscale(&fixed));
+    }
+
     /// The batched exponential equals the crate's, input by input.
     #[test]
     fn exp_safe_batch_equals_exp_safe(bits in prop::collection::vec(
